@@ -1,0 +1,79 @@
+//! The shape of every gate's `main`: parse, run, map to an exit code.
+//!
+//! A gate's `main.rs` is one call to [`run_gate`]. Everything that touches
+//! the process (argv, environment, stdout, stderr) is handed in, so tests
+//! drive the same path in-process with captured output and a made-up
+//! environment.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches};
+
+use crate::context::{CommonArgs, GitHubContext};
+use crate::env::Env;
+use crate::inputs::parse_with_inputs;
+use crate::verdict::{EXIT_ERROR, Format, Verdict, report_error};
+
+/// A gate's command line: clap-derived, with [`CommonArgs`] flattened in.
+pub trait GateCli: CommandFactory + FromArgMatches {
+    fn common(&self) -> &CommonArgs;
+}
+
+/// What a gate's `run` is handed.
+pub struct GateIo<'a> {
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+}
+
+/// Parses the command line (flags, then `INPUT_*`), resolves the context and
+/// runs the gate. Exit 0 pass or warn, 1 fail, 2 could not decide.
+pub fn run_gate<C, F>(
+    gate: &str,
+    argv: impl IntoIterator<Item = OsString>,
+    env: &Env,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    run: F,
+) -> ExitCode
+where
+    C: GateCli,
+    F: FnOnce(C, GitHubContext, &mut GateIo<'_>) -> anyhow::Result<Verdict>,
+{
+    let cli = match parse_with_inputs::<C>(argv, env) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() {
+                write!(stderr, "{text}")
+            } else {
+                write!(stdout, "{text}")
+            };
+            return ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { 0 });
+        }
+    };
+    let format = Format::resolve(cli.common().format, env.in_actions());
+    let ctx = match GitHubContext::resolve(cli.common(), env) {
+        Ok(ctx) => ctx,
+        Err(e) => return report_error(gate, &e, format, stdout, stderr),
+    };
+    let mut io = GateIo {
+        stdout: &mut *stdout,
+        stderr: &mut *stderr,
+    };
+    match run(cli, ctx, &mut io) {
+        Ok(verdict) => ExitCode::from(verdict.exit_code()),
+        Err(e) => report_error(gate, &e, format, stdout, stderr),
+    }
+}
+
+/// Runs a future to completion on a single-threaded runtime: the gates make
+/// a handful of sequential calls and need no more.
+pub fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("starting the async runtime: {e}"))?;
+    Ok(rt.block_on(future))
+}

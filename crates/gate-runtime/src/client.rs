@@ -1,0 +1,596 @@
+//! The one GitHub API client every gate uses, built on octocrab.
+//!
+//! octocrab supplies the HTTPS stack, auth header and base URL handling
+//! (including a GHES `/api/v3` path). On top of it this module owns what the
+//! gates must get right and octocrab does not: a bounded retry with backoff
+//! that honours rate-limit headers, errors that name the endpoint, Link-header
+//! pagination, and a single door for writes so `--dry-run` can turn every
+//! write into a printed line.
+
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http::{HeaderMap, Method, Uri};
+use octocrab::Octocrab;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::retry::{Decision, ResponseFacts, RetryPolicy, classify};
+use crate::token::Token;
+
+/// Why an API call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Transient failures (5xx, connection errors, timeouts) outlasted the
+    /// retry budget.
+    #[error("{endpoint}: gave up after {attempts} attempts: {last}")]
+    GaveUp {
+        endpoint: String,
+        attempts: u32,
+        last: String,
+    },
+    /// GitHub asked us to wait longer than the policy allows.
+    #[error(
+        "{endpoint}: rate limited for {wait_secs}s, longer than the {max_secs}s this tool waits; re-run the job later"
+    )]
+    RateLimited {
+        endpoint: String,
+        wait_secs: u64,
+        max_secs: u64,
+    },
+    /// A final non-success status (4xx), with GitHub's message.
+    #[error("{endpoint}: HTTP {status}: {message}{hint}", hint = status_hint(*.status))]
+    Status {
+        endpoint: String,
+        status: u16,
+        message: String,
+    },
+    /// The body is not what the endpoint documents.
+    #[error("{endpoint}: unexpected response body: {source}")]
+    Decode {
+        endpoint: String,
+        source: serde_json::Error,
+    },
+    /// The request could not be built (a bad base URL or path).
+    #[error("{endpoint}: {message}")]
+    Request { endpoint: String, message: String },
+}
+
+fn status_hint(status: u16) -> &'static str {
+    match status {
+        401 => " (the token is missing or invalid: set GITHUB_TOKEN)",
+        403 => " (the token lacks a permission this gate needs: see the README's permissions)",
+        404 => " (not found, or the token cannot see it)",
+        _ => "",
+    }
+}
+
+impl ApiError {
+    /// The final HTTP status, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    /// GitHub's 422 for a create that lost a race ("Reference already
+    /// exists"). A retried POST can produce it for our own first attempt, so
+    /// callers must check what exists rather than trust either outcome.
+    pub fn is_already_exists(&self) -> bool {
+        matches!(self, ApiError::Status { status: 422, message, .. }
+            if message.to_ascii_lowercase().contains("already exists"))
+    }
+}
+
+/// A raw response, after retries.
+#[derive(Debug, Clone)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+/// A write that `--dry-run` printed instead of sending.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedWrite {
+    pub method: String,
+    pub path: String,
+    pub body: Value,
+}
+
+impl std::fmt::Display for PlannedWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "would {} {}", self.method, self.path)?;
+        if !self.body.is_null() {
+            write!(f, " {}", self.body)?;
+        }
+        Ok(())
+    }
+}
+
+/// What a write did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteOutcome<T> {
+    /// Sent; GitHub's answer.
+    Done(T),
+    /// `--dry-run`: printed, not sent.
+    DryRun,
+}
+
+impl<T> WriteOutcome<T> {
+    pub fn into_done(self) -> Option<T> {
+        match self {
+            WriteOutcome::Done(t) => Some(t),
+            WriteOutcome::DryRun => None,
+        }
+    }
+}
+
+/// Builds a [`GitHubClient`]; the only way to make one.
+pub struct ClientBuilder {
+    api_url: String,
+    token: Option<Token>,
+    policy: RetryPolicy,
+    dry_run: bool,
+    dry_run_sink: Box<dyn Write + Send>,
+}
+
+impl ClientBuilder {
+    pub fn token(mut self, token: Option<Token>) -> Self {
+        self.token = token;
+        self
+    }
+
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// With `dry_run`, writes go to `sink` as `would METHOD PATH BODY` lines.
+    pub fn dry_run(mut self, dry_run: bool, sink: Box<dyn Write + Send>) -> Self {
+        self.dry_run = dry_run;
+        self.dry_run_sink = sink;
+        self
+    }
+
+    /// Builds the client. Must run inside a Tokio runtime (octocrab spawns its
+    /// connection pool there), e.g. within [`crate::block_on`].
+    pub fn build(self) -> anyhow::Result<GitHubClient> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            anyhow::bail!("internal: the GitHub client must be built inside the async runtime");
+        }
+        let api_url = self.api_url.trim_end_matches('/').to_owned();
+        let base: Uri = api_url
+            .parse()
+            .map_err(|e| anyhow::anyhow!("API URL {api_url:?}: {e}; give it as https://HOST/api/v3"))?;
+        let (Some(scheme), Some(authority)) = (base.scheme_str(), base.authority()) else {
+            anyhow::bail!("API URL {api_url:?}: needs a scheme and host, as https://HOST/api/v3");
+        };
+        let origin = format!("{scheme}://{authority}");
+        let base_path = base.path().trim_end_matches('/').to_owned();
+        let mut builder = Octocrab::builder()
+            .base_uri(api_url.as_str())
+            .map_err(|e| anyhow::anyhow!("API URL {api_url:?}: {e}"))?
+            .set_connect_timeout(Some(self.policy.request_timeout))
+            .set_read_timeout(Some(self.policy.request_timeout))
+            .set_write_timeout(Some(self.policy.request_timeout))
+            .add_header(
+                http::header::ACCEPT,
+                "application/vnd.github+json".to_owned(),
+            );
+        if let Some(token) = &self.token {
+            builder = builder.personal_token(token.expose().to_owned());
+        }
+        let octo = builder
+            .build()
+            .map_err(|e| anyhow::anyhow!("building the GitHub client for {api_url}: {e}"))?;
+        Ok(GitHubClient {
+            octo,
+            origin,
+            base_path,
+            has_token: self.token.is_some(),
+            policy: self.policy,
+            dry_run: self.dry_run,
+            dry_run_sink: Mutex::new(self.dry_run_sink),
+            planned: Mutex::new(Vec::new()),
+        })
+    }
+}
+
+/// A GitHub REST client with our retry policy and a dry-run door for writes.
+pub struct GitHubClient {
+    octo: Octocrab,
+    origin: String,
+    base_path: String,
+    has_token: bool,
+    policy: RetryPolicy,
+    dry_run: bool,
+    dry_run_sink: Mutex<Box<dyn Write + Send>>,
+    planned: Mutex<Vec<PlannedWrite>>,
+}
+
+impl std::fmt::Debug for GitHubClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitHubClient")
+            .field("api", &format!("{}{}", self.origin, self.base_path))
+            .field("token", &if self.has_token { "***" } else { "none" })
+            .field("dry_run", &self.dry_run)
+            .finish()
+    }
+}
+
+fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// GitHub's `{"message": ...}`, or the start of the body.
+fn error_message(body: &str) -> String {
+    serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| {
+            let trimmed = body.trim();
+            if trimmed.is_empty() {
+                "(empty body)".to_owned()
+            } else {
+                trimmed.chars().take(200).collect()
+            }
+        })
+}
+
+/// The URL of the `rel="next"` page in a Link header.
+pub fn next_link(headers: &HeaderMap) -> Option<String> {
+    let link = headers.get(http::header::LINK)?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        let is_next = params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"");
+        is_next.then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_owned()
+        })
+    })
+}
+
+impl GitHubClient {
+    /// Starts a client for an API base URL such as `https://api.github.com`
+    /// or `https://ghe.example.com/api/v3`.
+    pub fn builder(api_url: &str) -> ClientBuilder {
+        ClientBuilder {
+            api_url: api_url.to_owned(),
+            token: None,
+            policy: RetryPolicy::default(),
+            dry_run: false,
+            dry_run_sink: Box::new(std::io::sink()),
+        }
+    }
+
+    pub fn is_dry_run(&self) -> bool {
+        self.dry_run
+    }
+
+    /// The writes a dry run printed, in order.
+    pub fn planned_writes(&self) -> Vec<PlannedWrite> {
+        self.planned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Sends one request with retries, returning the final response whatever
+    /// its status. `path` is relative to the API base, e.g. `/repos/o/r`.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<ApiResponse, ApiError> {
+        let endpoint = format!("{method} {path}");
+        let uri_text = format!("{}{}", self.base_path, path);
+        let uri: Uri = uri_text.parse().map_err(|e| ApiError::Request {
+            endpoint: endpoint.clone(),
+            message: format!("invalid path: {e}"),
+        })?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let sent = tokio::time::timeout(
+                self.policy.request_timeout,
+                self.send_once(method.clone(), uri.clone(), body),
+            )
+            .await;
+            let last = match sent {
+                Err(_) => format!(
+                    "no response within {}s",
+                    self.policy.request_timeout.as_secs_f64()
+                ),
+                Ok(Err(e)) => format!("connection failed: {e}"),
+                Ok(Ok(resp)) => {
+                    let headers = &resp.headers;
+                    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+                    let facts = ResponseFacts {
+                        status: resp.status,
+                        retry_after: header("retry-after"),
+                        ratelimit_remaining: header("x-ratelimit-remaining"),
+                        ratelimit_reset: header("x-ratelimit-reset"),
+                        body: &resp.body,
+                    };
+                    let wait = match classify(&facts, now_unix()) {
+                        Decision::Done => return Ok(resp),
+                        Decision::Backoff => None,
+                        Decision::Wait(d) => Some(d),
+                        Decision::SecondaryLimit => Some(self.policy.secondary_limit_wait),
+                    };
+                    if let Some(wait) = wait {
+                        if wait > self.policy.max_rate_limit_wait {
+                            return Err(ApiError::RateLimited {
+                                endpoint,
+                                wait_secs: wait.as_secs(),
+                                max_secs: self.policy.max_rate_limit_wait.as_secs(),
+                            });
+                        }
+                        if attempt >= self.policy.max_attempts {
+                            return Err(ApiError::GaveUp {
+                                endpoint,
+                                attempts: attempt,
+                                last: format!(
+                                    "still rate limited: HTTP {}: {}",
+                                    resp.status,
+                                    error_message(&resp.body)
+                                ),
+                            });
+                        }
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    format!("HTTP {}: {}", resp.status, error_message(&resp.body))
+                }
+            };
+            if attempt >= self.policy.max_attempts {
+                return Err(ApiError::GaveUp {
+                    endpoint,
+                    attempts: attempt,
+                    last,
+                });
+            }
+            tokio::time::sleep(self.policy.backoff(attempt)).await;
+        }
+    }
+
+    async fn send_once(
+        &self,
+        method: Method,
+        uri: Uri,
+        body: Option<&Value>,
+    ) -> Result<ApiResponse, octocrab::Error> {
+        let builder = http::Request::builder().method(method).uri(uri);
+        let request = self.octo.build_request(builder, body)?;
+        let response = self.octo.execute(request).await?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = self.octo.body_to_string(response).await?;
+        Ok(ApiResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn decode<T: DeserializeOwned>(endpoint: &str, body: &str) -> Result<T, ApiError> {
+        let text = if body.trim().is_empty() { "null" } else { body };
+        serde_json::from_str(text).map_err(|source| ApiError::Decode {
+            endpoint: endpoint.to_owned(),
+            source,
+        })
+    }
+
+    fn check(endpoint: &str, resp: &ApiResponse) -> Result<(), ApiError> {
+        if (200..300).contains(&resp.status) {
+            Ok(())
+        } else {
+            Err(ApiError::Status {
+                endpoint: endpoint.to_owned(),
+                status: resp.status,
+                message: error_message(&resp.body),
+            })
+        }
+    }
+
+    /// GETs and decodes a JSON resource.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        let endpoint = format!("GET {path}");
+        let resp = self.request(Method::GET, path, None).await?;
+        Self::check(&endpoint, &resp)?;
+        Self::decode(&endpoint, &resp.body)
+    }
+
+    /// Like [`get`](Self::get), with 404 as `None`.
+    pub async fn get_optional<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<Option<T>, ApiError> {
+        match self.get(path).await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// GETs every page of a list, 100 at a time, following `Link: rel="next"`.
+    /// `max_items` stops early once that many items are in hand.
+    pub async fn get_pages<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        max_items: Option<usize>,
+    ) -> Result<Vec<T>, ApiError> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut next = Some(if path.contains("per_page=") {
+            path.to_owned()
+        } else {
+            format!("{path}{sep}per_page=100")
+        });
+        let mut items = Vec::new();
+        while let Some(page) = next.take() {
+            let endpoint = format!("GET {page}");
+            let resp = self.request(Method::GET, &page, None).await?;
+            Self::check(&endpoint, &resp)?;
+            let mut batch: Vec<T> = Self::decode(&endpoint, &resp.body)?;
+            items.append(&mut batch);
+            if max_items.is_some_and(|m| items.len() >= m) {
+                break;
+            }
+            if let Some(url) = next_link(&resp.headers) {
+                next = Some(self.relative_path(&url).ok_or_else(|| ApiError::Request {
+                    endpoint: endpoint.clone(),
+                    message: format!(
+                        "the next-page link points outside the API ({}); refusing to follow it",
+                        url.split('?').next().unwrap_or_default()
+                    ),
+                })?);
+            }
+        }
+        Ok(items)
+    }
+
+    /// Turns an absolute API URL back into a path under our base, refusing
+    /// links to any other host (the token must go nowhere else).
+    fn relative_path(&self, url: &str) -> Option<String> {
+        let rest = url.strip_prefix(&self.origin)?;
+        let rest = rest.strip_prefix(&self.base_path)?;
+        rest.starts_with('/').then(|| rest.to_owned())
+    }
+
+    /// The single door for every write. With `--dry-run` it prints
+    /// `would METHOD PATH BODY` and sends nothing.
+    pub async fn write<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<WriteOutcome<T>, ApiError> {
+        if self.dry_run {
+            let planned = PlannedWrite {
+                method: method.to_string(),
+                path: path.to_owned(),
+                body: body.unwrap_or(Value::Null),
+            };
+            {
+                let mut sink = self
+                    .dry_run_sink
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                // The dry-run line is informational; a closed pipe must not
+                // turn a dry run into a failure.
+                let _ = writeln!(sink, "{planned}");
+            }
+            self.planned
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(planned);
+            return Ok(WriteOutcome::DryRun);
+        }
+        let endpoint = format!("{method} {path}");
+        let resp = self.request(method, path, body.as_ref()).await?;
+        Self::check(&endpoint, &resp)?;
+        Self::decode(&endpoint, &resp.body).map(WriteOutcome::Done)
+    }
+
+    /// How long a test may expect one request to take at most.
+    pub fn request_timeout(&self) -> Duration {
+        self.policy.request_timeout
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_link_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            http::header::LINK,
+            r#"<https://api.github.com/repositories/1/pulls/2/files?page=3&per_page=100>; rel="next", <https://api.github.com/repositories/1/pulls/2/files?page=30>; rel="last""#
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("https://api.github.com/repositories/1/pulls/2/files?page=3&per_page=100")
+        );
+        let mut h = HeaderMap::new();
+        h.insert(
+            http::header::LINK,
+            r#"<https://x/y?page=1>; rel="prev""#.parse().unwrap(),
+        );
+        assert_eq!(next_link(&h), None);
+    }
+
+    #[tokio::test]
+    async fn relative_paths_stay_on_the_api_host() {
+        let c = GitHubClient::builder("https://ghe.example.com/api/v3/")
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.relative_path("https://ghe.example.com/api/v3/repos/o/r/pulls?page=2")
+                .as_deref(),
+            Some("/repos/o/r/pulls?page=2")
+        );
+        assert_eq!(c.relative_path("https://evil.example.com/api/v3/repos"), None);
+        assert_eq!(c.relative_path("https://ghe.example.com/other/repos"), None);
+    }
+
+    #[test]
+    fn planned_write_line() {
+        let w = PlannedWrite {
+            method: "POST".into(),
+            path: "/repos/o/r/git/refs".into(),
+            body: serde_json::json!({"ref": "refs/tags/v1.0.0", "sha": "abc"}),
+        };
+        assert_eq!(
+            w.to_string(),
+            r#"would POST /repos/o/r/git/refs {"ref":"refs/tags/v1.0.0","sha":"abc"}"#
+        );
+    }
+
+    #[test]
+    fn already_exists_is_recognised() {
+        let e = ApiError::Status {
+            endpoint: "POST /repos/o/r/git/refs".into(),
+            status: 422,
+            message: "Reference already exists".into(),
+        };
+        assert!(e.is_already_exists());
+        assert!(e.to_string().starts_with("POST /repos/o/r/git/refs: HTTP 422"));
+        let e = ApiError::Status {
+            endpoint: "x".into(),
+            status: 422,
+            message: "Validation Failed".into(),
+        };
+        assert!(!e.is_already_exists());
+    }
+
+    #[test]
+    fn building_outside_a_runtime_is_an_error_not_a_panic() {
+        let err = GitHubClient::builder("https://api.github.com").build().unwrap_err();
+        assert!(err.to_string().contains("async runtime"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn bad_api_url_is_refused() {
+        let err = GitHubClient::builder("not a url").build().unwrap_err();
+        assert!(err.to_string().contains("API URL"), "{err}");
+    }
+}

@@ -1,0 +1,38 @@
+//! What every Trunkline gate needs to live inside a GitHub Actions job.
+//!
+//! The five gates differ in their facts and their policy; everything around
+//! those (reading the run's context, taking action inputs, keeping the token
+//! secret, talking to the API with a sane retry policy, and reporting in the
+//! forms GitHub understands) is the same, so it lives here once.
+
+pub mod cli;
+pub mod client;
+pub mod comment;
+pub mod commands;
+pub mod context;
+pub mod env;
+pub mod event;
+pub mod inputs;
+pub mod outputs;
+pub mod retry;
+pub mod status;
+pub mod summary;
+pub mod token;
+pub mod verdict;
+
+pub use cli::{GateCli, GateIo, block_on, run_gate};
+pub use client::{ApiError, GitHubClient, WriteOutcome};
+pub use context::{CommonArgs, GitHubContext, Repo};
+pub use env::Env;
+pub use verdict::{Format, Verdict};
+
+impl GitHubContext {
+    /// The API client for this run: base URL, token and `--dry-run` from the
+    /// context; dry-run lines go to `dry_run_sink`.
+    pub fn client(&self, dry_run_sink: Box<dyn std::io::Write + Send>) -> anyhow::Result<GitHubClient> {
+        GitHubClient::builder(&self.api_url)
+            .token(self.token.clone())
+            .dry_run(self.dry_run, dry_run_sink)
+            .build()
+    }
+}
