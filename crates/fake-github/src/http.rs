@@ -34,7 +34,9 @@ fn reason(status: u16) -> &'static str {
 pub(crate) fn serve_connection(stream: TcpStream, respond: impl FnOnce(RecordedRequest) -> Reply) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let Ok(read_half) = stream.try_clone() else { return };
+    let Ok(read_half) = stream.try_clone() else {
+        return;
+    };
     let mut reader = BufReader::new(read_half);
     let mut line = String::new();
     if reader.read_line(&mut line).unwrap_or(0) == 0 {

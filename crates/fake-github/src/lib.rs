@@ -196,7 +196,9 @@ impl FakeGitHub {
                     let base_url = base_url.clone();
                     let prefix = prefix.clone();
                     std::thread::spawn(move || {
-                        http::serve_connection(stream, |req| handle(req, &shared, &base_url, &prefix))
+                        http::serve_connection(stream, |req| {
+                            handle(req, &shared, &base_url, &prefix)
+                        })
                     });
                 }
             })
@@ -443,11 +445,19 @@ impl Reply {
     }
 }
 
-fn handle(recorded: RecordedRequest, shared: &Mutex<Shared>, base_url: &str, prefix: &str) -> Reply {
+fn handle(
+    recorded: RecordedRequest,
+    shared: &Mutex<Shared>,
+    base_url: &str,
+    prefix: &str,
+) -> Reply {
     let raw_path = recorded.path.clone();
     let in_api = raw_path.starts_with(prefix);
     let recorded = RecordedRequest {
-        path: raw_path.strip_prefix(prefix).unwrap_or(&raw_path).to_owned(),
+        path: raw_path
+            .strip_prefix(prefix)
+            .unwrap_or(&raw_path)
+            .to_owned(),
         ..recorded
     };
     let fault = {
@@ -482,8 +492,10 @@ fn handle(recorded: RecordedRequest, shared: &Mutex<Shared>, base_url: &str, pre
                     .unwrap_or(0);
                 let mut r = Reply::error(403, "API rate limit exceeded for installation.");
                 r.headers.push(("x-ratelimit-remaining".into(), "0".into()));
-                r.headers
-                    .push(("x-ratelimit-reset".into(), (now + reset_in_secs).to_string()));
+                r.headers.push((
+                    "x-ratelimit-reset".into(),
+                    (now + reset_in_secs).to_string(),
+                ));
                 r
             }
             Some(FaultKind::MalformedBody) => Reply {
@@ -497,14 +509,20 @@ fn handle(recorded: RecordedRequest, shared: &Mutex<Shared>, base_url: &str, pre
             }
             Some(FaultKind::ApplyThenStatus(status)) => {
                 let _ = routes::route(shared, base_url, &recorded);
-                Reply::error(status, &format!("injected fault after applying: HTTP {status}"))
+                Reply::error(
+                    status,
+                    &format!("injected fault after applying: HTTP {status}"),
+                )
             }
             None => routes::route(shared, base_url, &recorded),
         }
     };
+    reply.headers.push((
+        "Content-Type".into(),
+        "application/json; charset=utf-8".into(),
+    ));
     reply
         .headers
-        .push(("Content-Type".into(), "application/json; charset=utf-8".into()));
-    reply.headers.push(("x-ratelimit-limit".into(), "5000".into()));
+        .push(("x-ratelimit-limit".into(), "5000".into()));
     reply
 }

@@ -7,8 +7,8 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::state::{
-    Comment, ContentFile, Deployment, DeploymentStatusRec, Dispatch, Release, RepoState,
-    StatusRec, TagObject,
+    Comment, ContentFile, Deployment, DeploymentStatusRec, Dispatch, Release, RepoState, StatusRec,
+    TagObject,
 };
 use crate::{RecordedRequest, Reply, Shared, shapes};
 
@@ -85,7 +85,12 @@ fn paginate_with<T>(
         .max(1);
     let last = items.len().div_ceil(per_page).max(1);
     let start = (page - 1) * per_page;
-    let slice: Vec<Value> = items.into_iter().skip(start).take(per_page).map(render).collect();
+    let slice: Vec<Value> = items
+        .into_iter()
+        .skip(start)
+        .take(per_page)
+        .map(render)
+        .collect();
     let mut reply = Reply::json(200, Value::Array(slice));
     let link_for = |p: usize| {
         let mut q = q.clone();
@@ -111,7 +116,11 @@ fn paginate_with<T>(
 
 /// Resolves a branch, tag or (prefix of a) SHA to a commit SHA.
 fn resolve(repo: &RepoState, name: &str) -> Option<String> {
-    for key in [format!("heads/{name}"), format!("tags/{name}"), name.trim_start_matches("refs/").to_owned()] {
+    for key in [
+        format!("heads/{name}"),
+        format!("tags/{name}"),
+        name.trim_start_matches("refs/").to_owned(),
+    ] {
         if let Some((sha, kind)) = repo.refs.get(&key) {
             return Some(peel(repo, sha, kind));
         }
@@ -119,7 +128,11 @@ fn resolve(repo: &RepoState, name: &str) -> Option<String> {
     if repo.commits.contains_key(name) {
         return Some(name.to_owned());
     }
-    let matches: Vec<&String> = repo.commits.keys().filter(|s| s.starts_with(name)).collect();
+    let matches: Vec<&String> = repo
+        .commits
+        .keys()
+        .filter(|s| s.starts_with(name))
+        .collect();
     (matches.len() == 1 && name.len() >= 4).then(|| matches[0].clone())
 }
 
@@ -191,7 +204,11 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
                 .filter(|p| state == "all" || p.state == state)
                 .filter(|p| q.get("base").is_none_or(|b| &p.base_ref == b))
                 .collect();
-            pulls.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.number.cmp(&a.number)));
+            pulls.sort_by(|a, b| {
+                b.created_at
+                    .cmp(&a.created_at)
+                    .then(b.number.cmp(&a.number))
+            });
             let items = pulls
                 .into_iter()
                 .map(|p| shapes::pull(base, r, &repo.default_branch, p))
@@ -202,13 +219,15 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             Some(p) => Reply::json(200, shapes::pull(base, r, &repo.default_branch, p)),
             None => Reply::error(404, "Not Found"),
         },
-        ("GET", ["pulls", n, "files"]) => match n.parse().ok().and_then(|n: u64| repo.pulls.get(&n)) {
-            Some(p) => {
-                let files: Vec<_> = p.files.iter().take(PULL_FILES_CAP).collect();
-                paginate_with(files, |f| shapes::file(base, r, f), req, base)
+        ("GET", ["pulls", n, "files"]) => {
+            match n.parse().ok().and_then(|n: u64| repo.pulls.get(&n)) {
+                Some(p) => {
+                    let files: Vec<_> = p.files.iter().take(PULL_FILES_CAP).collect();
+                    paginate_with(files, |f| shapes::file(base, r, f), req, base)
+                }
+                None => Reply::error(404, "Not Found"),
             }
-            None => Reply::error(404, "Not Found"),
-        },
+        }
 
         // Issue comments.
         ("GET", ["issues", n, "comments"]) => {
@@ -226,7 +245,10 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
                 return Reply::error(422, "Invalid request: body is required");
             };
             if text.chars().count() > 65_536 {
-                return Reply::error(422, "Validation Failed: body is too long (maximum is 65536 characters)");
+                return Reply::error(
+                    422,
+                    "Validation Failed: body is too long (maximum is 65536 characters)",
+                );
             }
             let c = Comment {
                 id,
@@ -246,7 +268,10 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
                 return Reply::error(422, "Invalid request: body is required");
             };
             if text.chars().count() > 65_536 {
-                return Reply::error(422, "Validation Failed: body is too long (maximum is 65536 characters)");
+                return Reply::error(
+                    422,
+                    "Validation Failed: body is too long (maximum is 65536 characters)",
+                );
             }
             for (n, cs) in repo.comments.iter_mut() {
                 if let Some(c) = cs.iter_mut().find(|c| c.id == cid) {
@@ -270,7 +295,11 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
 
         // Labels.
         ("GET", ["labels"]) => {
-            let items = repo.labels.iter().map(|l| shapes::label(base, r, l)).collect();
+            let items = repo
+                .labels
+                .iter()
+                .map(|l| shapes::label(base, r, l))
+                .collect();
             paginate(items, req, base)
         }
         ("POST", ["labels"]) => {
@@ -297,7 +326,12 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             let wanted: Vec<String> = body
                 .get("labels")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default();
             let current = repo.issue_labels.entry(n).or_default();
             if m == "PUT" {
@@ -314,7 +348,10 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             if let Some(p) = repo.pulls.get_mut(&n) {
                 p.labels = repo.issue_labels.get(&n).cloned().unwrap_or_default();
             }
-            let items: Vec<Value> = repo.issue_labels[&n].iter().map(|l| shapes::label(base, r, l)).collect();
+            let items: Vec<Value> = repo.issue_labels[&n]
+                .iter()
+                .map(|l| shapes::label(base, r, l))
+                .collect();
             Reply::json(200, Value::Array(items))
         }
         ("DELETE", ["issues", n, "labels", label]) => {
@@ -337,16 +374,32 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             if !["error", "failure", "pending", "success"].contains(&state) {
                 return Reply::error(422, "Validation Failed: state is not included in the list");
             }
-            let description = body.get("description").and_then(Value::as_str).map(str::to_owned);
-            if description.as_ref().is_some_and(|d| d.chars().count() > 140) {
-                return Reply::error(422, "Validation Failed: description is too long (maximum is 140 characters)");
+            let description = body
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            if description
+                .as_ref()
+                .is_some_and(|d| d.chars().count() > 140)
+            {
+                return Reply::error(
+                    422,
+                    "Validation Failed: description is too long (maximum is 140 characters)",
+                );
             }
             let rec = StatusRec {
                 sha: (*sha).to_owned(),
                 state: state.to_owned(),
-                context: body.get("context").and_then(Value::as_str).unwrap_or("default").to_owned(),
+                context: body
+                    .get("context")
+                    .and_then(Value::as_str)
+                    .unwrap_or("default")
+                    .to_owned(),
                 description,
-                target_url: body.get("target_url").and_then(Value::as_str).map(str::to_owned),
+                target_url: body
+                    .get("target_url")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
                 at: now,
             };
             let out = shapes::status(base, r, id, &rec);
@@ -369,7 +422,10 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
         // Commits and compare.
         ("GET", ["commits"]) => {
             let q = query_map(&req.query);
-            let start = q.get("sha").cloned().unwrap_or_else(|| repo.default_branch.clone());
+            let start = q
+                .get("sha")
+                .cloned()
+                .unwrap_or_else(|| repo.default_branch.clone());
             let Some(head) = resolve(repo, &start) else {
                 return Reply::error(404, "Not Found");
             };
@@ -380,10 +436,12 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
                 .collect();
             paginate(items, req, base)
         }
-        ("GET", ["commits", git_ref]) => match resolve(repo, git_ref).and_then(|s| repo.commits.get(&s)) {
-            Some(c) => Reply::json(200, shapes::commit(base, r, c)),
-            None => Reply::error(422, &format!("No commit found for SHA: {git_ref}")),
-        },
+        ("GET", ["commits", git_ref]) => {
+            match resolve(repo, git_ref).and_then(|s| repo.commits.get(&s)) {
+                Some(c) => Reply::json(200, shapes::commit(base, r, c)),
+                None => Reply::error(422, &format!("No commit found for SHA: {git_ref}")),
+            }
+        }
         ("GET", ["compare", spec]) => {
             let Some((b, h)) = spec.split_once("...") else {
                 return Reply::error(404, "Not Found");
@@ -397,7 +455,11 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             let head_set: BTreeSet<&String> = head_anc.iter().collect();
             let ahead: Vec<&String> = head_anc.iter().filter(|c| !base_set.contains(c)).collect();
             let behind = base_anc.iter().filter(|c| !head_set.contains(c)).count();
-            let merge_base = head_anc.iter().find(|c| base_set.contains(c)).cloned().unwrap_or_else(|| bs.clone());
+            let merge_base = head_anc
+                .iter()
+                .find(|c| base_set.contains(c))
+                .cloned()
+                .unwrap_or_else(|| bs.clone());
             let status = match (ahead.len(), behind) {
                 (0, 0) => "identical",
                 (_, 0) => "ahead",
@@ -405,20 +467,26 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
                 _ => "diverged",
             };
             let commit_json = |sha: &String| {
-                repo.commits.get(sha).map(|c| shapes::commit(base, r, c)).unwrap_or(Value::Null)
+                repo.commits
+                    .get(sha)
+                    .map(|c| shapes::commit(base, r, c))
+                    .unwrap_or(Value::Null)
             };
             let mut commits: Vec<Value> = ahead.iter().map(|c| commit_json(c)).collect();
             commits.reverse();
-            Reply::json(200, json!({
-                "url": format!("{base}/repos/{r}/compare/{spec}"),
-                "html_url": format!("{base}/html/{r}/compare/{spec}"),
-                "permalink_url": format!("{base}/html/{r}/compare/{bs}...{hs}"),
-                "diff_url": format!("{base}/html/{r}/compare/{spec}.diff"),
-                "patch_url": format!("{base}/html/{r}/compare/{spec}.patch"),
-                "base_commit": commit_json(&bs), "merge_base_commit": commit_json(&merge_base),
-                "status": status, "ahead_by": ahead.len(), "behind_by": behind,
-                "total_commits": ahead.len(), "commits": commits, "files": []
-            }))
+            Reply::json(
+                200,
+                json!({
+                    "url": format!("{base}/repos/{r}/compare/{spec}"),
+                    "html_url": format!("{base}/html/{r}/compare/{spec}"),
+                    "permalink_url": format!("{base}/html/{r}/compare/{bs}...{hs}"),
+                    "diff_url": format!("{base}/html/{r}/compare/{spec}.diff"),
+                    "patch_url": format!("{base}/html/{r}/compare/{spec}.patch"),
+                    "base_commit": commit_json(&bs), "merge_base_commit": commit_json(&merge_base),
+                    "status": status, "ahead_by": ahead.len(), "behind_by": behind,
+                    "total_commits": ahead.len(), "commits": commits, "files": []
+                }),
+            )
         }
 
         // Git refs and tags.
@@ -447,16 +515,24 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
                 return Reply::error(422, "Invalid request: ref and sha are required");
             };
             let Some(name) = full_ref.strip_prefix("refs/").filter(|n| n.contains('/')) else {
-                return Reply::error(422, "Reference name must start with 'refs/' and have two slashes");
+                return Reply::error(
+                    422,
+                    "Reference name must start with 'refs/' and have two slashes",
+                );
             };
             if repo.refs.contains_key(name) {
                 return Reply::error(422, "Reference already exists");
             }
-            let kind = if repo.tag_objects.contains_key(sha) { "tag" } else { "commit" };
+            let kind = if repo.tag_objects.contains_key(sha) {
+                "tag"
+            } else {
+                "commit"
+            };
             if kind == "commit" && !repo.commits.contains_key(sha) {
                 return Reply::error(422, "Object does not exist");
             }
-            repo.refs.insert(name.to_owned(), (sha.to_owned(), kind.to_owned()));
+            repo.refs
+                .insert(name.to_owned(), (sha.to_owned(), kind.to_owned()));
             Reply::json(201, shapes::git_ref(base, r, name, sha, kind))
         }
         ("PATCH", ["git", "refs", name @ ..]) => {
@@ -471,8 +547,13 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             if !force && name.starts_with("heads/") && !ancestors(repo, sha).contains(&old) {
                 return Reply::error(422, "Update is not a fast forward");
             }
-            let kind = if repo.tag_objects.contains_key(sha) { "tag" } else { "commit" };
-            repo.refs.insert(name.clone(), (sha.to_owned(), kind.to_owned()));
+            let kind = if repo.tag_objects.contains_key(sha) {
+                "tag"
+            } else {
+                "commit"
+            };
+            repo.refs
+                .insert(name.clone(), (sha.to_owned(), kind.to_owned()));
             Reply::json(200, shapes::git_ref(base, r, &name, sha, kind))
         }
         ("DELETE", ["git", "refs", name @ ..]) => {
@@ -492,7 +573,11 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             let t = TagObject {
                 sha: blob_sha(format!("tag {tag} {object} {now}").as_bytes()),
                 tag: tag.to_owned(),
-                message: body.get("message").and_then(Value::as_str).unwrap_or("").to_owned(),
+                message: body
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
                 object: object.to_owned(),
                 at: now,
             };
@@ -508,7 +593,9 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             let mut tags: Vec<(&String, String)> = repo
                 .refs
                 .iter()
-                .filter_map(|(n, (sha, kind))| Some((n, peel(repo, sha, kind))).filter(|_| n.starts_with("tags/")))
+                .filter_map(|(n, (sha, kind))| {
+                    Some((n, peel(repo, sha, kind))).filter(|_| n.starts_with("tags/"))
+                })
                 .collect();
             tags.reverse();
             let items = tags
@@ -522,11 +609,17 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
         ("GET", ["contents", path @ ..]) => {
             let path = path.join("/");
             let q = query_map(&req.query);
-            let branch = q.get("ref").cloned().unwrap_or_else(|| repo.default_branch.clone());
+            let branch = q
+                .get("ref")
+                .cloned()
+                .unwrap_or_else(|| repo.default_branch.clone());
             match repo.contents.get(&(branch, path.clone())) {
                 Some(f) => {
                     let encoded = base64::engine::general_purpose::STANDARD.encode(&f.bytes);
-                    Reply::json(200, shapes::content(base, r, &path, &f.sha, &f.bytes, &encoded))
+                    Reply::json(
+                        200,
+                        shapes::content(base, r, &path, &f.sha, &f.bytes, &encoded),
+                    )
                 }
                 None => Reply::error(404, "Not Found"),
             }
@@ -541,33 +634,50 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             let Some(encoded) = body.get("content").and_then(Value::as_str) else {
                 return Reply::error(422, "Invalid request: content is required");
             };
-            let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(encoded.replace('\n', "")) else {
+            let Ok(bytes) =
+                base64::engine::general_purpose::STANDARD.decode(encoded.replace('\n', ""))
+            else {
                 return Reply::error(422, "Invalid request: content is not valid Base64");
             };
             let key = (branch.clone(), path.clone());
             let given_sha = body.get("sha").and_then(Value::as_str);
             let status = match (repo.contents.get(&key), given_sha) {
-                (Some(_), None) => return Reply::error(422, "Invalid request. \"sha\" wasn't supplied."),
+                (Some(_), None) => {
+                    return Reply::error(422, "Invalid request. \"sha\" wasn't supplied.");
+                }
                 (Some(existing), Some(s)) if existing.sha != s => {
                     return Reply::error(409, &format!("{path} does not match {s}"));
                 }
                 (Some(_), Some(_)) => 200,
                 (None, _) => 201,
             };
-            let parent = repo.refs.get(&format!("heads/{branch}")).map(|(s, _)| s.clone());
+            let parent = repo
+                .refs
+                .get(&format!("heads/{branch}"))
+                .map(|(s, _)| s.clone());
             let commit_sha = blob_sha(format!("commit {path} {now}").as_bytes());
             repo.commits.insert(
                 commit_sha.clone(),
                 crate::state::Commit {
                     sha: commit_sha.clone(),
-                    message: body.get("message").and_then(Value::as_str).unwrap_or("").to_owned(),
+                    message: body
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned(),
                     parents: parent.into_iter().collect(),
                     author: "github-actions".to_owned(),
                     at: now,
                 },
             );
-            repo.refs.insert(format!("heads/{branch}"), (commit_sha.clone(), "commit".to_owned()));
-            let file = ContentFile { sha: blob_sha(&bytes), bytes };
+            repo.refs.insert(
+                format!("heads/{branch}"),
+                (commit_sha.clone(), "commit".to_owned()),
+            );
+            let file = ContentFile {
+                sha: blob_sha(&bytes),
+                bytes,
+            };
             let content = shapes::content(base, r, &path, &file.sha, &file.bytes, encoded);
             repo.contents.insert(key, file);
             let commit = shapes::git_commit(base, r, &repo.commits[&commit_sha]);
@@ -576,19 +686,31 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
 
         // Releases.
         ("GET", ["releases"]) => {
-            let items = repo.releases.iter().rev().map(|x| shapes::release(base, r, x)).collect();
+            let items = repo
+                .releases
+                .iter()
+                .rev()
+                .map(|x| shapes::release(base, r, x))
+                .collect();
             paginate(items, req, base)
         }
         ("GET", ["releases", "latest"]) => {
-            match repo.releases.iter().rev().find(|x| !x.draft && !x.prerelease) {
+            match repo
+                .releases
+                .iter()
+                .rev()
+                .find(|x| !x.draft && !x.prerelease)
+            {
                 Some(x) => Reply::json(200, shapes::release(base, r, x)),
                 None => Reply::error(404, "Not Found"),
             }
         }
-        ("GET", ["releases", "tags", tag]) => match repo.releases.iter().find(|x| x.tag_name == *tag) {
-            Some(x) => Reply::json(200, shapes::release(base, r, x)),
-            None => Reply::error(404, "Not Found"),
-        },
+        ("GET", ["releases", "tags", tag]) => {
+            match repo.releases.iter().find(|x| x.tag_name == *tag) {
+                Some(x) => Reply::json(200, shapes::release(base, r, x)),
+                None => Reply::error(404, "Not Found"),
+            }
+        }
         ("POST", ["releases"]) => {
             let Some(tag) = body.get("tag_name").and_then(Value::as_str) else {
                 return Reply::error(422, "Validation Failed: tag_name is missing");
@@ -607,7 +729,10 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
                 name: body.get("name").and_then(Value::as_str).map(str::to_owned),
                 body: body.get("body").and_then(Value::as_str).map(str::to_owned),
                 draft: body.get("draft").and_then(Value::as_bool).unwrap_or(false),
-                prerelease: body.get("prerelease").and_then(Value::as_bool).unwrap_or(false),
+                prerelease: body
+                    .get("prerelease")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
                 at: now,
             };
             let out = shapes::release(base, r, &rel);
@@ -648,9 +773,20 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
                 id,
                 sha,
                 git_ref: git_ref.to_owned(),
-                task: body.get("task").and_then(Value::as_str).unwrap_or("deploy").to_owned(),
-                environment: body.get("environment").and_then(Value::as_str).unwrap_or("production").to_owned(),
-                description: body.get("description").and_then(Value::as_str).map(str::to_owned),
+                task: body
+                    .get("task")
+                    .and_then(Value::as_str)
+                    .unwrap_or("deploy")
+                    .to_owned(),
+                environment: body
+                    .get("environment")
+                    .and_then(Value::as_str)
+                    .unwrap_or("production")
+                    .to_owned(),
+                description: body
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
                 payload: body.get("payload").cloned().unwrap_or(json!({})),
                 at: now,
                 statuses: Vec::new(),
@@ -663,7 +799,12 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             let did: u64 = did.parse().unwrap_or(0);
             match repo.deployments.iter().find(|d| d.id == did) {
                 Some(d) => {
-                    let items = d.statuses.iter().rev().map(|st| shapes::deployment_status(base, r, did, st)).collect();
+                    let items = d
+                        .statuses
+                        .iter()
+                        .rev()
+                        .map(|st| shapes::deployment_status(base, r, did, st))
+                        .collect();
                     paginate(items, req, base)
                 }
                 None => Reply::error(404, "Not Found"),
@@ -675,16 +816,39 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
                 return Reply::error(404, "Not Found");
             };
             let state = body.get("state").and_then(Value::as_str).unwrap_or("");
-            if !["error", "failure", "inactive", "in_progress", "queued", "pending", "success"].contains(&state) {
+            if ![
+                "error",
+                "failure",
+                "inactive",
+                "in_progress",
+                "queued",
+                "pending",
+                "success",
+            ]
+            .contains(&state)
+            {
                 return Reply::error(422, "Validation Failed: state is not included in the list");
             }
             let st = DeploymentStatusRec {
                 id,
                 state: state.to_owned(),
-                description: body.get("description").and_then(Value::as_str).map(str::to_owned),
-                environment: body.get("environment").and_then(Value::as_str).unwrap_or(&d.environment).to_owned(),
-                log_url: body.get("log_url").and_then(Value::as_str).map(str::to_owned),
-                environment_url: body.get("environment_url").and_then(Value::as_str).map(str::to_owned),
+                description: body
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                environment: body
+                    .get("environment")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&d.environment)
+                    .to_owned(),
+                log_url: body
+                    .get("log_url")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                environment_url: body
+                    .get("environment_url")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
                 at: now,
             };
             let out = shapes::deployment_status(base, r, did, &st);
@@ -707,11 +871,14 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
                 run_id: id,
             });
             if body.get("return_run_details").and_then(Value::as_bool) == Some(true) {
-                Reply::json(200, json!({
-                    "workflow_run_id": id,
-                    "run_url": format!("{base}/repos/{r}/actions/runs/{id}"),
-                    "html_url": format!("{base}/html/{r}/actions/runs/{id}")
-                }))
+                Reply::json(
+                    200,
+                    json!({
+                        "workflow_run_id": id,
+                        "run_url": format!("{base}/repos/{r}/actions/runs/{id}"),
+                        "html_url": format!("{base}/html/{r}/actions/runs/{id}")
+                    }),
+                )
             } else {
                 Reply::empty(204)
             }

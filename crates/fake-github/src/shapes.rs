@@ -32,7 +32,11 @@ pub(crate) fn rfc3339(epoch: u64) -> String {
 
 pub(crate) fn user(base: &str, login: &str) -> Value {
     let u = format!("{base}/users/{login}");
-    let kind = if login.ends_with("[bot]") { "Bot" } else { "User" };
+    let kind = if login.ends_with("[bot]") {
+        "Bot"
+    } else {
+        "User"
+    };
     json!({
         "login": login, "id": login.len() as u64 * 1000 + 7, "node_id": format!("U_{login}"),
         "avatar_url": format!("{base}/avatars/{login}"), "gravatar_id": "",
@@ -55,7 +59,14 @@ pub(crate) fn repo(base: &str, full: &str, default_branch: &str) -> Value {
     })
 }
 
-fn pr_side(base: &str, full: &str, default_branch: &str, git_ref: &str, sha: &str, login: &str) -> Value {
+fn pr_side(
+    base: &str,
+    full: &str,
+    default_branch: &str,
+    git_ref: &str,
+    sha: &str,
+    login: &str,
+) -> Value {
     json!({
         "label": format!("{login}:{git_ref}"), "ref": git_ref, "sha": sha,
         "user": user(base, login), "repo": repo(base, full, default_branch)
@@ -175,7 +186,14 @@ pub(crate) fn commit(base: &str, full: &str, c: &Commit) -> Value {
     })
 }
 
-pub(crate) fn content(base: &str, full: &str, path: &str, sha: &str, bytes: &[u8], encoded: &str) -> Value {
+pub(crate) fn content(
+    base: &str,
+    full: &str,
+    path: &str,
+    sha: &str,
+    bytes: &[u8],
+    encoded: &str,
+) -> Value {
     let name = path.rsplit('/').next().unwrap_or(path);
     json!({
         "type": "file", "encoding": "base64", "size": bytes.len(), "name": name, "path": path,
@@ -219,7 +237,12 @@ pub(crate) fn deployment(base: &str, full: &str, d: &Deployment) -> Value {
     })
 }
 
-pub(crate) fn deployment_status(base: &str, full: &str, deployment_id: u64, s: &DeploymentStatusRec) -> Value {
+pub(crate) fn deployment_status(
+    base: &str,
+    full: &str,
+    deployment_id: u64,
+    s: &DeploymentStatusRec,
+) -> Value {
     json!({
         "url": format!("{base}/repos/{full}/deployments/{deployment_id}/statuses/{}", s.id),
         "id": s.id, "node_id": format!("DS_{}", s.id), "state": s.state,
@@ -234,7 +257,8 @@ pub(crate) fn deployment_status(base: &str, full: &str, deployment_id: u64, s: &
 
 /// A git-level commit object, as the contents API returns it.
 pub(crate) fn git_commit(base: &str, full: &str, c: &Commit) -> Value {
-    let person = json!({"name": c.author, "email": "actions@github.invalid", "date": rfc3339(c.at)});
+    let person =
+        json!({"name": c.author, "email": "actions@github.invalid", "date": rfc3339(c.at)});
     json!({
         "sha": c.sha, "node_id": format!("C_{}", c.sha),
         "url": format!("{base}/repos/{full}/git/commits/{}", c.sha),

@@ -3,6 +3,9 @@
 //! GitHub. Where octocrab has a typed call for an endpoint, the typed call
 //! itself is used.
 
+// Tests may unwrap and print: the lints apply outside tests only.
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
 use fake_github::{FakeGitHub, FileChange, Pull};
 use octocrab::Octocrab;
 use octocrab::models;
@@ -122,7 +125,10 @@ async fn typed_calls_deserialise() {
         .await
         .unwrap();
     assert_eq!(cmp.ahead_by, 1);
-    assert!(matches!(cmp.status, models::commits::GithubCommitStatus::Ahead));
+    assert!(matches!(
+        cmp.status,
+        models::commits::GithubCommitStatus::Ahead
+    ));
 
     let content = octo
         .repos("acme", "shop")
@@ -188,13 +194,19 @@ async fn raw_endpoints_deserialise_into_models() {
     assert_eq!(status.state, models::StatusState::Success);
 
     let deployments: Vec<models::repos::Deployment> = octo
-        .get("/repos/acme/shop/deployments?environment=staging", None::<&()>)
+        .get(
+            "/repos/acme/shop/deployments?environment=staging",
+            None::<&()>,
+        )
         .await
         .unwrap();
     assert_eq!(deployments.len(), 1);
     let statuses: Vec<models::repos::DeploymentStatus> = octo
         .get(
-            format!("/repos/acme/shop/deployments/{}/statuses", deployments[0].id),
+            format!(
+                "/repos/acme/shop/deployments/{}/statuses",
+                deployments[0].id
+            ),
             None::<&()>,
         )
         .await
@@ -202,7 +214,10 @@ async fn raw_endpoints_deserialise_into_models() {
     assert_eq!(statuses.len(), 2);
     let created: models::repos::DeploymentStatus = octo
         .post(
-            format!("/repos/acme/shop/deployments/{}/statuses", deployments[0].id),
+            format!(
+                "/repos/acme/shop/deployments/{}/statuses",
+                deployments[0].id
+            ),
             Some(&json!({"state": "failure", "description": "breach"})),
         )
         .await
@@ -262,14 +277,9 @@ async fn pull_files_stop_at_three_thousand() {
         .collect();
     fake.add_pull(R, pr);
     let octo = client(&fake);
-    let first = octo
-        .pulls("acme", "shop")
-        .list_files(1)
-        .await
-        .unwrap();
+    let first = octo.pulls("acme", "shop").list_files(1).await.unwrap();
     let all = octo.all_pages(first).await.unwrap();
     assert_eq!(all.len(), fake_github::PULL_FILES_CAP);
     let pr = octo.pulls("acme", "shop").get(1).await.unwrap();
     assert_eq!(pr.changed_files, Some(3001));
 }
-

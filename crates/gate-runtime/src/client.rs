@@ -166,9 +166,9 @@ impl ClientBuilder {
             anyhow::bail!("internal: the GitHub client must be built inside the async runtime");
         }
         let api_url = self.api_url.trim_end_matches('/').to_owned();
-        let base: Uri = api_url
-            .parse()
-            .map_err(|e| anyhow::anyhow!("API URL {api_url:?}: {e}; give it as https://HOST/api/v3"))?;
+        let base: Uri = api_url.parse().map_err(|e| {
+            anyhow::anyhow!("API URL {api_url:?}: {e}; give it as https://HOST/api/v3")
+        })?;
         let (Some(scheme), Some(authority)) = (base.scheme_str(), base.authority()) else {
             anyhow::bail!("API URL {api_url:?}: needs a scheme and host, as https://HOST/api/v3");
         };
@@ -548,7 +548,10 @@ mod tests {
                 .as_deref(),
             Some("/repos/o/r/pulls?page=2")
         );
-        assert_eq!(c.relative_path("https://evil.example.com/api/v3/repos"), None);
+        assert_eq!(
+            c.relative_path("https://evil.example.com/api/v3/repos"),
+            None
+        );
         assert_eq!(c.relative_path("https://ghe.example.com/other/repos"), None);
     }
 
@@ -573,7 +576,10 @@ mod tests {
             message: "Reference already exists".into(),
         };
         assert!(e.is_already_exists());
-        assert!(e.to_string().starts_with("POST /repos/o/r/git/refs: HTTP 422"));
+        assert!(
+            e.to_string()
+                .starts_with("POST /repos/o/r/git/refs: HTTP 422")
+        );
         let e = ApiError::Status {
             endpoint: "x".into(),
             status: 422,
@@ -584,7 +590,9 @@ mod tests {
 
     #[test]
     fn building_outside_a_runtime_is_an_error_not_a_panic() {
-        let err = GitHubClient::builder("https://api.github.com").build().unwrap_err();
+        let err = GitHubClient::builder("https://api.github.com")
+            .build()
+            .unwrap_err();
         assert!(err.to_string().contains("async runtime"), "{err}");
     }
 

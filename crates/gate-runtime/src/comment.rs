@@ -23,10 +23,16 @@ pub fn marker(key: &str) -> String {
 /// What happened to the sticky comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommentAction {
-    Created { id: u64 },
-    Updated { id: u64 },
+    Created {
+        id: u64,
+    },
+    Updated {
+        id: u64,
+    },
     /// The comment already said exactly this.
-    Unchanged { id: u64 },
+    Unchanged {
+        id: u64,
+    },
     /// `--dry-run`: printed, not sent.
     DryRun,
 }
@@ -131,7 +137,11 @@ mod tests {
         let line = format!("{}\n", "ü".repeat(99));
         let body = line.repeat(2000);
         let b = render_body("k", &body);
-        assert!(b.chars().count() <= COMMENT_LIMIT_CHARS, "{}", b.chars().count());
+        assert!(
+            b.chars().count() <= COMMENT_LIMIT_CHARS,
+            "{}",
+            b.chars().count()
+        );
         assert!(b.contains("cut to fit"));
         assert!(b.ends_with(&marker("k")));
     }

@@ -137,9 +137,10 @@ impl GitHubContext {
                         path.display()
                     )
                 })?;
-                let payload: serde_json::Value = serde_json::from_str(&text).with_context(|| {
-                    format!("{path_from} {}: not a JSON event payload", path.display())
-                })?;
+                let payload: serde_json::Value =
+                    serde_json::from_str(&text).with_context(|| {
+                        format!("{path_from} {}: not a JSON event payload", path.display())
+                    })?;
                 let name = match &event_name {
                     Some(n) => n.clone(),
                     None => Event::infer_name(&payload)
@@ -310,7 +311,10 @@ mod tests {
             &Env::default(),
         )
         .unwrap_err();
-        assert!(format!("{err:#}").contains("--event /nonexistent/event.json"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("--event /nonexistent/event.json"),
+            "{err:#}"
+        );
 
         let err = GitHubContext::resolve(
             &CommonArgs {

@@ -267,7 +267,10 @@ pub enum Event {
     WorkflowDispatch(Box<WorkflowDispatchEvent>),
     MergeGroup(Box<MergeGroupEvent>),
     /// Any other event: the name, and the payload untouched.
-    Other { name: String, payload: Value },
+    Other {
+        name: String,
+        payload: Value,
+    },
 }
 
 /// Why a payload could not be read.
@@ -419,7 +422,10 @@ mod tests {
             let pr = event.pull_request().unwrap();
             assert_eq!(pr.number, 2, "{name}");
             assert_eq!(pr.base.git_ref, "master", "{name}");
-            assert_eq!(event.repository().unwrap().full_name, "Codertocat/Hello-World");
+            assert_eq!(
+                event.repository().unwrap().full_name,
+                "Codertocat/Hello-World"
+            );
         }
     }
 
@@ -433,8 +439,11 @@ mod tests {
 
     #[test]
     fn pull_request_target_is_a_pull_request() {
-        let event =
-            Event::parse("pull_request_target", fixture("pull_request.opened.payload.json")).unwrap();
+        let event = Event::parse(
+            "pull_request_target",
+            fixture("pull_request.opened.payload.json"),
+        )
+        .unwrap();
         assert_eq!(event.name(), "pull_request_target");
         assert!(event.pull_request().is_some());
     }

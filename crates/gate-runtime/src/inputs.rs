@@ -53,9 +53,7 @@ pub fn parse_with_inputs<C: CommandFactory + FromArgMatches>(
                 let on = parse_bool(value).ok_or_else(|| {
                     C::command().error(
                         clap::error::ErrorKind::InvalidValue,
-                        format!(
-                            "input {var} (--{long}) must be true or false, got {value:?}"
-                        ),
+                        format!("input {var} (--{long}) must be true or false, got {value:?}"),
                     )
                 })?;
                 let wants_flag = on == matches!(arg.get_action(), ArgAction::SetTrue);
@@ -128,7 +126,9 @@ mod tests {
     }
 
     fn parse(argv: &[&str], env: &[(&str, &str)]) -> Result<Cli, clap::Error> {
-        let argv: Vec<&str> = std::iter::once("gate").chain(argv.iter().copied()).collect();
+        let argv: Vec<&str> = std::iter::once("gate")
+            .chain(argv.iter().copied())
+            .collect();
         parse_with_inputs::<Cli>(argv, &Env::from_pairs(env.iter().copied()))
     }
 
@@ -165,7 +165,11 @@ mod tests {
     fn empty_input_is_unset() {
         let cli = parse(
             &["--base", "b"],
-            &[("INPUT_MAX_LINES", ""), ("INPUT_WARN_LINES", ""), ("INPUT_DRY_RUN", "")],
+            &[
+                ("INPUT_MAX_LINES", ""),
+                ("INPUT_WARN_LINES", ""),
+                ("INPUT_DRY_RUN", ""),
+            ],
         )
         .unwrap();
         assert_eq!(cli.max_lines, 400);

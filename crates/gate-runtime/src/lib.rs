@@ -7,8 +7,8 @@
 
 pub mod cli;
 pub mod client;
-pub mod comment;
 pub mod commands;
+pub mod comment;
 pub mod context;
 pub mod env;
 pub mod event;
@@ -29,7 +29,10 @@ pub use verdict::{Format, Verdict};
 impl GitHubContext {
     /// The API client for this run: base URL, token and `--dry-run` from the
     /// context; dry-run lines go to `dry_run_sink`.
-    pub fn client(&self, dry_run_sink: Box<dyn std::io::Write + Send>) -> anyhow::Result<GitHubClient> {
+    pub fn client(
+        &self,
+        dry_run_sink: Box<dyn std::io::Write + Send>,
+    ) -> anyhow::Result<GitHubClient> {
         GitHubClient::builder(&self.api_url)
             .token(self.token.clone())
             .dry_run(self.dry_run, dry_run_sink)

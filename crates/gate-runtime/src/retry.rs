@@ -85,7 +85,10 @@ pub fn classify(facts: &ResponseFacts<'_>, now_unix: u64) -> Decision {
     }
     // Primary limits: remaining 0 and a reset time (Unix seconds).
     if facts.ratelimit_remaining.map(str::trim) == Some("0") {
-        if let Some(reset) = facts.ratelimit_reset.and_then(|v| v.trim().parse::<u64>().ok()) {
+        if let Some(reset) = facts
+            .ratelimit_reset
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
             // One extra second: the reset time is rounded down.
             return Decision::Wait(Duration::from_secs(reset.saturating_sub(now_unix) + 1));
         }

@@ -26,11 +26,7 @@ pub fn md_cell(s: &str) -> String {
 
 /// Escapes untrusted text for use inside inline code in a table or list.
 pub fn md_code(s: &str) -> String {
-    let ticks = s
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let ticks = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(ticks + 1);
     let pad = if s.starts_with('`') || s.ends_with('`') {
         " "
@@ -45,13 +41,20 @@ pub fn md_table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "| {} |\n",
-        header.iter().map(|h| md_cell(h)).collect::<Vec<_>>().join(" | ")
+        header
+            .iter()
+            .map(|h| md_cell(h))
+            .collect::<Vec<_>>()
+            .join(" | ")
     ));
     out.push_str(&format!("|{}\n", " --- |".repeat(header.len())));
     for row in rows {
         out.push_str(&format!(
             "| {} |\n",
-            row.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ")
+            row.iter()
+                .map(|c| md_cell(c))
+                .collect::<Vec<_>>()
+                .join(" | ")
         ));
     }
     out
@@ -94,7 +97,8 @@ impl StepSummary {
             return Ok(());
         };
         let existing = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        let budget = SUMMARY_BUDGET_BYTES.saturating_sub(usize::try_from(existing).unwrap_or(usize::MAX));
+        let budget =
+            SUMMARY_BUDGET_BYTES.saturating_sub(usize::try_from(existing).unwrap_or(usize::MAX));
         if budget < 1024 {
             // An earlier append already used the budget and left the cut note.
             return Ok(());

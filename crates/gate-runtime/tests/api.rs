@@ -1,0 +1,470 @@
+//! The GitHub client against the fake: retries, rate limits, timeouts,
+//! pagination, GHES base URLs, dry runs, sticky comments and statuses.
+
+// Tests may unwrap and print: the lints apply outside tests only.
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use fake_github::{FakeGitHub, Fault, FaultKind, FileChange, Pull};
+use gate_runtime::Repo;
+use gate_runtime::client::{ApiError, GitHubClient, WriteOutcome};
+use gate_runtime::comment::{CommentAction, marker, upsert_sticky_comment};
+use gate_runtime::retry::RetryPolicy;
+use gate_runtime::status::{CommitStatus, StatusState, set_commit_status};
+use gate_runtime::token::Token;
+use http::Method;
+use serde_json::{Value, json};
+
+const R: &str = "acme/shop";
+
+fn repo() -> Repo {
+    Repo::parse(R, "test").unwrap()
+}
+
+fn fast_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(40),
+        max_rate_limit_wait: Duration::from_secs(5),
+        secondary_limit_wait: Duration::from_millis(50),
+        request_timeout: Duration::from_millis(500),
+    }
+}
+
+fn client(fake: &FakeGitHub) -> GitHubClient {
+    GitHubClient::builder(fake.url())
+        .token(Some(Token::new("test-token")))
+        .retry_policy(fast_policy())
+        .build()
+        .unwrap()
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+fn seeded() -> FakeGitHub {
+    let fake = FakeGitHub::start();
+    fake.add_repo(R, "main");
+    fake.add_pull(R, Pull::new(7, "octocat"));
+    fake
+}
+
+#[tokio::test]
+async fn sends_the_token_and_reads_a_resource() {
+    let fake = seeded();
+    let pr: Value = client(&fake).get("/repos/acme/shop/pulls/7").await.unwrap();
+    assert_eq!(pr["number"], 7);
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].header("authorization"), Some("Bearer test-token"));
+    assert_eq!(
+        reqs[0].header("accept"),
+        Some("application/vnd.github+json")
+    );
+}
+
+#[tokio::test]
+async fn retries_server_errors_then_succeeds() {
+    let fake = seeded();
+    fake.fail_next(2, 502);
+    let pr: Value = client(&fake).get("/repos/acme/shop/pulls/7").await.unwrap();
+    assert_eq!(pr["number"], 7);
+    assert_eq!(fake.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn gives_up_after_the_attempt_budget_naming_the_endpoint() {
+    let fake = seeded();
+    fake.fail_next(10, 503);
+    let err = client(&fake)
+        .get::<Value>("/repos/acme/shop/pulls/7")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApiError::GaveUp { attempts: 4, .. }), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("GET /repos/acme/shop/pulls/7: gave up after 4 attempts"),
+        "{text}"
+    );
+    assert!(text.contains("HTTP 503"), "{text}");
+    assert_eq!(fake.requests().len(), 4);
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried() {
+    let fake = seeded();
+    let err = client(&fake)
+        .get::<Value>("/repos/acme/shop/pulls/999")
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found());
+    assert!(
+        err.to_string()
+            .contains("not found, or the token cannot see it")
+    );
+    assert_eq!(fake.requests().len(), 1);
+    assert_eq!(
+        client(&fake)
+            .get_optional::<Value>("/repos/acme/shop/pulls/999")
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn honours_retry_after_on_a_secondary_rate_limit() {
+    let fake = seeded();
+    fake.secondary_rate_limit_next(1);
+    let started = Instant::now();
+    let _: Value = client(&fake).get("/repos/acme/shop/pulls/7").await.unwrap();
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(1), "waited only {waited:?}");
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn honours_the_primary_rate_limit_reset() {
+    let fake = seeded();
+    fake.inject(Fault::new(
+        FaultKind::PrimaryRateLimit { reset_in_secs: 0 },
+        1,
+    ));
+    let started = Instant::now();
+    let _: Value = client(&fake).get("/repos/acme/shop/pulls/7").await.unwrap();
+    // Reset "now" waits the one rounding second.
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_rate_limit_longer_than_the_policy_gives_up_at_once() {
+    let fake = seeded();
+    fake.secondary_rate_limit_next(3600);
+    let started = Instant::now();
+    let err = client(&fake)
+        .get::<Value>("/repos/acme/shop/pulls/7")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::RateLimited {
+                wait_secs: 3600,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(fake.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_secondary_limit_without_retry_after_waits_the_policy_default() {
+    let fake = seeded();
+    fake.inject(Fault::new(FaultKind::Status(429), 1));
+    let _: Value = client(&fake).get("/repos/acme/shop/pulls/7").await.unwrap();
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_response_slower_than_the_timeout_is_retried() {
+    let fake = seeded();
+    fake.delay_next(Duration::from_secs(2));
+    let started = Instant::now();
+    let pr: Value = client(&fake).get("/repos/acme/shop/pulls/7").await.unwrap();
+    assert_eq!(pr["number"], 7);
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_in_time_exits_with_the_endpoint() {
+    let fake = seeded();
+    fake.inject(Fault::new(FaultKind::Delay(Duration::from_secs(2)), 4));
+    let err = client(&fake)
+        .get::<Value>("/repos/acme/shop/pulls/7")
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("GET /repos/acme/shop/pulls/7"), "{text}");
+    assert!(text.contains("no response within"), "{text}");
+}
+
+#[tokio::test]
+async fn a_malformed_body_is_a_decode_error() {
+    let fake = seeded();
+    fake.malformed_next();
+    let err = client(&fake)
+        .get::<Value>("/repos/acme/shop/pulls/7")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApiError::Decode { .. }), "{err}");
+    assert!(err.to_string().contains("unexpected response body"));
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried_then_reported() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let c = GitHubClient::builder(&format!("http://127.0.0.1:{port}"))
+        .retry_policy(fast_policy())
+        .build()
+        .unwrap();
+    let err = c.get::<Value>("/repos/acme/shop").await.unwrap_err();
+    assert!(matches!(err, ApiError::GaveUp { attempts: 4, .. }), "{err}");
+    assert!(err.to_string().contains("connection failed"), "{err}");
+}
+
+#[tokio::test]
+async fn ghes_base_url_with_api_v3_path() {
+    let fake = FakeGitHub::start_with_prefix("/api/v3");
+    fake.add_repo(R, "main");
+    let mut pr = Pull::new(1, "octocat");
+    pr.files = (0..250)
+        .map(|i| FileChange::modified(&format!("f{i}.rs"), 1, 1))
+        .collect();
+    fake.add_pull(R, pr);
+    assert!(fake.url().ends_with("/api/v3"));
+    let c = GitHubClient::builder(&format!("{}/", fake.url()))
+        .token(Some(Token::new("t")))
+        .retry_policy(fast_policy())
+        .build()
+        .unwrap();
+    let files: Vec<Value> = c
+        .get_pages("/repos/acme/shop/pulls/1/files", None)
+        .await
+        .unwrap();
+    assert_eq!(files.len(), 250);
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 3);
+    assert!(
+        reqs.iter()
+            .all(|r| r.path == "/repos/acme/shop/pulls/1/files")
+    );
+    // The token travels to every page, including the Link-followed ones.
+    assert!(
+        reqs.iter()
+            .all(|r| r.header("authorization") == Some("Bearer t"))
+    );
+}
+
+#[tokio::test]
+async fn pagination_reads_every_page_and_can_stop_early() {
+    let fake = seeded();
+    let mut pr = Pull::new(9, "octocat");
+    pr.files = (0..3000)
+        .map(|i| FileChange::modified(&format!("f{i}.rs"), 1, 0))
+        .collect();
+    fake.add_pull(R, pr);
+    let c = client(&fake);
+    let files: Vec<Value> = c
+        .get_pages("/repos/acme/shop/pulls/9/files", None)
+        .await
+        .unwrap();
+    assert_eq!(files.len(), 3000);
+    assert_eq!(fake.requests().len(), 30);
+    fake.clear_requests();
+    let some: Vec<Value> = c
+        .get_pages("/repos/acme/shop/pulls/9/files", Some(150))
+        .await
+        .unwrap();
+    assert_eq!(some.len(), 200);
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn dry_run_sends_no_write_and_prints_it() {
+    let fake = seeded();
+    let sink = Captured::default();
+    let c = GitHubClient::builder(fake.url())
+        .retry_policy(fast_policy())
+        .dry_run(true, Box::new(sink.clone()))
+        .build()
+        .unwrap();
+    let out: WriteOutcome<Value> = c
+        .write(
+            Method::POST,
+            "/repos/acme/shop/git/refs",
+            Some(json!({"ref": "refs/tags/v1.0.0", "sha": "abc"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out, WriteOutcome::DryRun);
+    let action = upsert_sticky_comment(&c, &repo(), 7, "demo", "hello")
+        .await
+        .unwrap();
+    assert_eq!(action, CommentAction::DryRun);
+    set_commit_status(
+        &c,
+        &repo(),
+        &CommitStatus {
+            sha: "abc",
+            state: StatusState::Success,
+            context: "demo",
+            description: "ok",
+            target_url: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(fake.writes().is_empty(), "{:?}", fake.writes());
+    // Reads still happen: the sticky comment lookup listed comments.
+    assert_eq!(fake.requests().len(), 1);
+    let printed = sink.text();
+    assert!(
+        printed.contains(
+            r#"would POST /repos/acme/shop/git/refs {"ref":"refs/tags/v1.0.0","sha":"abc"}"#
+        ),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("would POST /repos/acme/shop/issues/7/comments"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("would POST /repos/acme/shop/statuses/abc"),
+        "{printed}"
+    );
+    assert_eq!(c.planned_writes().len(), 3);
+}
+
+#[tokio::test]
+async fn a_create_that_races_surfaces_already_exists() {
+    let fake = seeded();
+    fake.add_commit(R, "1111111111111111111111111111111111111111", "init", &[]);
+    // The first POST lands but its answer is lost; the retry sees 422.
+    fake.inject(Fault::new(FaultKind::ApplyThenStatus(502), 1).on_method("POST"));
+    let err = client(&fake)
+        .write::<Value>(
+            Method::POST,
+            "/repos/acme/shop/git/refs",
+            Some(json!({"ref": "refs/tags/v1.0.0", "sha": "1111111111111111111111111111111111111111"})),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_already_exists(), "{err}");
+    assert_eq!(fake.writes().len(), 2);
+    assert_eq!(fake.repo(R).refs.len(), 1);
+}
+
+#[tokio::test]
+async fn sticky_comment_is_created_once_then_updated_in_place() {
+    let fake = seeded();
+    let c = client(&fake);
+    fake.add_comment(R, 7, "octocat", "unrelated");
+    let a = upsert_sticky_comment(&c, &repo(), 7, "pr-size-gate", "too big")
+        .await
+        .unwrap();
+    assert!(matches!(a, CommentAction::Created { .. }));
+    let b = upsert_sticky_comment(&c, &repo(), 7, "pr-size-gate", "fixed")
+        .await
+        .unwrap();
+    assert!(matches!(b, CommentAction::Updated { .. }));
+    let again = upsert_sticky_comment(&c, &repo(), 7, "pr-size-gate", "fixed")
+        .await
+        .unwrap();
+    assert!(matches!(again, CommentAction::Unchanged { .. }));
+    // Another gate's comment is separate.
+    upsert_sticky_comment(&c, &repo(), 7, "checklist-gate", "x")
+        .await
+        .unwrap();
+    let comments = fake.repo(R).comments[&7].clone();
+    assert_eq!(comments.len(), 3);
+    let ours: Vec<_> = comments
+        .iter()
+        .filter(|c| c.body.contains(&marker("pr-size-gate")))
+        .collect();
+    assert_eq!(ours.len(), 1);
+    assert!(ours[0].body.starts_with("fixed"));
+}
+
+#[tokio::test]
+async fn sticky_comment_lookup_reads_every_page_and_heals_duplicates() {
+    let fake = seeded();
+    for i in 0..120 {
+        fake.add_comment(R, 7, "someone", &format!("chatter {i}"));
+    }
+    let body_with_marker = format!("old\n\n{}", marker("demo"));
+    fake.add_comment(R, 7, "github-actions[bot]", &body_with_marker);
+    fake.add_comment(R, 7, "github-actions[bot]", &body_with_marker);
+    let c = client(&fake);
+    let a = upsert_sticky_comment(&c, &repo(), 7, "demo", "new")
+        .await
+        .unwrap();
+    assert!(matches!(a, CommentAction::Updated { .. }), "{a:?}");
+    let comments = fake.repo(R).comments[&7].clone();
+    let ours: Vec<_> = comments
+        .iter()
+        .filter(|c| c.body.contains(&marker("demo")))
+        .collect();
+    assert_eq!(ours.len(), 1);
+    assert_eq!(comments.len(), 121);
+}
+
+#[tokio::test]
+async fn huge_sticky_comment_is_accepted_by_the_fake() {
+    let fake = seeded();
+    let c = client(&fake);
+    let body = "line of text\n".repeat(10_000);
+    upsert_sticky_comment(&c, &repo(), 7, "demo", &body)
+        .await
+        .unwrap();
+    let stored = &fake.repo(R).comments[&7][0].body;
+    assert!(stored.chars().count() <= 65_536);
+}
+
+#[tokio::test]
+async fn commit_status_is_written() {
+    let fake = seeded();
+    let c = client(&fake);
+    let long = "d".repeat(500);
+    set_commit_status(
+        &c,
+        &repo(),
+        &CommitStatus {
+            sha: "abc123",
+            state: StatusState::Failure,
+            context: "trunkline/checklist",
+            description: &long,
+            target_url: Some("https://example.invalid/run/1"),
+        },
+    )
+    .await
+    .unwrap();
+    let statuses = fake.repo(R).statuses;
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(statuses[0].state, "failure");
+    assert_eq!(statuses[0].context, "trunkline/checklist");
+    assert_eq!(
+        statuses[0].description.as_ref().unwrap().chars().count(),
+        140
+    );
+}

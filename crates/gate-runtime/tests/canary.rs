@@ -1,0 +1,201 @@
+//! Token secrecy, end to end: a gate built on the runtime runs with a known
+//! canary token through success, failure, API error, bad input and dry-run
+//! paths in every format, and the token appears in none of what it prints
+//! or writes, while the fake confirms the token was actually sent.
+
+// Tests may unwrap and print: the lints apply outside tests only.
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+use fake_github::testing::{CANARY_TOKEN, assert_no_canary};
+use fake_github::{FakeGitHub, Pull};
+use gate_runtime::commands::{Annotation, Level, write_annotations};
+use gate_runtime::comment::upsert_sticky_comment;
+use gate_runtime::{
+    CommonArgs, Env, Format, GateCli, GateIo, GitHubContext, Verdict, block_on, run_gate,
+};
+
+#[derive(Parser, Debug)]
+#[command(name = "demo-gate")]
+struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The PR to look at.
+    #[arg(long)]
+    pr: u64,
+    /// Fail the gate.
+    #[arg(long)]
+    fail: bool,
+}
+
+impl GateCli for Cli {
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+}
+
+fn demo(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<Verdict> {
+    let repo = ctx.require_repo()?.clone();
+    let dry_run_sink: Box<dyn std::io::Write + Send> = Box::new(std::io::sink());
+    let title = block_on(async {
+        let client = ctx.client(dry_run_sink)?;
+        let pr: serde_json::Value = client
+            .get(&format!("{}/pulls/{}", repo.api_path(), cli.pr))
+            .await?;
+        upsert_sticky_comment(&client, &repo, cli.pr, "demo", "demo says hi").await?;
+        anyhow::Ok(pr["title"].as_str().unwrap_or_default().to_owned())
+    })??;
+    let verdict = if cli.fail {
+        Verdict::Fail
+    } else {
+        Verdict::Pass
+    };
+    let reasons = vec![format!("looked at {title} with {:?}", ctx.token)];
+    match ctx.format {
+        Format::Json => gate_runtime::verdict::write_json_report(
+            io.stdout,
+            "demo",
+            verdict,
+            &reasons,
+            &serde_json::json!({"context": format!("{ctx:?}")}),
+        )?,
+        Format::Github => {
+            write_annotations(
+                io.stdout,
+                &[Annotation::new(Level::Error, format!("{reasons:?}"))],
+            )?;
+            ctx.outputs.set("verdict", verdict.as_str())?;
+            ctx.outputs.set("debug", &format!("{ctx:?}"))?;
+            ctx.summary.append(&format!("# demo\n{ctx:#?}\n"))?;
+        }
+        Format::Text => writeln!(io.stdout, "{verdict}: {reasons:?} {ctx:?}")?,
+    }
+    Ok(verdict)
+}
+
+struct Run {
+    code: ExitCode,
+    texts: Vec<String>,
+}
+
+fn run(fake: &FakeGitHub, args: &[&str], extra_env: &[(&str, &str)]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("output");
+    let summary = dir.path().join("summary");
+    let mut env = Env::from_pairs([
+        ("GITHUB_TOKEN", CANARY_TOKEN),
+        ("GITHUB_REPOSITORY", "acme/shop"),
+        ("GITHUB_API_URL", fake.url()),
+        ("GITHUB_OUTPUT", output.to_str().unwrap()),
+        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+    ]);
+    for (k, v) in extra_env {
+        env = env.with(*k, *v);
+    }
+    let argv: Vec<OsString> = std::iter::once("demo-gate")
+        .chain(args.iter().copied())
+        .map(OsString::from)
+        .collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run_gate::<Cli, _>("demo", argv, &env, &mut out, &mut err, demo);
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap_or_default();
+    Run {
+        code,
+        texts: vec![
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+            read(&output),
+            read(&summary),
+        ],
+    }
+}
+
+fn fake() -> FakeGitHub {
+    let fake = FakeGitHub::start();
+    fake.add_repo("acme/shop", "main");
+    let mut pr = Pull::new(3, "octocat");
+    pr.title = "Add checkout".into();
+    fake.add_pull("acme/shop", pr);
+    fake
+}
+
+#[test]
+fn the_token_never_appears_in_any_output() {
+    let fake = fake();
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, u8);
+    let cases: Vec<Case> = vec![
+        (vec!["--pr", "3", "--format", "text"], vec![], 0),
+        (vec!["--pr", "3", "--format", "json", "--fail"], vec![], 1),
+        (vec!["--pr", "3"], vec![("GITHUB_ACTIONS", "true")], 0),
+        (
+            vec!["--pr", "3", "--dry-run", "--format", "github"],
+            vec![],
+            0,
+        ),
+        // The API refuses: 404 for a PR that is not there.
+        (vec!["--pr", "404", "--format", "github"], vec![], 2),
+        // Bad input.
+        (vec!["--pr", "3", "--repo", "not-a-repo"], vec![], 2),
+        (vec!["--pr", "3", "--api-url", "ftp://nowhere"], vec![], 2),
+        (vec!["--pr", "x"], vec![], 2),
+        // Input from the environment, as a composite action passes it.
+        (vec![], vec![("INPUT_PR", "3"), ("INPUT_FORMAT", "json")], 0),
+    ];
+    for (args, env, want) in cases {
+        let r = run(&fake, &args, &env);
+        assert_eq!(
+            r.code,
+            ExitCode::from(want),
+            "{args:?} {env:?}: {:?}",
+            r.texts
+        );
+        assert_no_canary(r.texts.iter().map(String::as_str));
+    }
+    // An API that stays down: retries exhaust, exit 2, still no token.
+    fake.fail_next(1000, 500);
+    let started = std::time::Instant::now();
+    let r = run(&fake, &["--pr", "3", "--format", "json"], &[]);
+    assert_eq!(r.code, ExitCode::from(2));
+    assert!(
+        r.texts[1].contains("gave up after 4 attempts"),
+        "{}",
+        r.texts[1]
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_secs(7));
+    assert_no_canary(r.texts.iter().map(String::as_str));
+
+    // The token did reach GitHub, in the Authorization header only.
+    let reqs = fake.requests();
+    assert!(
+        reqs.iter()
+            .any(|r| r.header("authorization") == Some(&format!("Bearer {CANARY_TOKEN}")))
+    );
+    assert!(reqs.iter().all(|r| !r.path.contains(CANARY_TOKEN)
+        && !r.query.contains(CANARY_TOKEN)
+        && !r.body.contains(CANARY_TOKEN)));
+}
+
+#[test]
+fn errors_are_one_line_with_the_endpoint_and_exit_2() {
+    let fake = fake();
+    let r = run(&fake, &["--pr", "404", "--format", "text"], &[]);
+    assert_eq!(r.code, ExitCode::from(2));
+    let stderr = &r.texts[1];
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("demo: error: GET /repos/acme/shop/pulls/404: HTTP 404"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn help_exits_zero_on_stdout() {
+    let fake = fake();
+    let r = run(&fake, &["--help"], &[]);
+    assert_eq!(r.code, ExitCode::from(0));
+    assert!(r.texts[0].contains("--dry-run"));
+    assert!(r.texts[0].contains("--api-url"));
+}
