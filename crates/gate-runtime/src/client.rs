@@ -435,6 +435,21 @@ impl GitHubClient {
         path: &str,
         max_items: Option<usize>,
     ) -> Result<Vec<T>, ApiError> {
+        let mut seen = 0usize;
+        self.get_pages_while(path, |page: &[T]| {
+            seen += page.len();
+            max_items.is_none_or(|m| seen < m)
+        })
+        .await
+    }
+
+    /// GETs pages, 100 at a time, while `keep_going` (called with each new
+    /// page's items) says so: for newest-first lists read back to a date.
+    pub async fn get_pages_while<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        mut keep_going: impl FnMut(&[T]) -> bool,
+    ) -> Result<Vec<T>, ApiError> {
         let sep = if path.contains('?') { '&' } else { '?' };
         let mut next = Some(if path.contains("per_page=") {
             path.to_owned()
@@ -446,9 +461,10 @@ impl GitHubClient {
             let endpoint = format!("GET {page}");
             let resp = self.request(Method::GET, &page, None).await?;
             Self::check(&endpoint, &resp)?;
-            let mut batch: Vec<T> = Self::decode(&endpoint, &resp.body)?;
-            items.append(&mut batch);
-            if max_items.is_some_and(|m| items.len() >= m) {
+            let batch: Vec<T> = Self::decode(&endpoint, &resp.body)?;
+            let go_on = keep_going(&batch);
+            items.extend(batch);
+            if !go_on {
                 break;
             }
             if let Some(url) = next_link(&resp.headers) {

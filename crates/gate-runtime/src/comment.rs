@@ -35,6 +35,8 @@ pub enum CommentAction {
     },
     /// `--dry-run`: printed, not sent.
     DryRun,
+    /// There was no comment to update, and none was to be created.
+    Absent,
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +75,29 @@ pub async fn upsert_sticky_comment(
     key: &str,
     body: &str,
 ) -> Result<CommentAction, ApiError> {
+    write_sticky_comment(client, repo, issue_number, key, body, true).await
+}
+
+/// Updates the gate's sticky comment if there is one (to mark it resolved,
+/// say), and creates none.
+pub async fn update_sticky_comment(
+    client: &GitHubClient,
+    repo: &Repo,
+    issue_number: u64,
+    key: &str,
+    body: &str,
+) -> Result<CommentAction, ApiError> {
+    write_sticky_comment(client, repo, issue_number, key, body, false).await
+}
+
+async fn write_sticky_comment(
+    client: &GitHubClient,
+    repo: &Repo,
+    issue_number: u64,
+    key: &str,
+    body: &str,
+    create: bool,
+) -> Result<CommentAction, ApiError> {
     let marker = marker(key);
     let wanted = render_body(key, body);
     let comments: Vec<IssueComment> = client
@@ -85,6 +110,9 @@ pub async fn upsert_sticky_comment(
         .into_iter()
         .filter(|c| c.body.as_deref().is_some_and(|b| b.contains(&marker)));
     let Some(first) = ours.next() else {
+        if !create {
+            return Ok(CommentAction::Absent);
+        }
         let created: WriteOutcome<IssueComment> = client
             .write(
                 Method::POST,

@@ -12,6 +12,7 @@ pub mod comment;
 pub mod context;
 pub mod env;
 pub mod event;
+pub mod git;
 pub mod inputs;
 pub mod outputs;
 pub mod retry;

@@ -468,3 +468,23 @@ async fn commit_status_is_written() {
         140
     );
 }
+
+#[tokio::test]
+async fn update_only_never_creates() {
+    use gate_runtime::comment::update_sticky_comment;
+    let fake = seeded();
+    let c = client(&fake);
+    let a = update_sticky_comment(&c, &repo(), 7, "demo", "resolved")
+        .await
+        .unwrap();
+    assert_eq!(a, CommentAction::Absent);
+    assert!(fake.writes().is_empty());
+    upsert_sticky_comment(&c, &repo(), 7, "demo", "failing")
+        .await
+        .unwrap();
+    let b = update_sticky_comment(&c, &repo(), 7, "demo", "resolved")
+        .await
+        .unwrap();
+    assert!(matches!(b, CommentAction::Updated { .. }));
+    assert!(fake.repo(R).comments[&7][0].body.starts_with("resolved"));
+}

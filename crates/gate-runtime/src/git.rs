@@ -1,0 +1,160 @@
+//! Running local git, for the gates that read history from the checkout.
+//!
+//! Local mode must make no API call and need no token, so the gates shell
+//! out to the git on the runner. Every call goes through [`Git::run`], which
+//! names the command in its error and never lets a user-supplied revision be
+//! read as an option.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context as _, bail};
+
+/// A git repository on disk.
+#[derive(Debug, Clone)]
+pub struct Git {
+    dir: PathBuf,
+}
+
+impl Git {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.arg("-C").arg(&self.dir);
+        // Reproducible output whatever the user's config says.
+        cmd.args(["-c", "core.quotepath=off", "-c", "color.ui=never"]);
+        cmd.args(args);
+        cmd.env("GIT_TERMINAL_PROMPT", "0");
+        cmd.env_remove("GIT_DIR");
+        cmd.env_remove("GIT_WORK_TREE");
+        cmd
+    }
+
+    /// Runs git and returns stdout as bytes; an error names the command and
+    /// carries git's own message.
+    pub fn run_bytes(&self, args: &[&str]) -> anyhow::Result<Vec<u8>> {
+        let out = self
+            .command(args)
+            .output()
+            .with_context(|| format!("running git {}: is git installed?", args.join(" ")))?;
+        if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            bail!(
+                "git {} failed: {}",
+                args.join(" "),
+                stderr.trim().lines().next().unwrap_or("(no message)")
+            );
+        }
+        Ok(out.stdout)
+    }
+
+    /// Runs git and returns stdout as text, trailing newline trimmed.
+    pub fn run(&self, args: &[&str]) -> anyhow::Result<String> {
+        let bytes = self.run_bytes(args)?;
+        Ok(String::from_utf8_lossy(&bytes).trim_end().to_owned())
+    }
+
+    /// Whether git succeeds, for probes.
+    pub fn succeeds(&self, args: &[&str]) -> bool {
+        self.command(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Whether the directory is inside a git work tree.
+    pub fn is_repo(&self) -> bool {
+        self.succeeds(&["rev-parse", "--git-dir"])
+    }
+
+    /// Resolves a revision to a full commit SHA, or `None` when it does not
+    /// name a commit here (not fetched, a typo, a shallow clone).
+    pub fn resolve_commit(&self, rev: &str) -> Option<String> {
+        if rev.starts_with('-') {
+            return None;
+        }
+        let spec = format!("{rev}^{{commit}}");
+        self.run(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &spec,
+        ])
+        .ok()
+        .filter(|s| !s.is_empty())
+    }
+
+    /// The merge base of two commits, or `None` when history does not reach
+    /// one (unrelated histories, a shallow clone).
+    pub fn merge_base(&self, a: &str, b: &str) -> Option<String> {
+        self.run(&["merge-base", "--end-of-options", a, b])
+            .ok()
+            .filter(|s| !s.is_empty())
+    }
+
+    /// A file's bytes at a commit, or `None` when it does not exist there.
+    pub fn show_file(&self, commit: &str, path: &str) -> Option<Vec<u8>> {
+        let spec = format!("{commit}:{path}");
+        self.run_bytes(&["cat-file", "blob", &spec]).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo() -> (tempfile::TempDir, Git) {
+        let dir = tempfile::tempdir().unwrap();
+        let git = Git::new(dir.path());
+        git.run(&["init", "-q", "-b", "main"]).unwrap();
+        git.run(&["config", "user.email", "t@example.invalid"])
+            .unwrap();
+        git.run(&["config", "user.name", "T"]).unwrap();
+        std::fs::write(dir.path().join("a.txt"), "one\n").unwrap();
+        git.run(&["add", "."]).unwrap();
+        git.run(&["commit", "-q", "-m", "one"]).unwrap();
+        (dir, git)
+    }
+
+    #[test]
+    fn resolves_and_reads() {
+        let (_dir, git) = repo();
+        assert!(git.is_repo());
+        let head = git.resolve_commit("HEAD").unwrap();
+        assert_eq!(head.len(), 40);
+        assert_eq!(
+            git.merge_base("HEAD", "main").as_deref(),
+            Some(head.as_str())
+        );
+        assert_eq!(git.show_file("HEAD", "a.txt").unwrap(), b"one\n");
+        assert_eq!(git.show_file("HEAD", "missing"), None);
+        assert_eq!(git.resolve_commit("no-such-branch"), None);
+        assert_eq!(git.resolve_commit("--output=/tmp/x"), None);
+    }
+
+    #[test]
+    fn errors_name_the_command() {
+        let (_dir, git) = repo();
+        let err = git.run(&["rev-parse", "--verify", "nope"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("git rev-parse --verify nope failed"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn not_a_repo() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!Git::new(dir.path()).is_repo());
+    }
+}

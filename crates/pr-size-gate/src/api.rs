@@ -1,0 +1,204 @@
+//! Facts from the API, for checkouts without usable history.
+
+use std::collections::BTreeSet;
+
+use anyhow::{Context as _, bail};
+use base64::Engine as _;
+use gate_runtime::{GitHubClient, Repo};
+use serde::Deserialize;
+
+use crate::gitattributes::candidate_dirs;
+use crate::policy::Change;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiUser {
+    pub login: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiLabel {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiSide {
+    pub sha: String,
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+}
+
+/// The fields of `GET /pulls/{n}` the gate reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiPull {
+    pub number: u64,
+    pub user: ApiUser,
+    #[serde(default)]
+    pub draft: bool,
+    pub created_at: String,
+    #[serde(default)]
+    pub labels: Vec<ApiLabel>,
+    pub head: ApiSide,
+    pub base: ApiSide,
+    #[serde(default)]
+    pub changed_files: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct ApiFile {
+    filename: String,
+    status: String,
+    additions: u64,
+    deletions: u64,
+    #[serde(default)]
+    previous_filename: Option<String>,
+    #[serde(default)]
+    patch: Option<String>,
+}
+
+/// The live pull request.
+pub async fn pull(client: &GitHubClient, repo: &Repo, number: u64) -> anyhow::Result<ApiPull> {
+    Ok(client
+        .get(&format!("{}/pulls/{number}", repo.api_path()))
+        .await?)
+}
+
+/// Every file of the PR, refusing to guess when the API's 3,000-file cap
+/// cut the list short.
+pub async fn files(
+    client: &GitHubClient,
+    repo: &Repo,
+    pr: &ApiPull,
+) -> anyhow::Result<Vec<Change>> {
+    let files: Vec<ApiFile> = client
+        .get_pages(
+            &format!("{}/pulls/{}/files", repo.api_path(), pr.number),
+            None,
+        )
+        .await?;
+    if let Some(expected) = pr.changed_files {
+        if (files.len() as u64) < expected {
+            bail!(
+                "the API listed {} of the PR's {expected} changed files (it stops at 3,000), so the count would be a guess; check out with enough history (actions/checkout with fetch-depth: 0) so the gate counts with local git",
+                files.len()
+            );
+        }
+    }
+    Ok(files
+        .into_iter()
+        .map(|f| Change {
+            // Binary files come with no patch and no line counts.
+            binary: f.patch.is_none()
+                && f.additions == 0
+                && f.deletions == 0
+                && !matches!(f.status.as_str(), "renamed" | "removed"),
+            old_path: f.previous_filename.filter(|_| f.status == "renamed"),
+            path: f.filename,
+            additions: f.additions,
+            deletions: f.deletions,
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+struct ContentFile {
+    #[serde(default)]
+    content: String,
+}
+
+/// The `.gitattributes` files at `base_sha` that can apply to the changed
+/// paths, one contents request per candidate directory.
+pub async fn gitattributes(
+    client: &GitHubClient,
+    repo: &Repo,
+    base_sha: &str,
+    changes: &[Change],
+) -> anyhow::Result<Vec<(String, String)>> {
+    let dirs: BTreeSet<String> = changes
+        .iter()
+        .flat_map(|c| candidate_dirs(&c.path))
+        .collect();
+    let mut found = Vec::new();
+    for dir in dirs {
+        let path = format!(
+            "{}/contents/{dir}.gitattributes?ref={base_sha}",
+            repo.api_path()
+        );
+        if let Some(file) = client.get_optional::<ContentFile>(&path).await? {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(file.content.replace(['\n', '\r'], ""))
+                .with_context(|| format!("GET {path}: the content is not base64"))?;
+            found.push((dir, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    Ok(found)
+}
+
+#[derive(Debug, Deserialize)]
+struct CompareCommitAuthor {
+    date: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct CompareCommitInner {
+    author: Option<CompareCommitAuthor>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CompareCommit {
+    commit: CompareCommitInner,
+}
+
+#[derive(Debug, Deserialize)]
+struct Comparison {
+    #[serde(default)]
+    commits: Vec<CompareCommit>,
+}
+
+/// Author dates of the branch's commits not on base.
+pub async fn branch_commit_dates(
+    client: &GitHubClient,
+    repo: &Repo,
+    base_sha: &str,
+    head_sha: &str,
+) -> anyhow::Result<Vec<String>> {
+    let cmp: Comparison = client
+        .get(&format!(
+            "{}/compare/{base_sha}...{head_sha}",
+            repo.api_path()
+        ))
+        .await?;
+    Ok(cmp
+        .commits
+        .into_iter()
+        .filter_map(|c| c.commit.author.map(|a| a.date))
+        .collect())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListedPull {
+    pub number: u64,
+    pub user: ApiUser,
+    pub created_at: String,
+}
+
+/// Recent PRs, newest first, read back until `stop_before` (RFC 3339, UTC
+/// comparison by timestamp) is passed. The search API lags, so this lists.
+pub async fn recent_pulls(
+    client: &GitHubClient,
+    repo: &Repo,
+    stop_before: jiff::Timestamp,
+) -> anyhow::Result<Vec<ListedPull>> {
+    let path = format!(
+        "{}/pulls?state=all&sort=created&direction=desc",
+        repo.api_path()
+    );
+    Ok(client
+        .get_pages_while(&path, |page: &[ListedPull]| {
+            page.last().is_some_and(|p| {
+                p.created_at
+                    .parse::<jiff::Timestamp>()
+                    .is_ok_and(|t| t >= stop_before)
+            })
+        })
+        .await?)
+}

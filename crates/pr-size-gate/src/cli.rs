@@ -1,0 +1,159 @@
+//! The command line (and, through `INPUT_*`, the action's inputs).
+
+use clap::Parser;
+use gate_runtime::{CommonArgs, GateCli};
+
+/// Fails a pull request that changes too many lines, lives too long, or
+/// exceeds its author's daily PR quota.
+///
+/// Counts additions plus deletions over the files that count, with local git
+/// when the checkout has the history (`--base`, or in Actions when the base
+/// commit was fetched) and with the API otherwise.
+///
+/// Exit codes: 0 pass (or warn), 1 fail, 2 could not decide.
+#[derive(Debug, Parser)]
+#[command(name = "pr-size-gate", version)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Count locally: the diff of merge-base(BASE, HEAD)..HEAD. No API, no token.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+
+    /// The head revision for local counting.
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub head: String,
+
+    /// The pull request to measure through the API (default: the event's).
+    #[arg(long, value_name = "N")]
+    pub pr: Option<u64>,
+
+    /// More than this many changed lines fails.
+    #[arg(long, value_name = "N", default_value_t = 400)]
+    pub max_lines: u64,
+
+    /// More than this many changed lines warns.
+    #[arg(long, value_name = "N")]
+    pub warn_lines: Option<u64>,
+
+    /// More than this many counted files fails.
+    #[arg(long, value_name = "N")]
+    pub max_files: Option<usize>,
+
+    /// Oldest branch commit older than this fails, e.g. 2d, 36h, 1d12h.
+    #[arg(long, value_name = "AGE")]
+    pub max_branch_age: Option<String>,
+
+    /// More PRs than this opened by the author on the PR's calendar day fails.
+    #[arg(long, value_name = "N")]
+    pub max_prs_per_day: Option<u64>,
+
+    /// Time zone for calendar days (IANA name such as Europe/Berlin).
+    #[arg(long, value_name = "TZ", default_value = "UTC")]
+    pub timezone: String,
+
+    /// Glob of files that do not count; repeatable or one per line. A pattern
+    /// without '/' matches at any depth; '!PATTERN' counts a file again; '#'
+    /// starts a comment line.
+    #[arg(long, value_name = "GLOB")]
+    pub ignore: Vec<String>,
+
+    /// Count lockfiles, minified assets, source maps and vendored trees too.
+    #[arg(long)]
+    pub no_default_ignores: bool,
+
+    /// A PR carrying this label passes, with a warning; numbers still reported.
+    #[arg(long, value_name = "NAME")]
+    pub bypass_label: Option<String>,
+
+    /// A draft PR passes without being checked.
+    #[arg(long)]
+    pub skip_drafts: bool,
+
+    /// Size labels and their upper limits; the last has none.
+    #[arg(
+        long,
+        value_name = "SPEC",
+        default_value = "XS=10,S=100,M=400,L=800,XL"
+    )]
+    pub size_buckets: String,
+
+    /// Apply the size label to the PR and remove stale size labels.
+    #[arg(long)]
+    pub label: bool,
+
+    /// Prefix of the size labels applied with --label.
+    #[arg(long, value_name = "PREFIX", default_value = "size/")]
+    pub label_prefix: String,
+
+    /// Post a sticky comment on failure; mark it resolved once the PR passes.
+    #[arg(long)]
+    pub comment: bool,
+
+    /// The current time, RFC 3339 (tests and replays).
+    #[arg(long, value_name = "TIME", hide = true)]
+    pub now: Option<String>,
+}
+
+impl GateCli for Cli {
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+}
+
+/// Parses `2d`, `36h`, `90m`, `1w`, `1d12h` into hours.
+pub fn parse_age(s: &str) -> Result<f64, String> {
+    let err = || {
+        format!(
+            "--max-branch-age {s:?}: write it as a number and a unit, e.g. 2d, 36h, 90m or 1d12h"
+        )
+    };
+    let mut hours = 0.0;
+    let mut num = String::new();
+    let mut any = false;
+    for c in s.trim().chars() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let n: f64 = num.parse().map_err(|_| err())?;
+        num.clear();
+        hours += n * match c {
+            'w' => 168.0,
+            'd' => 24.0,
+            'h' => 1.0,
+            'm' => 1.0 / 60.0,
+            _ => return Err(err()),
+        };
+        any = true;
+    }
+    if !num.is_empty() || !any {
+        return Err(err());
+    }
+    Ok(hours)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages() {
+        assert_eq!(parse_age("2d"), Ok(48.0));
+        assert_eq!(parse_age("36h"), Ok(36.0));
+        assert_eq!(parse_age("1d12h"), Ok(36.0));
+        assert_eq!(parse_age("90m"), Ok(1.5));
+        assert_eq!(parse_age("1w"), Ok(168.0));
+        assert!(parse_age("2").is_err());
+        assert!(parse_age("d").is_err());
+        assert!(parse_age("2 days").is_err());
+        assert!(parse_age("").is_err());
+    }
+
+    #[test]
+    fn clap_definition_is_valid() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

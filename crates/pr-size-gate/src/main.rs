@@ -1,0 +1,13 @@
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let env = gate_runtime::Env::from_process();
+    gate_runtime::run_gate::<pr_size_gate::cli::Cli, _>(
+        pr_size_gate::GATE,
+        std::env::args_os(),
+        &env,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+        pr_size_gate::run,
+    )
+}

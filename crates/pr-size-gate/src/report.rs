@@ -1,0 +1,407 @@
+//! Rendering one outcome as text, JSON, or GitHub's forms.
+
+use gate_runtime::commands::{Annotation, Level, write_annotations};
+use gate_runtime::summary::{md_cell, md_code, md_table};
+use gate_runtime::verdict::write_json_report;
+use gate_runtime::{Format, GateIo, GitHubContext, Verdict};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::GATE;
+use crate::cli::Cli;
+use crate::policy::{Outcome, PrsToday, Settings};
+
+/// Where the numbers came from.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "mode", rename_all = "lowercase")]
+pub enum Source {
+    Local {
+        base: String,
+        merge_base: String,
+        head: String,
+    },
+    Api {
+        pr: u64,
+        base: String,
+        head: String,
+    },
+}
+
+impl Source {
+    fn describe(&self) -> String {
+        match self {
+            Source::Local {
+                base,
+                merge_base,
+                head,
+            } => format!(
+                "local git: {}..{} (merge base with {base})",
+                short(merge_base),
+                short(head)
+            ),
+            Source::Api { pr, base, head } => format!(
+                "the API: pull request #{pr} ({}..{})",
+                short(base),
+                short(head)
+            ),
+        }
+    }
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+/// Facts about the run besides the outcome.
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    pub source: Option<Source>,
+    pub branch_age_hours: Option<f64>,
+    pub prs_today: Option<PrsToday>,
+    pub notes: Vec<String>,
+    pub actions: Vec<String>,
+    /// Set when the gate does not apply to this event; the verdict is pass.
+    pub not_applicable: Option<String>,
+}
+
+impl Meta {
+    pub fn not_applicable(why: &str) -> Self {
+        Self {
+            not_applicable: Some(why.to_owned()),
+            ..Self::default()
+        }
+    }
+}
+
+/// Most rows a summary table shows; the JSON report has them all.
+const TABLE_ROWS: usize = 300;
+
+fn render_text(meta: &Meta, outcome: Option<&Outcome>, settings: &Settings) -> String {
+    let mut t = String::new();
+    let Some(o) = outcome else {
+        t.push_str(&format!(
+            "{GATE}: pass: {}\n",
+            meta.not_applicable.as_deref().unwrap_or("not applicable")
+        ));
+        return t;
+    };
+    t.push_str(&format!("{GATE}: {}\n", o.verdict));
+    for r in &o.reasons {
+        t.push_str(&format!("  {r}\n"));
+    }
+    if let Some(src) = &meta.source {
+        t.push_str(&format!("counted with {}\n", src.describe()));
+    }
+    t.push_str(&format!(
+        "counted: {} files, +{} -{} = {} lines (size {}, limit {}{})\n",
+        o.counted.len(),
+        o.additions,
+        o.deletions,
+        o.counted_lines,
+        o.size_label,
+        settings.max_lines,
+        settings
+            .warn_lines
+            .map(|w| format!(", warn above {w}"))
+            .unwrap_or_default()
+    ));
+    for c in o.counted.iter().filter(|c| c.binary) {
+        t.push_str(&format!("  binary, 0 lines: {}\n", c.path));
+    }
+    if !o.ignored.is_empty() {
+        t.push_str(&format!("ignored: {} files\n", o.ignored.len()));
+        for i in &o.ignored {
+            t.push_str(&format!("  {}: {}\n", i.path, i.reason));
+        }
+    }
+    if let Some(age) = meta.branch_age_hours {
+        t.push_str(&format!("branch age: {age:.1} hours\n"));
+    }
+    if let Some(p) = &meta.prs_today {
+        t.push_str(&format!(
+            "pull requests by {} on {} ({}): {}\n",
+            p.author, p.day, p.timezone, p.count
+        ));
+    }
+    for n in &meta.notes {
+        t.push_str(&format!("note: {n}\n"));
+    }
+    for a in &meta.actions {
+        t.push_str(&format!("{a}\n"));
+    }
+    t
+}
+
+fn json_details(meta: &Meta, o: Option<&Outcome>, s: &Settings) -> serde_json::Value {
+    let mut v = json!({
+        "max_lines": s.max_lines,
+        "warn_lines": s.warn_lines,
+        "notes": meta.notes,
+        "actions": meta.actions,
+    });
+    if let Some(o) = o {
+        v["counted_lines"] = json!(o.counted_lines);
+        v["additions"] = json!(o.additions);
+        v["deletions"] = json!(o.deletions);
+        v["files_counted"] = json!(o.counted.len());
+        v["files_ignored"] = json!(o.ignored.len());
+        v["ignored"] = json!(o.ignored);
+        v["files"] = json!(o.counted);
+        v["binary_files"] = json!(
+            o.counted
+                .iter()
+                .filter(|c| c.binary)
+                .map(|c| &c.path)
+                .collect::<Vec<_>>()
+        );
+        v["size_label"] = json!(o.size_label);
+        v["bypassed_by"] = json!(o.bypassed_by);
+        v["skipped_draft"] = json!(o.skipped_draft);
+    }
+    if let Some(src) = &meta.source {
+        v["source"] = json!(src);
+    }
+    if let Some(age) = meta.branch_age_hours {
+        v["branch_age_hours"] = json!((age * 100.0).round() / 100.0);
+    }
+    if let Some(p) = &meta.prs_today {
+        v["prs_today"] = json!(p.count);
+        v["prs_today_detail"] = json!(p);
+    }
+    v
+}
+
+fn summary_markdown(
+    meta: &Meta,
+    o: Option<&Outcome>,
+    s: &Settings,
+    omitted_note: Option<String>,
+) -> String {
+    let mut m = String::new();
+    let Some(o) = o else {
+        m.push_str(&format!(
+            "### {GATE}: pass\n\n{}\n",
+            md_cell(meta.not_applicable.as_deref().unwrap_or("not applicable"))
+        ));
+        return m;
+    };
+    let icon = match o.verdict {
+        Verdict::Pass => "✅",
+        Verdict::Warn => "⚠️",
+        Verdict::Fail => "❌",
+    };
+    m.push_str(&format!("### {icon} {GATE}: {}\n\n", o.verdict));
+    for r in &o.reasons {
+        m.push_str(&format!("- {}\n", md_cell(r)));
+    }
+    m.push('\n');
+    let mut limits = vec![
+        vec![
+            "changed lines".to_owned(),
+            o.counted_lines.to_string(),
+            format!(
+                "{}{}",
+                s.max_lines,
+                s.warn_lines
+                    .map(|w| format!(" (warn above {w})"))
+                    .unwrap_or_default()
+            ),
+        ],
+        vec![
+            "files counted".to_owned(),
+            o.counted.len().to_string(),
+            s.max_files
+                .map(|f| f.to_string())
+                .unwrap_or_else(|| "none".into()),
+        ],
+        vec!["size".to_owned(), o.size_label.clone(), String::new()],
+    ];
+    if let Some(age) = meta.branch_age_hours {
+        limits.push(vec![
+            "branch age".to_owned(),
+            format!("{age:.1} h"),
+            s.max_branch_age_text
+                .clone()
+                .unwrap_or_else(|| "none".into()),
+        ]);
+    }
+    if let Some(p) = &meta.prs_today {
+        limits.push(vec![
+            format!("PRs by {} on {}", p.author, p.day),
+            p.count.to_string(),
+            s.max_prs_per_day
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "none".into()),
+        ]);
+    }
+    m.push_str(&md_table(&["measure", "this PR", "limit"], &limits));
+    if let Some(src) = &meta.source {
+        m.push_str(&format!("\nCounted with {}.\n", md_cell(&src.describe())));
+    }
+    m.push_str(&format!(
+        "\n<details><summary>{} files counted (+{} −{})</summary>\n\n",
+        o.counted.len(),
+        o.additions,
+        o.deletions
+    ));
+    let rows: Vec<Vec<String>> = o
+        .counted
+        .iter()
+        .take(TABLE_ROWS)
+        .map(|c| {
+            let path = match &c.old_path {
+                Some(old) => format!("{} → {}", md_code(old), md_code(&c.path)),
+                None => md_code(&c.path),
+            };
+            vec![
+                path,
+                format!("+{}", c.additions),
+                format!("−{}", c.deletions),
+                if c.binary {
+                    "binary".into()
+                } else {
+                    String::new()
+                },
+            ]
+        })
+        .collect();
+    m.push_str(&md_table_raw(&["file", "added", "deleted", ""], &rows));
+    if o.counted.len() > TABLE_ROWS {
+        m.push_str(&format!(
+            "\n… and {} more (see `--format json`).\n",
+            o.counted.len() - TABLE_ROWS
+        ));
+    }
+    m.push_str("\n</details>\n");
+    if !o.ignored.is_empty() {
+        m.push_str(&format!(
+            "\n<details><summary>{} files ignored</summary>\n\n",
+            o.ignored.len()
+        ));
+        let rows: Vec<Vec<String>> = o
+            .ignored
+            .iter()
+            .take(TABLE_ROWS)
+            .map(|i| vec![md_code(&i.path), md_cell(&i.reason)])
+            .collect();
+        m.push_str(&md_table_raw(&["file", "why it does not count"], &rows));
+        if o.ignored.len() > TABLE_ROWS {
+            m.push_str(&format!("\n… and {} more.\n", o.ignored.len() - TABLE_ROWS));
+        }
+        m.push_str("\n</details>\n");
+    }
+    for n in &meta.notes {
+        m.push_str(&format!("\n> {}\n", md_cell(n)));
+    }
+    if let Some(note) = omitted_note {
+        m.push_str(&format!("\n> {note}\n"));
+    }
+    m
+}
+
+/// A table whose cells are already Markdown (escaped by the caller).
+fn md_table_raw(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = format!(
+        "| {} |\n|{}\n",
+        header.join(" | "),
+        " --- |".repeat(header.len())
+    );
+    for r in rows {
+        out.push_str(&format!("| {} |\n", r.join(" | ")));
+    }
+    out
+}
+
+/// The sticky comment while the PR fails.
+pub fn comment_body(o: &Outcome, s: &Settings) -> String {
+    let mut b = format!("### ❌ {GATE}: this pull request is too large\n\n");
+    for r in &o.reasons {
+        b.push_str(&format!("- {}\n", md_cell(r)));
+    }
+    b.push_str(&format!(
+        "\n{} lines counted over {} files (limit {}). Split the change into smaller pull requests; lockfiles, generated and vendored files do not count.\n",
+        o.counted_lines,
+        o.counted.len(),
+        s.max_lines
+    ));
+    b
+}
+
+/// The sticky comment once the PR passes.
+pub fn resolved_comment_body(o: &Outcome, s: &Settings) -> String {
+    format!(
+        "### ✅ {GATE}: resolved\n\nThis pull request now passes: {} changed lines (limit {}).\n",
+        o.counted_lines, s.max_lines
+    )
+}
+
+fn annotations(o: &Outcome) -> Vec<Annotation> {
+    match (o.verdict, &o.bypassed_by) {
+        (Verdict::Fail, _) => vec![
+            Annotation::new(Level::Error, o.reasons.join("; ")).title("Pull request too large"),
+        ],
+        (_, Some(label)) => vec![
+            Annotation::new(
+                Level::Warning,
+                format!(
+                    "bypassed by the label {label:?}: {}",
+                    o.violations.join("; ")
+                ),
+            )
+            .title("Size limits bypassed"),
+        ],
+        (Verdict::Warn, _) => vec![
+            Annotation::new(Level::Warning, o.reasons.join("; "))
+                .title("Pull request is getting large"),
+        ],
+        (Verdict::Pass, None) => Vec::new(),
+    }
+}
+
+/// Prints the report in the chosen format and writes outputs and summary
+/// where the runner asks for them. Returns the verdict.
+pub fn emit(
+    ctx: &GitHubContext,
+    io: &mut GateIo<'_>,
+    _cli: &Cli,
+    settings: &Settings,
+    meta: &Meta,
+    outcome: Option<&Outcome>,
+) -> anyhow::Result<Verdict> {
+    let verdict = outcome.map(|o| o.verdict).unwrap_or(Verdict::Pass);
+    let reasons: Vec<String> = match outcome {
+        Some(o) => o.reasons.clone(),
+        None => meta.not_applicable.iter().cloned().collect(),
+    };
+    let mut omitted_note = None;
+    match ctx.format {
+        Format::Text => write!(io.stdout, "{}", render_text(meta, outcome, settings))?,
+        Format::Json => write_json_report(
+            io.stdout,
+            GATE,
+            verdict,
+            &reasons,
+            &json_details(meta, outcome, settings),
+        )?,
+        Format::Github => {
+            write!(io.stdout, "{}", render_text(meta, outcome, settings))?;
+            if let Some(o) = outcome {
+                omitted_note = write_annotations(io.stdout, &annotations(o))?.summary_note();
+            }
+        }
+    }
+    ctx.summary
+        .append(&summary_markdown(meta, outcome, settings, omitted_note))?;
+    ctx.outputs.set("verdict", verdict.as_str())?;
+    ctx.outputs.set(
+        "counted-lines",
+        &outcome
+            .map(|o| o.counted_lines.to_string())
+            .unwrap_or_default(),
+    )?;
+    ctx.outputs.set(
+        "size-label",
+        &outcome.map(|o| o.size_label.clone()).unwrap_or_default(),
+    )?;
+    Ok(verdict)
+}
