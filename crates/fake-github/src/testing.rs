@@ -8,6 +8,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use serde_json::Value;
+
 /// The token every hermetic command carries. It must never be printed.
 pub const CANARY_TOKEN: &str = "ghs_CANARYtrunklineCANARY0123456789abcd";
 
@@ -47,4 +49,118 @@ pub fn output_text(out: &Output) -> (String, String) {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_no_canary([stdout.as_str(), stderr.as_str()]);
     (stdout, stderr)
+}
+
+/// The result of one hermetic run of a gate binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Stdout as the JSON report; panics with both streams when it is not.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
+/// Runs `bin` hermetically in `cwd` with `args` and extra environment, and
+/// checks its output for the canary token.
+pub fn run_hermetic(bin: &str, cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = hermetic_command(bin);
+    cmd.current_dir(cwd).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running {bin}: {e}"));
+    let (stdout, stderr) = output_text(&out);
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    }
+}
+
+/// A throwaway git repository in a temp dir, on branch `main`.
+pub struct TestRepo {
+    pub dir: tempfile::TempDir,
+}
+
+impl Default for TestRepo {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestRepo {
+    pub fn new() -> Self {
+        let repo = Self {
+            dir: tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}")),
+        };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo.git(&["config", "user.email", "dev@example.invalid"]);
+        repo.git(&["config", "user.name", "Dev"]);
+        repo.git(&["config", "commit.gpgsign", "false"]);
+        repo.git(&["config", "tag.gpgsign", "false"]);
+        repo
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs git; panics with git's message on failure.
+    pub fn git(&self, args: &[&str]) -> String {
+        self.git_at(args, None)
+    }
+
+    /// Runs git with a fixed author and committer date (ISO 8601).
+    pub fn git_at(&self, args: &[&str], date: Option<&str>) -> String {
+        let mut cmd = Command::new("git");
+        cmd.arg("-C").arg(self.path()).args(args);
+        for var in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"] {
+            cmd.env_remove(var);
+        }
+        if let Some(d) = date {
+            cmd.env("GIT_AUTHOR_DATE", d).env("GIT_COMMITTER_DATE", d);
+        }
+        let out = cmd.output().unwrap_or_else(|e| panic!("git {args:?}: {e}"));
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// Writes a file, creating its directories.
+    pub fn write(&self, path: &str, contents: impl AsRef<[u8]>) {
+        let full = self.path().join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("mkdir {parent:?}: {e}"));
+        }
+        std::fs::write(&full, contents).unwrap_or_else(|e| panic!("write {full:?}: {e}"));
+    }
+
+    /// Commits everything; returns the new HEAD.
+    pub fn commit(&self, message: &str) -> String {
+        self.commit_at(message, None)
+    }
+
+    /// Commits everything with a fixed date; returns the new HEAD.
+    pub fn commit_at(&self, message: &str, date: Option<&str>) -> String {
+        self.git(&["add", "-A"]);
+        self.git_at(&["commit", "-q", "--allow-empty", "-m", message], date);
+        self.git(&["rev-parse", "HEAD"])
+    }
+}
+
+/// `n` distinct numbered lines.
+pub fn lines(n: usize, tag: &str) -> String {
+    (0..n).map(|i| format!("{tag} line {i}\n")).collect()
 }

@@ -186,8 +186,13 @@ async fn gather_and_report(
             info = live;
             let changes = api::files(&client, &repo, &pr).await?;
             let attrs = api::gitattributes(&client, &repo, &pr.base.sha, &changes).await?;
-            let dates =
-                api::branch_commit_dates(&client, &repo, &pr.base.sha, &pr.head.sha).await?;
+            // One more request, only when the age is a rule here.
+            let dates = match settings.max_branch_age_hours {
+                Some(_) => {
+                    api::branch_commit_dates(&client, &repo, &pr.base.sha, &pr.head.sha).await?
+                }
+                None => Vec::new(),
+            };
             let times = dates
                 .iter()
                 .map(|d| parse_time(d, "a commit date from the API"))
@@ -208,7 +213,7 @@ async fn gather_and_report(
     let branch_age_hours = author_times
         .iter()
         .min()
-        .map(|oldest| now.duration_since(*oldest).as_secs_f64() / 3600.0);
+        .map(|oldest| (now.duration_since(*oldest).as_secs_f64() / 3600.0).max(0.0));
 
     let repo = ctx.repo.clone();
     let prs_today = match (

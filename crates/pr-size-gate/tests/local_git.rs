@@ -20,7 +20,12 @@ fn count(r: &TestRepo, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["--base", "main", "--format", "json"];
     args.extend_from_slice(extra);
     let run = run_in(r.path(), &args, &[]);
-    assert!(run.code == 0 || run.code == 1, "exit {}: {}", run.code, run.stderr);
+    assert!(
+        run.code == 0 || run.code == 1,
+        "exit {}: {}",
+        run.code,
+        run.stderr
+    );
     run.json()
 }
 
@@ -88,10 +93,24 @@ fn lockfiles_are_ignored_at_any_depth() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| format!("{}={}", i["path"].as_str().unwrap(), i["reason"].as_str().unwrap()))
+        .map(|i| {
+            format!(
+                "{}={}",
+                i["path"].as_str().unwrap(),
+                i["reason"].as_str().unwrap()
+            )
+        })
         .collect();
-    assert!(reasons.contains(&"web/app/package-lock.json=lockfile (built-in default)".to_owned()), "{reasons:?}");
-    assert!(reasons.contains(&"web/app/node_modules/x/index.js=vendored tree (built-in default)".to_owned()), "{reasons:?}");
+    assert!(
+        reasons.contains(&"web/app/package-lock.json=lockfile (built-in default)".to_owned()),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.contains(
+            &"web/app/node_modules/x/index.js=vendored tree (built-in default)".to_owned()
+        ),
+        "{reasons:?}"
+    );
     // --no-default-ignores counts them all.
     let v = count(&r, &["--no-default-ignores"]);
     assert_eq!(v["counted_lines"], 5 + 5 * 900);
@@ -101,7 +120,10 @@ fn lockfiles_are_ignored_at_any_depth() {
 #[test]
 fn a_gitattributes_in_a_subdirectory_applies_below_it() {
     let r = TestRepo::new();
-    r.write("gen/.gitattributes", "*.rs linguist-generated\nkeep.rs -linguist-generated\n");
+    r.write(
+        "gen/.gitattributes",
+        "*.rs linguist-generated\nkeep.rs -linguist-generated\n",
+    );
     r.write("README.md", "hi\n");
     r.commit("base");
     r.git(&["checkout", "-q", "-b", "feature"]);
@@ -152,7 +174,11 @@ fn the_ignore_input_arrives_through_the_environment() {
     let run = run_in(
         r.path(),
         &["--format", "json"],
-        &[("INPUT_BASE", "main"), ("INPUT_IGNORE", "docs/**\n"), ("INPUT_MAX_LINES", "1")],
+        &[
+            ("INPUT_BASE", "main"),
+            ("INPUT_IGNORE", "docs/**\n"),
+            ("INPUT_MAX_LINES", "1"),
+        ],
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let v = run.json();
@@ -183,7 +209,12 @@ fn limits_warn_and_fail() {
     assert_eq!(v["verdict"], "warn");
     let run = run_in(r.path(), &["--base", "main", "--max-lines", "349"], &[]);
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("350 changed lines, over the limit of 349"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("350 changed lines, over the limit of 349"),
+        "{}",
+        run.stdout
+    );
     let run = run_in(r.path(), &["--base", "main", "--max-files", "0"], &[]);
     assert_eq!(run.code, 1);
 }
@@ -195,16 +226,30 @@ fn branch_age_with_a_fixed_clock() {
     r.commit_at("first", Some("2026-11-18T10:00:00Z"));
     r.write("src/a.rs", "two\n");
     r.commit_at("second", Some("2026-11-19T10:00:00Z"));
-    let ok = count(&r, &["--max-branch-age", "2d", "--now", "2026-11-20T09:00:00Z"]);
+    let ok = count(
+        &r,
+        &["--max-branch-age", "2d", "--now", "2026-11-20T09:00:00Z"],
+    );
     assert_eq!(ok["verdict"], "pass");
     assert_eq!(ok["branch_age_hours"], 47.0);
     let late = run_in(
         r.path(),
-        &["--base", "main", "--max-branch-age", "2d", "--now", "2026-11-20T11:00:00Z"],
+        &[
+            "--base",
+            "main",
+            "--max-branch-age",
+            "2d",
+            "--now",
+            "2026-11-20T11:00:00Z",
+        ],
         &[],
     );
     assert_eq!(late.code, 1);
-    assert!(late.stdout.contains("49.0 hours old, over the limit of 2d"), "{}", late.stdout);
+    assert!(
+        late.stdout.contains("49.0 hours old, over the limit of 2d"),
+        "{}",
+        late.stdout
+    );
 }
 
 #[test]
@@ -212,9 +257,18 @@ fn bad_input_exits_2_naming_the_input() {
     let r = base_repo();
     let cases: &[(&[&str], &str)] = &[
         (&["--base", "no-such-branch"], "--base no-such-branch"),
-        (&["--base", "main", "--max-branch-age", "two days"], "--max-branch-age"),
-        (&["--base", "main", "--size-buckets", "XS=10"], "--size-buckets"),
-        (&["--base", "main", "--timezone", "Mars/Olympus"], "--timezone"),
+        (
+            &["--base", "main", "--max-branch-age", "two days"],
+            "--max-branch-age",
+        ),
+        (
+            &["--base", "main", "--size-buckets", "XS=10"],
+            "--size-buckets",
+        ),
+        (
+            &["--base", "main", "--timezone", "Mars/Olympus"],
+            "--timezone",
+        ),
         (&["--base", "main", "--ignore", "a["], "--ignore"),
         (&["--base", "main", "--max-lines", "many"], "--max-lines"),
         (&[], "nothing to measure"),
@@ -228,7 +282,11 @@ fn bad_input_exits_2_naming_the_input() {
     let outside = tempfile::tempdir().unwrap();
     let run = run_in(outside.path(), &["--base", "main"], &[]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("not inside a git repository"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not inside a git repository"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -250,10 +308,16 @@ fn github_format_writes_outputs_summary_and_one_annotation() {
         ],
     );
     assert_eq!(run.code, 1);
-    let errors: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("::error")).collect();
+    let errors: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error"))
+        .collect();
     assert_eq!(errors.len(), 1, "{}", run.stdout);
     assert!(errors[0].contains("450 changed lines"));
-    let outputs = gate_runtime::outputs::parse_output_file(&std::fs::read_to_string(&output).unwrap()).unwrap();
+    let outputs =
+        gate_runtime::outputs::parse_output_file(&std::fs::read_to_string(&output).unwrap())
+            .unwrap();
     assert_eq!(
         outputs,
         vec![
@@ -265,7 +329,10 @@ fn github_format_writes_outputs_summary_and_one_annotation() {
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(md.contains("pr-size-gate: fail"), "{md}");
     assert!(md.contains("| changed lines | 450 | 400 |"), "{md}");
-    assert!(md.contains("`Cargo.lock` | lockfile (built-in default)"), "{md}");
+    assert!(
+        md.contains("`Cargo.lock` | lockfile (built-in default)"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -274,7 +341,8 @@ fn a_pull_request_event_with_history_counts_locally() {
     let base = r.git(&["rev-parse", "main"]);
     r.write("src/a.rs", lines(12, "a"));
     let head = r.commit("a");
-    let payload = std::fs::read_to_string(support::fixture("pull_request.opened.payload.json")).unwrap();
+    let payload =
+        std::fs::read_to_string(support::fixture("pull_request.opened.payload.json")).unwrap();
     let mut event: serde_json::Value = serde_json::from_str(&payload).unwrap();
     event["pull_request"]["base"]["sha"] = base.clone().into();
     event["pull_request"]["head"]["sha"] = head.into();
@@ -304,7 +372,12 @@ fn merge_group_passes_without_counting() {
         r.path(),
         &["--format", "json"],
         &[
-            ("GITHUB_EVENT_PATH", support::fixture("merge_group.checks_requested.trunkline.json").to_str().unwrap()),
+            (
+                "GITHUB_EVENT_PATH",
+                support::fixture("merge_group.checks_requested.trunkline.json")
+                    .to_str()
+                    .unwrap(),
+            ),
             ("GITHUB_EVENT_NAME", "merge_group"),
         ],
     );
