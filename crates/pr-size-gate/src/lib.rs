@@ -143,17 +143,20 @@ async fn gather_and_report(
     let local_plan = match (&cli.base, &info.base_sha) {
         (Some(base), _) => Some((base.clone(), cli.head.clone(), "--base")),
         (None, Some(base_sha)) if cli.pr.is_none() && git.is_repo() => {
+            // Both ends must be here: under pull_request_target the checkout
+            // is the base, and counting HEAD would measure nothing.
             let head = info
                 .head_sha
                 .clone()
-                .filter(|h| git.resolve_commit(h).is_some())
-                .unwrap_or_else(|| "HEAD".into());
-            let usable =
-                git.resolve_commit(base_sha).is_some() && git.merge_base(base_sha, &head).is_some();
+                .filter(|h| git.resolve_commit(h).is_some());
+            let usable = head.as_ref().is_some_and(|h| {
+                git.resolve_commit(base_sha).is_some() && git.merge_base(base_sha, h).is_some()
+            });
             if !usable {
-                notes.push("the checkout lacks the base commit's history, so the API counted the files; use fetch-depth: 0 to count locally".to_owned());
+                notes.push("the checkout lacks the pull request's base or head history, so the API counted the files; use fetch-depth: 0 to count locally".to_owned());
             }
-            usable.then(|| (base_sha.clone(), head, "the pull request's base"))
+            head.filter(|_| usable)
+                .map(|h| (base_sha.clone(), h, "the pull request's base"))
         }
         _ => None,
     };

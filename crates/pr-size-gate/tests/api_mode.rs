@@ -404,3 +404,38 @@ fn branch_age_through_the_api_with_a_fixed_clock() {
             .contains("over the limit of 36h")
     );
 }
+
+#[test]
+fn a_checkout_of_the_base_alone_does_not_count_nothing() {
+    // pull_request_target checks out the base: the head commit is not here.
+    let r = TestRepo::new();
+    r.write("a.txt", "a\n");
+    let base = r.commit("base");
+    let fake = FakeGitHub::start();
+    let mut pr = pull_with_files(120);
+    pr.number = 2;
+    pr.base_sha = base.clone();
+    fake.add_pull("Codertocat/Hello-World", pr);
+    let payload =
+        std::fs::read_to_string(support::fixture("pull_request.opened.payload.json")).unwrap();
+    let mut event: Value = serde_json::from_str(&payload).unwrap();
+    event["pull_request"]["base"]["sha"] = base.into();
+    let event_dir = tempfile::tempdir().unwrap();
+    let event_path = event_dir.path().join("event.json");
+    std::fs::write(&event_path, event.to_string()).unwrap();
+    let run = run_in(
+        r.path(),
+        &["--format", "json"],
+        &[
+            ("GITHUB_EVENT_PATH", event_path.to_str().unwrap()),
+            ("GITHUB_EVENT_NAME", "pull_request_target"),
+            ("GITHUB_REPOSITORY", "Codertocat/Hello-World"),
+            ("GITHUB_API_URL", fake.url()),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v = run.json();
+    assert_eq!(v["source"]["mode"], "api");
+    assert_eq!(v["counted_lines"], 120);
+    assert!(v["notes"][0].as_str().unwrap().contains("fetch-depth: 0"));
+}
