@@ -163,6 +163,30 @@ fn ancestors(repo: &RepoState, sha: &str) -> Vec<String> {
     order
 }
 
+/// A comment body, validated as GitHub does.
+fn comment_text(body: &Value) -> Result<&str, Reply> {
+    let Some(text) = body.get("body").and_then(Value::as_str) else {
+        return Err(Reply::error(422, "Invalid request: body is required"));
+    };
+    if text.chars().count() > 65_536 {
+        return Err(Reply::error(
+            422,
+            "Validation Failed: body is too long (maximum is 65536 characters)",
+        ));
+    }
+    Ok(text)
+}
+
+/// A string field of a request body.
+fn opt_str(body: &Value, key: &str) -> Option<String> {
+    body.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// A string field of a request body, or a default.
+fn str_or(body: &Value, key: &str, default: &str) -> String {
+    opt_str(body, key).unwrap_or_else(|| default.to_owned())
+}
+
 fn body_json(req: &RecordedRequest) -> Result<Value, Reply> {
     if req.body.trim().is_empty() {
         return Ok(Value::Object(Default::default()));
@@ -241,15 +265,10 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
         }
         ("POST", ["issues", n, "comments"]) => {
             let n: u64 = n.parse().unwrap_or(0);
-            let Some(text) = body.get("body").and_then(Value::as_str) else {
-                return Reply::error(422, "Invalid request: body is required");
+            let text = match comment_text(&body) {
+                Ok(t) => t,
+                Err(reply) => return reply,
             };
-            if text.chars().count() > 65_536 {
-                return Reply::error(
-                    422,
-                    "Validation Failed: body is too long (maximum is 65536 characters)",
-                );
-            }
             let c = Comment {
                 id,
                 body: text.to_owned(),
@@ -264,15 +283,10 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
         // octocrab sends comment updates as POST; GitHub accepts both.
         ("PATCH" | "POST", ["issues", "comments", cid]) => {
             let cid: u64 = cid.parse().unwrap_or(0);
-            let Some(text) = body.get("body").and_then(Value::as_str) else {
-                return Reply::error(422, "Invalid request: body is required");
+            let text = match comment_text(&body) {
+                Ok(t) => t,
+                Err(reply) => return reply,
             };
-            if text.chars().count() > 65_536 {
-                return Reply::error(
-                    422,
-                    "Validation Failed: body is too long (maximum is 65536 characters)",
-                );
-            }
             for (n, cs) in repo.comments.iter_mut() {
                 if let Some(c) = cs.iter_mut().find(|c| c.id == cid) {
                     c.body = text.to_owned();
@@ -374,10 +388,7 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             if !["error", "failure", "pending", "success"].contains(&state) {
                 return Reply::error(422, "Validation Failed: state is not included in the list");
             }
-            let description = body
-                .get("description")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
+            let description = opt_str(&body, "description");
             if description
                 .as_ref()
                 .is_some_and(|d| d.chars().count() > 140)
@@ -390,16 +401,9 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             let rec = StatusRec {
                 sha: (*sha).to_owned(),
                 state: state.to_owned(),
-                context: body
-                    .get("context")
-                    .and_then(Value::as_str)
-                    .unwrap_or("default")
-                    .to_owned(),
+                context: str_or(&body, "context", "default"),
                 description,
-                target_url: body
-                    .get("target_url")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
+                target_url: opt_str(&body, "target_url"),
                 at: now,
             };
             let out = shapes::status(base, r, id, &rec);
@@ -573,11 +577,7 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             let t = TagObject {
                 sha: blob_sha(format!("tag {tag} {object} {now}").as_bytes()),
                 tag: tag.to_owned(),
-                message: body
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned(),
+                message: str_or(&body, "message", ""),
                 object: object.to_owned(),
                 at: now,
             };
@@ -626,11 +626,7 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
         }
         ("PUT", ["contents", path @ ..]) => {
             let path = path.join("/");
-            let branch = body
-                .get("branch")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .unwrap_or_else(|| repo.default_branch.clone());
+            let branch = opt_str(&body, "branch").unwrap_or_else(|| repo.default_branch.clone());
             let Some(encoded) = body.get("content").and_then(Value::as_str) else {
                 return Reply::error(422, "Invalid request: content is required");
             };
@@ -660,11 +656,7 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
                 commit_sha.clone(),
                 crate::state::Commit {
                     sha: commit_sha.clone(),
-                    message: body
-                        .get("message")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_owned(),
+                    message: str_or(&body, "message", ""),
                     parents: parent.into_iter().collect(),
                     author: "github-actions".to_owned(),
                     at: now,
@@ -721,13 +713,9 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             let rel = Release {
                 id,
                 tag_name: tag.to_owned(),
-                target_commitish: body
-                    .get("target_commitish")
-                    .and_then(Value::as_str)
-                    .unwrap_or(&repo.default_branch)
-                    .to_owned(),
-                name: body.get("name").and_then(Value::as_str).map(str::to_owned),
-                body: body.get("body").and_then(Value::as_str).map(str::to_owned),
+                target_commitish: str_or(&body, "target_commitish", &repo.default_branch),
+                name: opt_str(&body, "name"),
+                body: opt_str(&body, "body"),
                 draft: body.get("draft").and_then(Value::as_bool).unwrap_or(false),
                 prerelease: body
                     .get("prerelease")
@@ -773,20 +761,9 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
                 id,
                 sha,
                 git_ref: git_ref.to_owned(),
-                task: body
-                    .get("task")
-                    .and_then(Value::as_str)
-                    .unwrap_or("deploy")
-                    .to_owned(),
-                environment: body
-                    .get("environment")
-                    .and_then(Value::as_str)
-                    .unwrap_or("production")
-                    .to_owned(),
-                description: body
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
+                task: str_or(&body, "task", "deploy"),
+                environment: str_or(&body, "environment", "production"),
+                description: opt_str(&body, "description"),
                 payload: body.get("payload").cloned().unwrap_or(json!({})),
                 at: now,
                 statuses: Vec::new(),
@@ -832,23 +809,10 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             let st = DeploymentStatusRec {
                 id,
                 state: state.to_owned(),
-                description: body
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                environment: body
-                    .get("environment")
-                    .and_then(Value::as_str)
-                    .unwrap_or(&d.environment)
-                    .to_owned(),
-                log_url: body
-                    .get("log_url")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                environment_url: body
-                    .get("environment_url")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
+                description: opt_str(&body, "description"),
+                environment: str_or(&body, "environment", &d.environment),
+                log_url: opt_str(&body, "log_url"),
+                environment_url: opt_str(&body, "environment_url"),
                 at: now,
             };
             let out = shapes::deployment_status(base, r, did, &st);
