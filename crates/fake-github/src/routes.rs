@@ -613,15 +613,32 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
                 .get("ref")
                 .cloned()
                 .unwrap_or_else(|| repo.default_branch.clone());
-            match repo.contents.get(&(branch, path.clone())) {
-                Some(f) => {
-                    let encoded = base64::engine::general_purpose::STANDARD.encode(&f.bytes);
-                    Reply::json(
-                        200,
-                        shapes::content(base, r, &path, &f.sha, &f.bytes, &encoded),
-                    )
-                }
-                None => Reply::error(404, "Not Found"),
+            if let Some(f) = repo.contents.get(&(branch.clone(), path.clone())) {
+                let encoded = base64::engine::general_purpose::STANDARD.encode(&f.bytes);
+                return Reply::json(
+                    200,
+                    shapes::content(base, r, &path, &f.sha, &f.bytes, &encoded),
+                );
+            }
+            // A directory: its direct entries, without content, as GitHub lists them.
+            let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
+            let entries: Vec<Value> = repo
+                .contents
+                .iter()
+                .filter(|((b, p), _)| *b == branch && p.starts_with(&prefix) && !p[prefix.len()..].contains('/'))
+                .map(|((_, p), f)| {
+                    let mut v = shapes::content(base, r, p, &f.sha, &f.bytes, "");
+                    if let Some(obj) = v.as_object_mut() {
+                        obj.remove("content");
+                        obj.remove("encoding");
+                    }
+                    v
+                })
+                .collect();
+            if entries.is_empty() {
+                Reply::error(404, "Not Found")
+            } else {
+                Reply::json(200, Value::Array(entries))
             }
         }
         ("PUT", ["contents", path @ ..]) => {

@@ -1,0 +1,56 @@
+//! The command line (and, through `INPUT_*`, the action's inputs).
+
+use clap::Parser;
+use gate_runtime::{CommonArgs, GateCli};
+
+/// A pull request passes only when its required checklist is honestly
+/// filled in: every required checkbox ticked (or marked not applicable), and
+/// none of the template's items deleted.
+///
+/// Exit codes: 0 pass, 1 fail, 2 could not decide.
+#[derive(Debug, Parser)]
+#[command(name = "checklist-gate", version)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Read the PR body from this file ('-' for stdin) instead of the pull request.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<String>,
+
+    /// The PR template whose checkboxes are the required items. In Actions it
+    /// is read at the base commit; default there: .github/pull_request_template.md,
+    /// or the only file in .github/PULL_REQUEST_TEMPLATE/.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<String>,
+
+    /// Only items whose text matches this regex are required; repeatable.
+    #[arg(long, value_name = "REGEX")]
+    pub required: Vec<String>,
+
+    /// Items whose text matches this regex are never required; repeatable.
+    #[arg(long, value_name = "REGEX")]
+    pub optional: Vec<String>,
+
+    /// HEADING=all or HEADING=at-least-one for the items under a heading; repeatable.
+    #[arg(long, value_name = "HEADING=RULE")]
+    pub section_rule: Vec<String>,
+
+    /// An item ending with this marker counts as answered, not applicable.
+    #[arg(long, value_name = "TEXT", default_value = "N/A")]
+    pub na_marker: String,
+
+    /// Set a commit status with this context on the PR's head commit.
+    #[arg(long, value_name = "NAME")]
+    pub status_context: Option<String>,
+
+    /// Post a sticky comment listing what is missing; mark it done once answered.
+    #[arg(long)]
+    pub comment: bool,
+}
+
+impl GateCli for Cli {
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+}

@@ -1,0 +1,159 @@
+//! `checklist-gate`: a pull request merges only when its required checklist
+//! is honestly filled in.
+//!
+//! Facts: the body (live from the API in Actions) and the template (at the
+//! base commit). Policy: [`policy::evaluate`], pure. Then the reporters.
+
+pub mod cli;
+pub mod parse;
+pub mod policy;
+pub mod report;
+pub mod source;
+
+use anyhow::Context as _;
+use gate_runtime::comment::{update_sticky_comment, upsert_sticky_comment};
+use gate_runtime::event::Event;
+use gate_runtime::git::Git;
+use gate_runtime::inputs::split_lines;
+use gate_runtime::status::{CommitStatus, StatusState, set_commit_status};
+use gate_runtime::{Format, GateIo, GitHubContext, Verdict, block_on};
+use regex::Regex;
+
+use crate::cli::Cli;
+use crate::policy::{Settings, evaluate, parse_section_rule};
+use crate::report::Meta;
+use crate::source::{AtCommit, Body, body_from_file, live_body};
+
+/// The gate's name, in reports and markers.
+pub const GATE: &str = "checklist-gate";
+
+fn regexes(values: &[String], flag: &str) -> anyhow::Result<Vec<Regex>> {
+    split_lines(values)
+        .iter()
+        .map(|p| Regex::new(p).with_context(|| format!("{flag} {p:?}: not a valid regular expression")))
+        .collect()
+}
+
+fn settings(cli: &Cli) -> anyhow::Result<Settings> {
+    Ok(Settings {
+        template: None,
+        required: regexes(&cli.required, "--required")?,
+        optional: regexes(&cli.optional, "--optional")?,
+        section_rules: split_lines(&cli.section_rule)
+            .iter()
+            .map(|s| parse_section_rule(s).map_err(anyhow::Error::msg))
+            .collect::<anyhow::Result<_>>()?,
+        na_marker: cli.na_marker.clone(),
+    })
+}
+
+/// Runs the gate.
+pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<Verdict> {
+    let mut settings = settings(&cli)?;
+    if matches!(ctx.event, Some(Event::MergeGroup(_))) && cli.body_file.is_none() {
+        let meta = Meta::not_applicable("merge queue: the checklist was checked on the pull request");
+        return report::emit(&ctx, io, &meta, None);
+    }
+    block_on(async {
+        let mut notes = Vec::new();
+        let dry_run_sink: Box<dyn std::io::Write + Send> = match ctx.format {
+            Format::Json => Box::new(std::io::stderr()),
+            _ => Box::new(std::io::stdout()),
+        };
+        let client = ctx.client(dry_run_sink)?;
+        let pr = ctx.event.as_ref().and_then(Event::pull_request);
+        let repo = ctx.repo.as_ref();
+
+        let body: Body = match (&cli.body_file, pr, repo) {
+            (Some(path), ..) => body_from_file(path)?,
+            (None, Some(pr), Some(repo)) => {
+                live_body(&client, repo, pr.number, pr.body.clone(), &mut notes).await
+            }
+            (None, Some(pr), None) => Body {
+                text: pr.body.clone(),
+                source: format!("pull request #{}, event payload", pr.number),
+            },
+            (None, None, _) => anyhow::bail!(
+                "no pull request description to check: pass --body-file FILE (or - for stdin), or run on a pull_request event"
+            ),
+        };
+
+        // The template is policy: at the base commit inside a PR.
+        let template = match pr {
+            Some(pr) => {
+                let git = Git::new(".");
+                let local = git.is_repo() && git.resolve_commit(&pr.base.sha).is_some();
+                let at = AtCommit {
+                    sha: pr.base.sha.clone(),
+                    git: local.then_some(git),
+                    api: repo.map(|r| (&client, r)),
+                };
+                at.template(cli.template.as_deref()).await?
+            }
+            None => match &cli.template {
+                Some(path) => Some((
+                    path.clone(),
+                    std::fs::read_to_string(path).with_context(|| {
+                        format!("--template {path}: cannot read it; give the path of the PR template")
+                    })?,
+                )),
+                None => None,
+            },
+        };
+        if template.is_none() && pr.is_some() {
+            notes.push("no pull request template found at the base commit: every checkbox in the description is required".to_owned());
+        }
+        settings.template = template.as_ref().map(|(_, t)| t.clone());
+        let outcome = evaluate(body.text.as_deref(), &settings);
+
+        let mut actions = Vec::new();
+        if let (Some(context), Some(repo)) = (&cli.status_context, repo) {
+            let sha = pr.map(|p| p.head.sha.clone()).or_else(|| ctx.sha.clone());
+            match sha {
+                Some(sha) => {
+                    let description = match outcome.verdict {
+                        Verdict::Fail => format!("{} checklist items still to answer", outcome.open_count()),
+                        _ => "checklist answered".to_owned(),
+                    };
+                    set_commit_status(
+                        &client,
+                        repo,
+                        &CommitStatus {
+                            sha: &sha,
+                            state: StatusState::from(outcome.verdict),
+                            context,
+                            description: &description,
+                            target_url: ctx.run_url().as_deref(),
+                        },
+                    )
+                    .await?;
+                    actions.push(format!("status {context}: {}", StatusState::from(outcome.verdict).as_str()));
+                }
+                None => notes.push("--status-context: no head commit to set a status on".to_owned()),
+            }
+        } else if cli.status_context.is_some() {
+            notes.push("--status-context: no repository to set a status in".to_owned());
+        }
+        if cli.comment {
+            match (pr, repo) {
+                (Some(pr), Some(repo)) => {
+                    let action = if outcome.verdict == Verdict::Fail {
+                        upsert_sticky_comment(&client, repo, pr.number, GATE, &report::comment_body(&outcome)).await?
+                    } else {
+                        update_sticky_comment(&client, repo, pr.number, GATE, &report::done_comment_body()).await?
+                    };
+                    actions.push(format!("comment: {action:?}"));
+                }
+                _ => notes.push("--comment: skipped, there is no pull request to comment on".to_owned()),
+            }
+        }
+        let meta = Meta {
+            body_source: Some(body.source),
+            template: template.map(|(p, _)| p),
+            notes,
+            actions,
+            not_applicable: None,
+        };
+        report::emit(&ctx, io, &meta, Some(&outcome))
+    })?
+}

@@ -1,0 +1,167 @@
+//! Where the body and the template come from.
+//!
+//! The body is untrusted: it is read from a file, the event payload or the
+//! API, never from argv or the environment. The template is policy: in a
+//! pull request it is read at the base commit, so the PR cannot rewrite the
+//! rules it is checked against.
+
+use std::io::Read;
+
+use anyhow::{Context as _, bail};
+use base64::Engine as _;
+use gate_runtime::git::Git;
+use gate_runtime::{GitHubClient, Repo};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The body, and where it came from.
+#[derive(Debug, Clone)]
+pub struct Body {
+    pub text: Option<String>,
+    pub source: String,
+}
+
+/// Reads `--body-file` (`-` is stdin).
+pub fn body_from_file(path: &str) -> anyhow::Result<Body> {
+    let text = if path == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("--body-file -: reading the body from stdin")?;
+        s
+    } else {
+        std::fs::read_to_string(path).with_context(|| {
+            format!("--body-file {path}: cannot read it; give a Markdown file, or - for stdin")
+        })?
+    };
+    Ok(Body {
+        text: Some(text),
+        source: format!("--body-file {path}"),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct LivePull {
+    body: Option<String>,
+}
+
+/// The live body of PR `number`, falling back to the payload's when the API
+/// cannot be reached (and saying so).
+pub async fn live_body(
+    client: &GitHubClient,
+    repo: &Repo,
+    number: u64,
+    payload_body: Option<String>,
+    notes: &mut Vec<String>,
+) -> Body {
+    match client
+        .get::<LivePull>(&format!("{}/pulls/{number}", repo.api_path()))
+        .await
+    {
+        Ok(pr) => Body {
+            text: pr.body,
+            source: format!("pull request #{number}, fetched live"),
+        },
+        Err(e) => {
+            notes.push(format!(
+                "could not fetch the live description ({e}); used the event payload, which may predate the latest edit"
+            ));
+            Body {
+                text: payload_body,
+                source: format!("pull request #{number}, event payload"),
+            }
+        }
+    }
+}
+
+/// Template paths GitHub uses, in the order we look for them.
+pub const TEMPLATE_FILES: &[&str] = &[
+    ".github/pull_request_template.md",
+    ".github/PULL_REQUEST_TEMPLATE.md",
+];
+/// The directory of several templates.
+pub const TEMPLATE_DIR: &str = ".github/PULL_REQUEST_TEMPLATE";
+
+/// Reads repository files at one commit: from local git when the commit is
+/// here, else from the contents API.
+pub struct AtCommit<'a> {
+    pub sha: String,
+    pub git: Option<Git>,
+    pub api: Option<(&'a GitHubClient, &'a Repo)>,
+}
+
+impl AtCommit<'_> {
+    /// A file's text, or `None` when it does not exist at the commit.
+    pub async fn file(&self, path: &str) -> anyhow::Result<Option<String>> {
+        if let Some(git) = &self.git {
+            return Ok(git
+                .show_file(&self.sha, path)
+                .map(|b| String::from_utf8_lossy(&b).into_owned()));
+        }
+        let Some((client, repo)) = self.api else {
+            bail!("cannot read {path} at {}: the commit is not in the checkout and no repository is known", self.sha);
+        };
+        let api_path = format!("{}/contents/{path}?ref={}", repo.api_path(), self.sha);
+        let Some(v) = client.get_optional::<Value>(&api_path).await? else {
+            return Ok(None);
+        };
+        let Some(content) = v.get("content").and_then(Value::as_str) else {
+            return Ok(None); // A directory.
+        };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(content.replace(['\n', '\r'], ""))
+            .with_context(|| format!("GET {api_path}: the content is not base64"))?;
+        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// The file names directly in a directory at the commit.
+    pub async fn list(&self, dir: &str) -> anyhow::Result<Vec<String>> {
+        if let Some(git) = &self.git {
+            let spec = format!("{}:{dir}", self.sha);
+            return Ok(match git.run(&["ls-tree", "--name-only", &spec]) {
+                Ok(out) => out.lines().map(|n| format!("{dir}/{n}")).collect(),
+                Err(_) => Vec::new(),
+            });
+        }
+        let Some((client, repo)) = self.api else {
+            return Ok(Vec::new());
+        };
+        let api_path = format!("{}/contents/{dir}?ref={}", repo.api_path(), self.sha);
+        Ok(match client.get_optional::<Value>(&api_path).await? {
+            Some(Value::Array(entries)) => entries
+                .iter()
+                .filter(|e| e.get("type").and_then(Value::as_str) == Some("file"))
+                .filter_map(|e| e.get("path").and_then(Value::as_str).map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        })
+    }
+
+    /// The PR template at this commit: `--template`'s path if given, else
+    /// GitHub's default locations. `None` when there is none.
+    pub async fn template(&self, explicit: Option<&str>) -> anyhow::Result<Option<(String, String)>> {
+        if let Some(path) = explicit {
+            let text = self.file(path).await?.with_context(|| {
+                format!(
+                    "--template {path}: not found at the base commit {}; the template must exist on the base branch",
+                    &self.sha[..self.sha.len().min(12)]
+                )
+            })?;
+            return Ok(Some((path.to_owned(), text)));
+        }
+        for path in TEMPLATE_FILES {
+            if let Some(text) = self.file(path).await? {
+                return Ok(Some(((*path).to_owned(), text)));
+            }
+        }
+        let files = self.list(TEMPLATE_DIR).await?;
+        match files.as_slice() {
+            [] => Ok(None),
+            [only] => Ok(self.file(only).await?.map(|t| (only.clone(), t))),
+            many => bail!(
+                "{TEMPLATE_DIR} holds {} templates; name the one to check with --template",
+                many.len()
+            ),
+        }
+    }
+}
