@@ -30,7 +30,9 @@ pub const GATE: &str = "checklist-gate";
 fn regexes(values: &[String], flag: &str) -> anyhow::Result<Vec<Regex>> {
     split_lines(values)
         .iter()
-        .map(|p| Regex::new(p).with_context(|| format!("{flag} {p:?}: not a valid regular expression")))
+        .map(|p| {
+            Regex::new(p).with_context(|| format!("{flag} {p:?}: not a valid regular expression"))
+        })
         .collect()
 }
 
@@ -51,7 +53,8 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
 pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<Verdict> {
     let mut settings = settings(&cli)?;
     if matches!(ctx.event, Some(Event::MergeGroup(_))) && cli.body_file.is_none() {
-        let meta = Meta::not_applicable("merge queue: the checklist was checked on the pull request");
+        let meta =
+            Meta::not_applicable("merge queue: the checklist was checked on the pull request");
         return report::emit(&ctx, io, &meta, None);
     }
     block_on(async {
@@ -94,7 +97,9 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
                 Some(path) => Some((
                     path.clone(),
                     std::fs::read_to_string(path).with_context(|| {
-                        format!("--template {path}: cannot read it; give the path of the PR template")
+                        format!(
+                            "--template {path}: cannot read it; give the path of the PR template"
+                        )
                     })?,
                 )),
                 None => None,
@@ -112,7 +117,9 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
             match sha {
                 Some(sha) => {
                     let description = match outcome.verdict {
-                        Verdict::Fail => format!("{} checklist items still to answer", outcome.open_count()),
+                        Verdict::Fail => {
+                            format!("{} checklist items still to answer", outcome.open_count())
+                        }
                         _ => "checklist answered".to_owned(),
                     };
                     set_commit_status(
@@ -127,9 +134,14 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
                         },
                     )
                     .await?;
-                    actions.push(format!("status {context}: {}", StatusState::from(outcome.verdict).as_str()));
+                    actions.push(format!(
+                        "status {context}: {}",
+                        StatusState::from(outcome.verdict).as_str()
+                    ));
                 }
-                None => notes.push("--status-context: no head commit to set a status on".to_owned()),
+                None => {
+                    notes.push("--status-context: no head commit to set a status on".to_owned())
+                }
             }
         } else if cli.status_context.is_some() {
             notes.push("--status-context: no repository to set a status in".to_owned());
@@ -138,13 +150,28 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
             match (pr, repo) {
                 (Some(pr), Some(repo)) => {
                     let action = if outcome.verdict == Verdict::Fail {
-                        upsert_sticky_comment(&client, repo, pr.number, GATE, &report::comment_body(&outcome)).await?
+                        upsert_sticky_comment(
+                            &client,
+                            repo,
+                            pr.number,
+                            GATE,
+                            &report::comment_body(&outcome),
+                        )
+                        .await?
                     } else {
-                        update_sticky_comment(&client, repo, pr.number, GATE, &report::done_comment_body()).await?
+                        update_sticky_comment(
+                            &client,
+                            repo,
+                            pr.number,
+                            GATE,
+                            &report::done_comment_body(),
+                        )
+                        .await?
                     };
                     actions.push(format!("comment: {action:?}"));
                 }
-                _ => notes.push("--comment: skipped, there is no pull request to comment on".to_owned()),
+                _ => notes
+                    .push("--comment: skipped, there is no pull request to comment on".to_owned()),
             }
         }
         let meta = Meta {

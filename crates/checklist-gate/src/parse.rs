@@ -51,7 +51,8 @@ pub fn parse_checklist(markdown: &str, na_marker: &str) -> Vec<Item> {
         .chain(markdown.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
     let line_of = |offset: usize| line_starts.partition_point(|s| *s <= offset);
-    let options = Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES;
+    let options =
+        Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES;
     let mut items: Vec<Item> = Vec::new();
     let mut frames: Vec<Frame> = Vec::new();
     let mut quote_depth = 0usize;
@@ -64,7 +65,10 @@ pub fn parse_checklist(markdown: &str, na_marker: &str) -> Vec<Item> {
             Event::End(TagEnd::BlockQuote(_)) => quote_depth = quote_depth.saturating_sub(1),
             Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
             Event::End(TagEnd::Heading(_)) => {
-                section = heading.take().map(|h| collapse(&h)).filter(|h| !h.is_empty());
+                section = heading
+                    .take()
+                    .map(|h| collapse(&h))
+                    .filter(|h| !h.is_empty());
             }
             Event::Start(Tag::Item) => frames.push(Frame {
                 index: None,
@@ -84,8 +88,11 @@ pub fn parse_checklist(markdown: &str, na_marker: &str) -> Vec<Item> {
                 }
             }
             Event::TaskListMarker(checked) => {
+                // cmark-gfm needs a space or tab after the box on the same
+                // line; pulldown-cmark also accepts a bare `- [ ]`.
+                let spaced = markdown[range.end..].starts_with([' ', '\t']);
                 if let Some(top) = frames.last_mut() {
-                    if quote_depth == 0 && top.index.is_none() {
+                    if quote_depth == 0 && spaced && top.index.is_none() {
                         top.index = Some(items.len());
                         items.push(Item {
                             text: String::new(),
@@ -167,13 +174,20 @@ mod tests {
         let s = states("- [ ] parent\n  - [x] child\n- [ ] next\n");
         assert_eq!(
             s,
-            vec![("parent".into(), false), ("child".into(), true), ("next".into(), false)]
+            vec![
+                ("parent".into(), false),
+                ("child".into(), true),
+                ("next".into(), false)
+            ]
         );
     }
 
     #[test]
     fn not_applicable() {
-        let items = parse_checklist("- [ ] ~~Feature flag~~\n- [ ] Migration N/A\n- [ ] ~~half~~ not\n- [ ] CANADA\n", "N/A");
+        let items = parse_checklist(
+            "- [ ] ~~Feature flag~~\n- [ ] Migration N/A\n- [ ] ~~half~~ not\n- [ ] CANADA\n",
+            "N/A",
+        );
         let na: Vec<bool> = items.iter().map(|i| i.not_applicable).collect();
         assert_eq!(na, vec![true, true, false, false]);
         assert!(parse_checklist("- [ ] Docs skip", "skip")[0].not_applicable);

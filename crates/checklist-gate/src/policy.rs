@@ -113,6 +113,9 @@ fn wanted(settings: &Settings, text: &str) -> bool {
         && !settings.optional.iter().any(|r| r.is_match(text))
 }
 
+/// A required item: its text, its section, and the body item answering it.
+type Required = (String, Option<String>, Option<usize>);
+
 /// Decides, given the PR body (`None` when GitHub has it as null).
 pub fn evaluate(body: Option<&str>, settings: &Settings) -> Outcome {
     let na = settings.na_marker.as_str();
@@ -122,36 +125,41 @@ pub fn evaluate(body: Option<&str>, settings: &Settings) -> Outcome {
 
     // The required items, as (text, section) with the body item answering
     // each, if any.
-    let (required, body_required_idx): (Vec<(String, Option<String>, Option<usize>)>, Vec<bool>) =
-        match &settings.template {
-            Some(template) => {
-                let mut used = vec![false; body_items.len()];
-                let mut req = Vec::new();
-                for t in parse_checklist(template, na).into_iter().filter(|t| wanted(settings, &t.text)) {
-                    let key = normalize(&t.text, na);
-                    let found = body_items
-                        .iter()
-                        .enumerate()
-                        .find(|(i, b)| !used[*i] && normalize(&b.text, na) == key)
-                        .map(|(i, _)| i);
-                    if let Some(i) = found {
-                        used[i] = true;
-                    }
-                    req.push((t.text, t.section, found));
-                }
-                (req, used)
-            }
-            None => {
-                let flags: Vec<bool> = body_items.iter().map(|b| wanted(settings, &b.text)).collect();
-                let req = body_items
+    let (required, body_required_idx): (Vec<Required>, Vec<bool>) = match &settings.template {
+        Some(template) => {
+            let mut used = vec![false; body_items.len()];
+            let mut req = Vec::new();
+            for t in parse_checklist(template, na)
+                .into_iter()
+                .filter(|t| wanted(settings, &t.text))
+            {
+                let key = normalize(&t.text, na);
+                let found = body_items
                     .iter()
                     .enumerate()
-                    .filter(|(i, _)| flags[*i])
-                    .map(|(i, b)| (b.text.clone(), b.section.clone(), Some(i)))
-                    .collect();
-                (req, flags)
+                    .find(|(i, b)| !used[*i] && normalize(&b.text, na) == key)
+                    .map(|(i, _)| i);
+                if let Some(i) = found {
+                    used[i] = true;
+                }
+                req.push((t.text, t.section, found));
             }
-        };
+            (req, used)
+        }
+        None => {
+            let flags: Vec<bool> = body_items
+                .iter()
+                .map(|b| wanted(settings, &b.text))
+                .collect();
+            let req = body_items
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| flags[*i])
+                .map(|(i, b)| (b.text.clone(), b.section.clone(), Some(i)))
+                .collect();
+            (req, flags)
+        }
+    };
 
     let items: Vec<ItemReport> = body_items
         .iter()
@@ -175,7 +183,10 @@ pub fn evaluate(body: Option<&str>, settings: &Settings) -> Outcome {
                 "the pull request description is empty: the pull request template was not used; fill in its checklist".to_owned(),
             )
         } else {
-            (Verdict::Warn, "the pull request description is empty and no checklist is required".to_owned())
+            (
+                Verdict::Warn,
+                "the pull request description is empty and no checklist is required".to_owned(),
+            )
         };
         return Outcome {
             verdict,
@@ -202,14 +213,19 @@ pub fn evaluate(body: Option<&str>, settings: &Settings) -> Outcome {
                 Some(_) => {}
             },
             SectionRule::AtLeastOne => {
-                let Some(name) = section.clone() else { continue };
+                let Some(name) = section.clone() else {
+                    continue;
+                };
                 if seen_sections.contains(&name) {
                     continue;
                 }
                 seen_sections.push(name.clone());
                 let norm = normalize(&name, "");
                 let any = body_items.iter().any(|b| {
-                    b.section.as_deref().is_some_and(|s| normalize(s, "") == norm) && answered(b)
+                    b.section
+                        .as_deref()
+                        .is_some_and(|s| normalize(s, "") == norm)
+                        && answered(b)
                 });
                 if !any {
                     unanswered_sections.push(name);
@@ -293,7 +309,8 @@ mod tests {
 
     #[test]
     fn deleting_a_required_item_fails() {
-        let body = "## User flows tested\n- [x] Checkout\n## Safety\n- [x] Tests cover the change\n";
+        let body =
+            "## User flows tested\n- [x] Checkout\n## Safety\n- [x] Tests cover the change\n";
         let o = evaluate(Some(body), &with_template());
         assert_eq!(o.verdict, Verdict::Fail);
         assert_eq!(o.removed, vec!["New features sit behind a feature flag"]);
@@ -307,7 +324,10 @@ mod tests {
         assert_eq!(o.unanswered_sections, vec!["User flows tested"]);
         // Deleting the untested flow is fine once one is ticked.
         let body = "## user flows TESTED\n- [x] Refund\n## Safety\n- [x] New features sit behind a feature flag\n- [x] Tests cover the change\n";
-        assert_eq!(evaluate(Some(body), &with_template()).verdict, Verdict::Pass);
+        assert_eq!(
+            evaluate(Some(body), &with_template()).verdict,
+            Verdict::Pass
+        );
     }
 
     #[test]
@@ -324,12 +344,18 @@ mod tests {
             required: vec![Regex::new("(?i)flag").unwrap()],
             ..settings()
         };
-        assert_eq!(evaluate(Some("- [x] feature flag\n- [ ] docs\n"), &s).verdict, Verdict::Pass);
+        assert_eq!(
+            evaluate(Some("- [x] feature flag\n- [ ] docs\n"), &s).verdict,
+            Verdict::Pass
+        );
         let s = Settings {
             optional: vec![Regex::new("^Optional:").unwrap()],
             ..settings()
         };
-        assert_eq!(evaluate(Some("- [x] a\n- [ ] Optional: screenshots\n"), &s).verdict, Verdict::Pass);
+        assert_eq!(
+            evaluate(Some("- [x] a\n- [ ] Optional: screenshots\n"), &s).verdict,
+            Verdict::Pass
+        );
     }
 
     #[test]
@@ -337,7 +363,10 @@ mod tests {
         let o = evaluate(None, &with_template());
         assert_eq!(o.verdict, Verdict::Fail);
         assert!(o.reasons[0].contains("template was not used"));
-        assert_eq!(evaluate(Some("  \n"), &with_template()).verdict, Verdict::Fail);
+        assert_eq!(
+            evaluate(Some("  \n"), &with_template()).verdict,
+            Verdict::Fail
+        );
         assert_eq!(evaluate(None, &settings()).verdict, Verdict::Warn);
     }
 
@@ -354,6 +383,9 @@ mod tests {
 
     #[test]
     fn normalisation() {
-        assert_eq!(normalize("  Tests **cover**\n the `change` N/A", "N/A"), "tests cover the change");
+        assert_eq!(
+            normalize("  Tests **cover**\n the `change` N/A", "N/A"),
+            "tests cover the change"
+        );
     }
 }

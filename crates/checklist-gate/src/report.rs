@@ -44,7 +44,9 @@ fn render_text(meta: &Meta, outcome: Option<&Outcome>) -> String {
     }
     t.push_str(&format!(
         "template: {}\n",
-        meta.template.as_deref().unwrap_or("none (every checkbox is required)")
+        meta.template
+            .as_deref()
+            .unwrap_or("none (every checkbox is required)")
     ));
     for i in &o.items {
         let mark = if i.checked {
@@ -98,7 +100,10 @@ fn summary_markdown(meta: &Meta, outcome: Option<&Outcome>, omitted: Option<Stri
         m.push('\n');
     }
     for s in &o.unanswered_sections {
-        m.push_str(&format!("**Tick at least one item under \"{}\".**\n\n", md_cell(s)));
+        m.push_str(&format!(
+            "**Tick at least one item under \"{}\".**\n\n",
+            md_cell(s)
+        ));
     }
     if o.verdict != Verdict::Fail {
         for r in &o.reasons {
@@ -126,10 +131,16 @@ pub fn comment_body(o: &Outcome) -> String {
         b.push_str(&format!("- [ ] {}\n", md_cell(t)));
     }
     for t in &o.removed {
-        b.push_str(&format!("- {} _(removed from the template's checklist; put it back)_\n", md_cell(t)));
+        b.push_str(&format!(
+            "- {} _(removed from the template's checklist; put it back)_\n",
+            md_cell(t)
+        ));
     }
     for s in &o.unanswered_sections {
-        b.push_str(&format!("- tick at least one item under **{}**\n", md_cell(s)));
+        b.push_str(&format!(
+            "- tick at least one item under **{}**\n",
+            md_cell(s)
+        ));
     }
     if o.empty_body {
         b.push_str("\nThe description is empty: the pull request template was not used.\n");
@@ -144,7 +155,12 @@ pub fn done_comment_body() -> String {
 }
 
 /// Prints the report, writes outputs and summary. Returns the verdict.
-pub fn emit(ctx: &GitHubContext, io: &mut GateIo<'_>, meta: &Meta, outcome: Option<&Outcome>) -> anyhow::Result<Verdict> {
+pub fn emit(
+    ctx: &GitHubContext,
+    io: &mut GateIo<'_>,
+    meta: &Meta,
+    outcome: Option<&Outcome>,
+) -> anyhow::Result<Verdict> {
     let verdict = outcome.map(|o| o.verdict).unwrap_or(Verdict::Pass);
     let reasons: Vec<String> = match outcome {
         Some(o) => o.reasons.clone(),
@@ -172,19 +188,24 @@ pub fn emit(ctx: &GitHubContext, io: &mut GateIo<'_>, meta: &Meta, outcome: Opti
         Format::Github => {
             write!(io.stdout, "{}", render_text(meta, outcome))?;
             if let Some(o) = outcome.filter(|o| o.verdict == Verdict::Fail) {
-                let ann = Annotation::new(Level::Error, o.reasons.join("; ")).title("Checklist not complete");
+                let ann = Annotation::new(Level::Error, o.reasons.join("; "))
+                    .title("Checklist not complete");
                 omitted = write_annotations(io.stdout, &[ann])?.summary_note();
             } else if let Some(o) = outcome.filter(|o| o.verdict == Verdict::Warn) {
-                let ann = Annotation::new(Level::Warning, o.reasons.join("; ")).title("No checklist");
+                let ann =
+                    Annotation::new(Level::Warning, o.reasons.join("; ")).title("No checklist");
                 omitted = write_annotations(io.stdout, &[ann])?.summary_note();
             }
         }
     }
-    ctx.summary.append(&summary_markdown(meta, outcome, omitted))?;
+    ctx.summary
+        .append(&summary_markdown(meta, outcome, omitted))?;
     ctx.outputs.set("verdict", verdict.as_str())?;
     ctx.outputs.set(
         "unchecked-count",
-        &outcome.map(|o| o.open_count().to_string()).unwrap_or_else(|| "0".into()),
+        &outcome
+            .map(|o| o.open_count().to_string())
+            .unwrap_or_else(|| "0".into()),
     )?;
     Ok(verdict)
 }

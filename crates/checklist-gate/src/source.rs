@@ -99,7 +99,10 @@ impl AtCommit<'_> {
                 .map(|b| String::from_utf8_lossy(&b).into_owned()));
         }
         let Some((client, repo)) = self.api else {
-            bail!("cannot read {path} at {}: the commit is not in the checkout and no repository is known", self.sha);
+            bail!(
+                "cannot read {path} at {}: the commit is not in the checkout and no repository is known",
+                self.sha
+            );
         };
         let api_path = format!("{}/contents/{path}?ref={}", repo.api_path(), self.sha);
         let Some(v) = client.get_optional::<Value>(&api_path).await? else {
@@ -139,7 +142,10 @@ impl AtCommit<'_> {
 
     /// The PR template at this commit: `--template`'s path if given, else
     /// GitHub's default locations. `None` when there is none.
-    pub async fn template(&self, explicit: Option<&str>) -> anyhow::Result<Option<(String, String)>> {
+    pub async fn template(
+        &self,
+        explicit: Option<&str>,
+    ) -> anyhow::Result<Option<(String, String)>> {
         if let Some(path) = explicit {
             let text = self.file(path).await?.with_context(|| {
                 format!(

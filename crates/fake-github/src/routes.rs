@@ -621,11 +621,17 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
                 );
             }
             // A directory: its direct entries, without content, as GitHub lists them.
-            let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
+            let prefix = if path.is_empty() {
+                String::new()
+            } else {
+                format!("{path}/")
+            };
             let entries: Vec<Value> = repo
                 .contents
                 .iter()
-                .filter(|((b, p), _)| *b == branch && p.starts_with(&prefix) && !p[prefix.len()..].contains('/'))
+                .filter(|((b, p), _)| {
+                    *b == branch && p.starts_with(&prefix) && !p[prefix.len()..].contains('/')
+                })
                 .map(|((_, p), f)| {
                     let mut v = shapes::content(base, r, p, &f.sha, &f.bytes, "");
                     if let Some(obj) = v.as_object_mut() {

@@ -1,0 +1,477 @@
+//! The binary, run hermetically with the canary token: files, stdin, event
+//! payloads, the live body from the fake GitHub, and the template at base.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use fake_github::testing::{Run, TestRepo, hermetic_command, output_text, run_hermetic};
+use fake_github::{FakeGitHub, Pull};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_checklist-gate");
+const R: &str = "Codertocat/Hello-World";
+
+const TEMPLATE: &str = "## Summary\n\n<!-- What changed and why. -->\n\n## User flows tested\n\n- [ ] Checkout\n- [ ] Refund\n\n## Safety\n\n- [ ] New features sit behind a feature flag\n- [ ] Tests cover the change\n";
+
+fn run(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    run_hermetic(BIN, cwd, args, env)
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_owned()
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/github-events")
+        .join(name)
+}
+
+/// A pull_request event file with the given body, base and head.
+fn event_file(dir: &Path, body: Option<&str>, base: &str, head: &str) -> String {
+    let payload = std::fs::read_to_string(fixture("pull_request.opened.payload.json")).unwrap();
+    let mut e: Value = serde_json::from_str(&payload).unwrap();
+    e["pull_request"]["body"] = body.map(Value::from).unwrap_or(Value::Null);
+    e["pull_request"]["base"]["sha"] = base.into();
+    e["pull_request"]["head"]["sha"] = head.into();
+    write(dir, "event.json", &e.to_string())
+}
+
+#[test]
+fn body_file_default_mode_requires_every_box() {
+    let d = tempfile::tempdir().unwrap();
+    let body = write(
+        d.path(),
+        "pr.md",
+        "- [x] a\n- [ ] b\n```\n- [ ] not a box\n```\n",
+    );
+    let r = run(d.path(), &["--body-file", &body, "--format", "json"], &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["unchecked_required"], serde_json::json!(["b"]));
+    assert_eq!(v["items"].as_array().unwrap().len(), 2);
+    assert_eq!(v["items"][0]["required"], true);
+    assert_eq!(v["items"][0]["section"], Value::Null);
+}
+
+#[test]
+fn body_from_stdin() {
+    let d = tempfile::tempdir().unwrap();
+    let mut cmd = hermetic_command(BIN);
+    cmd.current_dir(d.path())
+        .args(["--body-file", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"- [x] done\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let (stdout, _) = output_text(&out);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout.contains("[x] done"), "{stdout}");
+}
+
+#[test]
+fn template_matching_sections_and_not_applicable() {
+    let d = tempfile::tempdir().unwrap();
+    let template = write(d.path(), "template.md", TEMPLATE);
+    let args = |body: &str| {
+        vec![
+            "--template".to_owned(),
+            template.clone(),
+            "--body-file".to_owned(),
+            write(d.path(), "pr.md", body),
+            "--section-rule".to_owned(),
+            "user flows tested=at-least-one".to_owned(),
+            "--format".to_owned(),
+            "json".to_owned(),
+        ]
+    };
+    let go = |body: &str| {
+        let a = args(body);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        run(d.path(), &a, &[])
+    };
+    // Trivially edited items still match; the author's own item is optional.
+    let r = go(
+        "## User flows tested\n- [x] **checkout**\n## Safety\n- [X] New  features sit behind a [feature flag](https://x)\n- [x] `Tests` cover the change\n- [ ] my extra\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let v = r.json();
+    assert_eq!(v["items"][3]["required"], false);
+    assert_eq!(v["template"], template);
+    // Deleting a required line fails and names it.
+    let r = go("## User flows tested\n- [x] Checkout\n## Safety\n- [x] Tests cover the change\n");
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.json()["removed"],
+        serde_json::json!(["New features sit behind a feature flag"])
+    );
+    // No flow ticked.
+    let r = go(
+        "## User flows tested\n- [ ] Checkout\n- [ ] Refund\n## Safety\n- [x] New features sit behind a feature flag\n- [x] Tests cover the change\n",
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.json()["unanswered_sections"],
+        serde_json::json!(["User flows tested"])
+    );
+    // Not applicable, two ways.
+    let r = go(
+        "## User flows tested\n- [x] Refund\n## Safety\n- [ ] ~~New features sit behind a feature flag~~\n- [ ] Tests cover the change N/A\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let v = r.json();
+    assert_eq!(v["items"][1]["not_applicable"], true);
+    assert_eq!(v["items"][2]["not_applicable"], true);
+}
+
+#[test]
+fn required_optional_and_custom_na_marker() {
+    let d = tempfile::tempdir().unwrap();
+    let body = write(
+        d.path(),
+        "pr.md",
+        "- [x] feature flag\n- [ ] screenshots\n- [ ] docs skip\n",
+    );
+    let r = run(
+        d.path(),
+        &[
+            "--body-file",
+            &body,
+            "--optional",
+            "screenshots",
+            "--na-marker",
+            "skip",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let r = run(
+        d.path(),
+        &["--body-file", &body, "--required", "(?i)FLAG"],
+        &[],
+    );
+    assert_eq!(r.code, 0);
+    let r = run(d.path(), &["--body-file", &body], &[]);
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn bad_input_exits_2() {
+    let d = tempfile::tempdir().unwrap();
+    let body = write(d.path(), "pr.md", "- [x] a\n");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--body-file", "/nonexistent.md"],
+            "--body-file /nonexistent.md",
+        ),
+        (&["--body-file", &body, "--required", "("], "--required"),
+        (
+            &["--body-file", &body, "--section-rule", "Flows"],
+            "--section-rule",
+        ),
+        (
+            &["--body-file", &body, "--section-rule", "Flows=most"],
+            "unknown rule",
+        ),
+        (
+            &["--body-file", &body, "--template", "/nope.md"],
+            "--template /nope.md",
+        ),
+        (&[], "no pull request description"),
+    ];
+    for (args, needle) in cases {
+        let r = run(d.path(), args, &[]);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
+    }
+}
+
+fn fake_with_pr(body: Option<&str>) -> FakeGitHub {
+    let fake = FakeGitHub::start();
+    let mut pr = Pull::new(2, "Codertocat");
+    pr.body = body.map(str::to_owned);
+    fake.add_pull(R, pr);
+    fake
+}
+
+fn actions_env<'a>(event: &'a str, fake: &'a FakeGitHub) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("GITHUB_EVENT_PATH", event),
+        ("GITHUB_EVENT_NAME", "pull_request"),
+        ("GITHUB_REPOSITORY", R),
+        ("GITHUB_API_URL", fake.url()),
+    ]
+}
+
+#[test]
+fn the_live_body_wins_over_a_stale_payload() {
+    let d = tempfile::tempdir().unwrap();
+    let fake = fake_with_pr(Some("- [x] Tests cover the change\n"));
+    let event = event_file(
+        d.path(),
+        Some("- [ ] Tests cover the change\n"),
+        "b".repeat(40).as_str(),
+        "a".repeat(40).as_str(),
+    );
+    let r = run(d.path(), &["--format", "json"], &actions_env(&event, &fake));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.json()["body_source"], "pull request #2, fetched live");
+    assert!(
+        fake.requests()
+            .iter()
+            .any(|q| q.path == "/repos/Codertocat/Hello-World/pulls/2")
+    );
+}
+
+#[test]
+fn a_failed_fetch_falls_back_to_the_payload_and_says_so() {
+    let d = tempfile::tempdir().unwrap();
+    let fake = fake_with_pr(Some("- [ ] x\n"));
+    fake.fail_next(100, 404);
+    let event = event_file(
+        d.path(),
+        Some("- [x] Tests cover the change\n"),
+        &"b".repeat(40),
+        &"a".repeat(40),
+    );
+    let r = run(d.path(), &["--format", "json"], &actions_env(&event, &fake));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["body_source"], "pull request #2, event payload");
+    assert!(
+        v["notes"]
+            .to_string()
+            .contains("could not fetch the live description")
+    );
+}
+
+#[test]
+fn a_null_body_fails_when_the_template_requires_items() {
+    let d = tempfile::tempdir().unwrap();
+    let fake = fake_with_pr(None);
+    let base = "b".repeat(40);
+    fake.put_file(
+        R,
+        &base,
+        ".github/pull_request_template.md",
+        TEMPLATE.as_bytes(),
+    );
+    let event = write(
+        d.path(),
+        "event.json",
+        &std::fs::read_to_string(fixture("pull_request.opened.with-null-body.json"))
+            .unwrap()
+            .replace(
+                "\"sha\": \"ec26c3e57ca3a959ca5aad62de7213c562f8c821\"",
+                &format!("\"sha\": \"{}\"", "a".repeat(40)),
+            ),
+    );
+    let mut e: Value = serde_json::from_str(&std::fs::read_to_string(&event).unwrap()).unwrap();
+    e["pull_request"]["base"]["sha"] = base.clone().into();
+    std::fs::write(&event, e.to_string()).unwrap();
+    let r = run(d.path(), &["--format", "json"], &actions_env(&event, &fake));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = r.json();
+    assert!(
+        v["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("template was not used"),
+        "{v}"
+    );
+    assert_eq!(v["template"], ".github/pull_request_template.md");
+}
+
+#[test]
+fn the_template_is_read_at_the_base_commit_not_the_head() {
+    let repo = TestRepo::new();
+    repo.write(".github/pull_request_template.md", TEMPLATE);
+    let base = repo.commit("template");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    // The PR rewrites the template to drop the feature-flag item.
+    repo.write(
+        ".github/pull_request_template.md",
+        "- [ ] Tests cover the change\n",
+    );
+    let head = repo.commit("loosen the rules");
+    let d = tempfile::tempdir().unwrap();
+    let fake = fake_with_pr(Some(
+        "## User flows tested\n- [x] Checkout\n- [x] Refund\n## Safety\n- [x] Tests cover the change\n",
+    ));
+    let event = event_file(d.path(), None, &base, &head);
+    let r = run(
+        repo.path(),
+        &["--format", "json"],
+        &actions_env(&event, &fake),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.json()["removed"],
+        serde_json::json!(["New features sit behind a feature flag"])
+    );
+    // Read from local git: no contents request went to the API.
+    assert!(
+        fake.requests()
+            .iter()
+            .all(|q| !q.path.contains("/contents/"))
+    );
+}
+
+#[test]
+fn the_only_file_in_the_template_directory_is_used_and_two_are_ambiguous() {
+    let d = tempfile::tempdir().unwrap();
+    let fake = fake_with_pr(Some("- [x] Tests cover the change\n"));
+    let base = "c".repeat(40);
+    fake.put_file(
+        R,
+        &base,
+        ".github/PULL_REQUEST_TEMPLATE/feature.md",
+        b"- [ ] Tests cover the change\n- [ ] Flag\n",
+    );
+    let event = event_file(d.path(), None, &base, &"a".repeat(40));
+    let r = run(d.path(), &["--format", "json"], &actions_env(&event, &fake));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["template"], ".github/PULL_REQUEST_TEMPLATE/feature.md");
+    assert_eq!(v["removed"], serde_json::json!(["Flag"]));
+    fake.put_file(
+        R,
+        &base,
+        ".github/PULL_REQUEST_TEMPLATE/bugfix.md",
+        b"- [ ] x\n",
+    );
+    let r = run(d.path(), &["--format", "json"], &actions_env(&event, &fake));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("name the one to check with --template"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn status_and_sticky_comment_follow_each_edit() {
+    let d = tempfile::tempdir().unwrap();
+    let fake = fake_with_pr(Some("- [ ] Tests cover the change\n"));
+    let head = "a".repeat(40);
+    let event = event_file(d.path(), None, &"b".repeat(40), &head);
+    let env = actions_env(&event, &fake);
+    let args = ["--status-context", "trunkline/checklist", "--comment"];
+    let r = run(d.path(), &args, &env);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let state = fake.repo(R);
+    assert_eq!(state.statuses.len(), 1);
+    assert_eq!(state.statuses[0].sha, head);
+    assert_eq!(state.statuses[0].state, "failure");
+    assert_eq!(state.comments[&2].len(), 1);
+    assert!(
+        state.comments[&2][0]
+            .body
+            .contains("- [ ] Tests cover the change")
+    );
+
+    // The author ticks the box: the status follows, the comment is marked done.
+    fake.with_repo(R, |r| {
+        r.pulls.get_mut(&2).unwrap().body = Some("- [x] Tests cover the change\n".into())
+    });
+    let r = run(d.path(), &args, &env);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let state = fake.repo(R);
+    assert_eq!(state.statuses.last().unwrap().state, "success");
+    assert_eq!(state.comments[&2].len(), 1);
+    assert!(state.comments[&2][0].body.contains("done"));
+
+    // A dry run writes nothing and prints what it would write.
+    fake.clear_requests();
+    let mut dry = args.to_vec();
+    dry.push("--dry-run");
+    let r = run(d.path(), &dry, &env);
+    assert_eq!(r.code, 0);
+    assert!(fake.writes().is_empty());
+    assert!(
+        r.stdout
+            .contains(&format!("would POST /repos/{R}/statuses/{head}")),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn github_format_outputs_and_a_single_escaped_annotation() {
+    let d = tempfile::tempdir().unwrap();
+    let body = write(
+        d.path(),
+        "pr.md",
+        "- [ ] evil %0A::error::injected\n- [ ] second\n",
+    );
+    let out = d.path().join("out");
+    let summary = d.path().join("summary");
+    let r = run(
+        d.path(),
+        &["--body-file", &body],
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_OUTPUT", out.to_str().unwrap()),
+            ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(r.code, 1);
+    let commands: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(commands.len(), 1, "{}", r.stdout);
+    assert!(
+        commands[0].contains("evil %250A::error::injected"),
+        "{}",
+        commands[0]
+    );
+    let outputs =
+        gate_runtime::outputs::parse_output_file(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(
+        outputs,
+        vec![
+            ("verdict".into(), "fail".into()),
+            ("unchecked-count".into(), "2".into())
+        ]
+    );
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.contains("**Not checked:**") && md.contains("- [ ] second"),
+        "{md}"
+    );
+}
+
+#[test]
+fn merge_group_passes() {
+    let d = tempfile::tempdir().unwrap();
+    let r = run(
+        d.path(),
+        &["--format", "json"],
+        &[
+            (
+                "GITHUB_EVENT_PATH",
+                fixture("merge_group.checks_requested.trunkline.json")
+                    .to_str()
+                    .unwrap(),
+            ),
+            ("GITHUB_EVENT_NAME", "merge_group"),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.json()["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("checked on the pull request")
+    );
+}
