@@ -11,7 +11,7 @@ pub mod report;
 pub mod source;
 
 use anyhow::Context as _;
-use gate_runtime::comment::{update_sticky_comment, upsert_sticky_comment};
+use gate_runtime::comment::{StickyTarget, update_sticky_comment, upsert_sticky_comment};
 use gate_runtime::event::Event;
 use gate_runtime::git::Git;
 use gate_runtime::inputs::split_lines;
@@ -149,24 +149,18 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
         if cli.comment {
             match (pr, repo) {
                 (Some(pr), Some(repo)) => {
+                    let target = StickyTarget {
+                        repo,
+                        issue_number: pr.number,
+                        key: GATE,
+                        untrusted_author: Some(&pr.user.login),
+                    };
                     let action = if outcome.verdict == Verdict::Fail {
-                        upsert_sticky_comment(
-                            &client,
-                            repo,
-                            pr.number,
-                            GATE,
-                            &report::comment_body(&outcome),
-                        )
-                        .await?
+                        upsert_sticky_comment(&client, &target, &report::comment_body(&outcome))
+                            .await?
                     } else {
-                        update_sticky_comment(
-                            &client,
-                            repo,
-                            pr.number,
-                            GATE,
-                            &report::done_comment_body(),
-                        )
-                        .await?
+                        update_sticky_comment(&client, &target, &report::done_comment_body())
+                            .await?
                     };
                     actions.push(format!("comment: {action:?}"));
                 }

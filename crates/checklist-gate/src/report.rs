@@ -1,6 +1,6 @@
 //! Rendering one outcome as text, JSON, or GitHub's forms.
 
-use gate_runtime::commands::{Annotation, Level, write_annotations};
+use gate_runtime::commands::{Annotation, Level, write_annotations, write_inert};
 use gate_runtime::summary::md_cell;
 use gate_runtime::verdict::write_json_report;
 use gate_runtime::{Format, GateIo, GitHubContext, Verdict};
@@ -186,7 +186,8 @@ pub fn emit(
             write_json_report(io.stdout, GATE, verdict, &reasons, &details)?;
         }
         Format::Github => {
-            write!(io.stdout, "{}", render_text(meta, outcome))?;
+            // Item texts are the PR author's: never let one run as a command.
+            write_inert(io.stdout, &render_text(meta, outcome))?;
             if let Some(o) = outcome.filter(|o| o.verdict == Verdict::Fail) {
                 let ann = Annotation::new(Level::Error, o.reasons.join("; "))
                     .title("Checklist not complete");

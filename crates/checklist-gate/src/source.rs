@@ -9,6 +9,7 @@ use std::io::Read;
 
 use anyhow::{Context as _, bail};
 use base64::Engine as _;
+use gate_runtime::client::{encode_path, encode_segment};
 use gate_runtime::git::Git;
 use gate_runtime::{GitHubClient, Repo};
 use serde::Deserialize;
@@ -104,7 +105,12 @@ impl AtCommit<'_> {
                 self.sha
             );
         };
-        let api_path = format!("{}/contents/{path}?ref={}", repo.api_path(), self.sha);
+        let api_path = format!(
+            "{}/contents/{}?ref={}",
+            repo.api_path(),
+            encode_path(path),
+            encode_segment(&self.sha)
+        );
         let Some(v) = client.get_optional::<Value>(&api_path).await? else {
             return Ok(None);
         };
@@ -129,7 +135,12 @@ impl AtCommit<'_> {
         let Some((client, repo)) = self.api else {
             return Ok(Vec::new());
         };
-        let api_path = format!("{}/contents/{dir}?ref={}", repo.api_path(), self.sha);
+        let api_path = format!(
+            "{}/contents/{}?ref={}",
+            repo.api_path(),
+            encode_path(dir),
+            encode_segment(&self.sha)
+        );
         Ok(match client.get_optional::<Value>(&api_path).await? {
             Some(Value::Array(entries)) => entries
                 .iter()

@@ -428,8 +428,9 @@ fn github_format_outputs_and_a_single_escaped_annotation() {
         ],
     );
     assert_eq!(r.code, 1);
-    let commands: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("::")).collect();
+    let commands = fake_github::testing::live_commands(&r.stdout);
     assert_eq!(commands.len(), 1, "{}", r.stdout);
+    assert!(r.stdout.contains("::stop-commands::"));
     assert!(
         commands[0].contains("evil %250A::error::injected"),
         "{}",

@@ -346,9 +346,11 @@ impl FakeGitHub {
         });
     }
 
-    /// Queues a fault.
+    /// Queues a fault; one for zero requests is no fault at all.
     pub fn inject(&self, fault: Fault) {
-        self.lock().faults.push_back(fault);
+        if fault.times > 0 {
+            self.lock().faults.push_back(fault);
+        }
     }
 
     /// The next `times` requests fail with `status`.

@@ -478,6 +478,23 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             };
             let mut commits: Vec<Value> = ahead.iter().map(|c| commit_json(c)).collect();
             commits.reverse();
+            // GitHub pages the commit list: 250 by default, per_page up to 100 with page.
+            let q = query_map(&req.query);
+            let per_page = q
+                .get("per_page")
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(250)
+                .clamp(1, 250);
+            let page = q
+                .get("page")
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(1)
+                .max(1);
+            let commits: Vec<Value> = commits
+                .into_iter()
+                .skip((page - 1) * per_page)
+                .take(per_page)
+                .collect();
             Reply::json(
                 200,
                 json!({

@@ -51,6 +51,30 @@ pub fn output_text(out: &Output) -> (String, String) {
     (stdout, stderr)
 }
 
+/// The workflow commands in a log that the runner would execute: every
+/// `::` line, minus those between `::stop-commands::TOKEN` and `::TOKEN::`.
+pub fn live_commands(log: &str) -> Vec<String> {
+    let mut live = Vec::new();
+    let mut stopped: Option<String> = None;
+    for line in log.lines() {
+        match &stopped {
+            Some(token) => {
+                if line == format!("::{token}::") {
+                    stopped = None;
+                }
+            }
+            None => {
+                if let Some(token) = line.strip_prefix("::stop-commands::") {
+                    stopped = Some(token.to_owned());
+                } else if line.starts_with("::") {
+                    live.push(line.to_owned());
+                }
+            }
+        }
+    }
+    live
+}
+
 /// The result of one hermetic run of a gate binary.
 #[derive(Debug)]
 pub struct Run {

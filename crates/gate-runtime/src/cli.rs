@@ -41,16 +41,37 @@ where
     C: GateCli,
     F: FnOnce(C, GitHubContext, &mut GateIo<'_>) -> anyhow::Result<Verdict>,
 {
-    let cli = match parse_with_inputs::<C>(argv, env) {
+    let argv: Vec<OsString> = argv.into_iter().collect();
+    let cli = match parse_with_inputs::<C>(argv.clone(), env) {
         Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help, --version.
+            let _ = write!(stdout, "{}", e.render());
+            return ExitCode::from(0);
+        }
         Err(e) => {
-            let text = e.render().to_string();
-            let _ = if e.use_stderr() {
-                write!(stderr, "{text}")
-            } else {
-                write!(stdout, "{text}")
-            };
-            return ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { 0 });
+            // The flags did not parse, so read --format as best we can: a
+            // JSON consumer still gets one object, Actions an annotation.
+            let format = Format::resolve(requested_format(&argv, env), env.in_actions());
+            if format == Format::Text {
+                let _ = write!(stderr, "{}", e.render());
+                return ExitCode::from(EXIT_ERROR);
+            }
+            let message = e
+                .render()
+                .to_string()
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ")
+                .to_owned();
+            return report_error(
+                gate,
+                &anyhow::anyhow!("{message}; see --help"),
+                format,
+                stdout,
+                stderr,
+            );
         }
     };
     let format = Format::resolve(cli.common().format, env.in_actions());
@@ -66,6 +87,29 @@ where
         Ok(verdict) => ExitCode::from(verdict.exit_code()),
         Err(e) => report_error(gate, &e, format, stdout, stderr),
     }
+}
+
+/// `--format` from raw arguments or `INPUT_FORMAT`, without clap.
+fn requested_format(argv: &[OsString], env: &Env) -> Option<Format> {
+    let parse = |v: &str| match v {
+        "json" => Some(Format::Json),
+        "github" => Some(Format::Github),
+        "text" => Some(Format::Text),
+        _ => None,
+    };
+    let args: Vec<String> = argv
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    for (i, a) in args.iter().enumerate() {
+        if let Some(v) = a.strip_prefix("--format=") {
+            return parse(v);
+        }
+        if a == "--format" {
+            return args.get(i + 1).and_then(|v| parse(v));
+        }
+    }
+    env.get("INPUT_FORMAT").and_then(parse)
 }
 
 /// Runs a future to completion on a single-threaded runtime: the gates make

@@ -66,7 +66,34 @@ fn status_hint(status: u16) -> &'static str {
     }
 }
 
+/// Percent-encodes one path segment (or a query value): everything but
+/// unreserved characters.
+pub fn encode_segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Percent-encodes a repository path segment by segment, keeping the `/`s.
+pub fn encode_path(path: &str) -> String {
+    path.split('/')
+        .map(encode_segment)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 impl ApiError {
+    /// Whether retrying later might succeed (5xx, timeouts, refused
+    /// connections that outlasted the retries).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ApiError::GaveUp { .. })
+    }
+
     /// The final HTTP status, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -297,6 +324,17 @@ impl GitHubClient {
         path: &str,
         body: Option<&Value>,
     ) -> Result<ApiResponse, ApiError> {
+        self.request_with(method, path, body, self.policy.max_attempts)
+            .await
+    }
+
+    async fn request_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        max_attempts: u32,
+    ) -> Result<ApiResponse, ApiError> {
         let endpoint = format!("{method} {path}");
         let uri_text = format!("{}{}", self.base_path, path);
         let uri: Uri = uri_text.parse().map_err(|e| ApiError::Request {
@@ -341,7 +379,7 @@ impl GitHubClient {
                                 max_secs: self.policy.max_rate_limit_wait.as_secs(),
                             });
                         }
-                        if attempt >= self.policy.max_attempts {
+                        if attempt >= max_attempts {
                             return Err(ApiError::GaveUp {
                                 endpoint,
                                 attempts: attempt,
@@ -358,7 +396,7 @@ impl GitHubClient {
                     format!("HTTP {}: {}", resp.status, error_message(&resp.body))
                 }
             };
-            if attempt >= self.policy.max_attempts {
+            if attempt >= max_attempts {
                 return Err(ApiError::GaveUp {
                     endpoint,
                     attempts: attempt,
@@ -489,12 +527,41 @@ impl GitHubClient {
     }
 
     /// The single door for every write. With `--dry-run` it prints
-    /// `would METHOD PATH BODY` and sends nothing.
+    /// `would METHOD PATH BODY` and sends nothing. Transient failures are
+    /// retried, so a create may land twice: callers of non-idempotent creates
+    /// use [`write_once`](Self::write_once) and check what exists instead.
     pub async fn write<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
         body: Option<Value>,
+    ) -> Result<WriteOutcome<T>, ApiError> {
+        self.write_with(method, path, body, self.policy.max_attempts)
+            .await
+    }
+
+    /// Like [`write`](Self::write), with a single attempt.
+    pub async fn write_once<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<WriteOutcome<T>, ApiError> {
+        self.write_with(method, path, body, 1).await
+    }
+
+    /// The backoff before attempt `attempt + 1`, for callers that retry
+    /// themselves.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        self.policy.backoff(attempt)
+    }
+
+    async fn write_with<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        max_attempts: u32,
     ) -> Result<WriteOutcome<T>, ApiError> {
         if self.dry_run {
             let planned = PlannedWrite {
@@ -518,7 +585,9 @@ impl GitHubClient {
             return Ok(WriteOutcome::DryRun);
         }
         let endpoint = format!("{method} {path}");
-        let resp = self.request(method, path, body.as_ref()).await?;
+        let resp = self
+            .request_with(method, path, body.as_ref(), max_attempts)
+            .await?;
         Self::check(&endpoint, &resp)?;
         Self::decode(&endpoint, &resp.body).map(WriteOutcome::Done)
     }
@@ -569,6 +638,16 @@ mod tests {
             None
         );
         assert_eq!(c.relative_path("https://ghe.example.com/other/repos"), None);
+    }
+
+    #[test]
+    fn path_encoding() {
+        assert_eq!(
+            encode_path("a b/c#d/.gitattributes"),
+            "a%20b/c%23d/.gitattributes"
+        );
+        assert_eq!(encode_segment("size/XL"), "size%2FXL");
+        assert_eq!(encode_segment("ok-_.~"), "ok-_.~");
     }
 
     #[test]

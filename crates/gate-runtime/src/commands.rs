@@ -176,6 +176,22 @@ pub fn write_annotations(out: &mut dyn Write, annotations: &[Annotation]) -> io:
     Ok(omitted)
 }
 
+/// Writes free text (a report that quotes file names, PR text or API
+/// messages) to the log with workflow commands switched off around it, so a
+/// line of untrusted text starting with `::` is shown, never run.
+pub fn write_inert(out: &mut dyn Write, text: &str) -> io::Result<()> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    let token = crate::outputs::random_delimiter();
+    writeln!(out, "::stop-commands::{token}")?;
+    write!(out, "{text}")?;
+    if !text.ends_with('\n') {
+        writeln!(out)?;
+    }
+    writeln!(out, "::{token}::")
+}
+
 /// Asks the runner to mask a secret in all later log output.
 /// Multi-line secrets are masked line by line, as the runner matches lines.
 pub fn write_add_mask(out: &mut dyn Write, secret: &str) -> io::Result<()> {
@@ -252,6 +268,19 @@ mod tests {
         let note = omitted.summary_note().unwrap();
         assert!(note.contains("3 errors"), "{note}");
         assert_eq!(Omitted::default().summary_note(), None);
+    }
+
+    #[test]
+    fn inert_text_is_fenced_by_a_random_token() {
+        let mut out = Vec::new();
+        write_inert(&mut out, "a\n::error::injected\n").unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4);
+        let token = lines[0].strip_prefix("::stop-commands::").unwrap();
+        assert!(token.len() > 30);
+        assert_eq!(lines[3], format!("::{token}::"));
+        assert_eq!(lines[2], "::error::injected");
     }
 
     #[test]

@@ -40,10 +40,79 @@ pub enum CommentAction {
 }
 
 #[derive(Debug, Deserialize)]
+struct CommentUser {
+    login: String,
+    #[serde(rename = "type", default)]
+    kind: String,
+}
+
+#[derive(Debug, Deserialize)]
 struct IssueComment {
     id: u64,
     #[serde(default)]
     body: Option<String>,
+    user: Option<CommentUser>,
+}
+
+/// Where a sticky comment lives, and who must not be able to claim it.
+#[derive(Debug, Clone, Copy)]
+pub struct StickyTarget<'a> {
+    pub repo: &'a Repo,
+    pub issue_number: u64,
+    /// The gate's key, e.g. `pr-size-gate`.
+    pub key: &'a str,
+    /// The PR's author. Anyone can paste the marker into a comment; a
+    /// comment by this user is never taken for ours (bots always are).
+    pub untrusted_author: Option<&'a str>,
+}
+
+impl StickyTarget<'_> {
+    fn comments_path(&self) -> String {
+        format!(
+            "{}/issues/{}/comments",
+            self.repo.api_path(),
+            self.issue_number
+        )
+    }
+
+    fn is_ours(&self, c: &IssueComment) -> bool {
+        let marked = c
+            .body
+            .as_deref()
+            .is_some_and(|b| b.trim_end().ends_with(&marker(self.key)));
+        let trusted = match &c.user {
+            Some(u) if u.kind == "Bot" => true,
+            Some(u) => self
+                .untrusted_author
+                .is_none_or(|a| !a.eq_ignore_ascii_case(&u.login)),
+            None => false,
+        };
+        marked && trusted
+    }
+
+    async fn find(&self, client: &GitHubClient) -> Result<Vec<IssueComment>, ApiError> {
+        let all: Vec<IssueComment> = client.get_pages(&self.comments_path(), None).await?;
+        Ok(all.into_iter().filter(|c| self.is_ours(c)).collect())
+    }
+}
+
+/// Creates or updates the gate's sticky comment on an issue or PR.
+pub async fn upsert_sticky_comment(
+    client: &GitHubClient,
+    target: &StickyTarget<'_>,
+    body: &str,
+) -> Result<CommentAction, ApiError> {
+    write_sticky_comment(client, target, body, true).await
+}
+
+/// Updates the gate's sticky comment if there is one (to mark it resolved,
+/// say), and creates none.
+pub async fn update_sticky_comment(
+    client: &GitHubClient,
+    target: &StickyTarget<'_>,
+    body: &str,
+) -> Result<CommentAction, ApiError> {
+    write_sticky_comment(client, target, body, false).await
 }
 
 /// The body as posted: capped under GitHub's limit, then the marker.
@@ -67,69 +136,56 @@ pub fn render_body(key: &str, body: &str) -> String {
     text
 }
 
-/// Creates or updates the gate's sticky comment on an issue or PR.
-pub async fn upsert_sticky_comment(
-    client: &GitHubClient,
-    repo: &Repo,
-    issue_number: u64,
-    key: &str,
-    body: &str,
-) -> Result<CommentAction, ApiError> {
-    write_sticky_comment(client, repo, issue_number, key, body, true).await
-}
-
-/// Updates the gate's sticky comment if there is one (to mark it resolved,
-/// say), and creates none.
-pub async fn update_sticky_comment(
-    client: &GitHubClient,
-    repo: &Repo,
-    issue_number: u64,
-    key: &str,
-    body: &str,
-) -> Result<CommentAction, ApiError> {
-    write_sticky_comment(client, repo, issue_number, key, body, false).await
-}
+/// Attempts at creating the comment before giving up.
+const CREATE_ATTEMPTS: u32 = 3;
 
 async fn write_sticky_comment(
     client: &GitHubClient,
-    repo: &Repo,
-    issue_number: u64,
-    key: &str,
+    target: &StickyTarget<'_>,
     body: &str,
     create: bool,
 ) -> Result<CommentAction, ApiError> {
-    let marker = marker(key);
-    let wanted = render_body(key, body);
-    let comments: Vec<IssueComment> = client
-        .get_pages(
-            &format!("{}/issues/{issue_number}/comments", repo.api_path()),
-            None,
-        )
-        .await?;
-    let mut ours = comments
-        .into_iter()
-        .filter(|c| c.body.as_deref().is_some_and(|b| b.contains(&marker)));
-    let Some(first) = ours.next() else {
+    let wanted = render_body(target.key, body);
+    let mut ours = target.find(client).await?;
+    if ours.is_empty() {
         if !create {
             return Ok(CommentAction::Absent);
         }
-        let created: WriteOutcome<IssueComment> = client
-            .write(
-                Method::POST,
-                &format!("{}/issues/{issue_number}/comments", repo.api_path()),
-                Some(json!({ "body": wanted })),
-            )
-            .await?;
-        return Ok(match created {
-            WriteOutcome::Done(c) => CommentAction::Created { id: c.id },
-            WriteOutcome::DryRun => CommentAction::DryRun,
-        });
+        // A create is not idempotent: when its answer is lost, look before
+        // trying again, so a retry never leaves two comments.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match client
+                .write_once::<IssueComment>(
+                    Method::POST,
+                    &target.comments_path(),
+                    Some(json!({ "body": wanted })),
+                )
+                .await
+            {
+                Ok(WriteOutcome::Done(c)) => return Ok(CommentAction::Created { id: c.id }),
+                Ok(WriteOutcome::DryRun) => return Ok(CommentAction::DryRun),
+                Err(e) if e.is_transient() && attempt < CREATE_ATTEMPTS => {
+                    tokio::time::sleep(client.backoff(attempt)).await;
+                    ours = target.find(client).await?;
+                    if !ours.is_empty() {
+                        break;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    let mut ours = ours.into_iter();
+    let Some(first) = ours.next() else {
+        return Ok(CommentAction::Absent);
     };
     for extra in ours {
         client
             .write::<serde_json::Value>(
                 Method::DELETE,
-                &format!("{}/issues/comments/{}", repo.api_path(), extra.id),
+                &format!("{}/issues/comments/{}", target.repo.api_path(), extra.id),
                 None,
             )
             .await?;
@@ -140,7 +196,7 @@ async fn write_sticky_comment(
     let updated: WriteOutcome<IssueComment> = client
         .write(
             Method::PATCH,
-            &format!("{}/issues/comments/{}", repo.api_path(), first.id),
+            &format!("{}/issues/comments/{}", target.repo.api_path(), first.id),
             Some(json!({ "body": wanted })),
         )
         .await?;

@@ -121,7 +121,11 @@ pub fn parse_output_file(text: &str) -> Result<Vec<(String, String)>, String> {
         if line.is_empty() {
             continue;
         }
-        if let Some((name, delim)) = line.split_once("<<") {
+        // As the runner: a '=' before any '<<' makes it name=value.
+        let eq = line.find('=');
+        let heredoc = line.find("<<");
+        let is_heredoc = heredoc.is_some_and(|h| eq.is_none_or(|e| h < e));
+        if let (true, Some((name, delim))) = (is_heredoc, line.split_once("<<")) {
             let mut value = Vec::new();
             let mut closed = false;
             for l in lines.by_ref() {
@@ -185,6 +189,14 @@ mod tests {
         for name in ["", "a=b", "a\nb", "a<<b", "a b"] {
             assert!(format_output(name, "v", "D").is_err(), "{name:?}");
         }
+    }
+
+    #[test]
+    fn equals_before_heredoc_is_a_plain_value() {
+        assert_eq!(
+            parse_output_file("a=b<<c\n").unwrap(),
+            vec![("a".to_owned(), "b<<c".to_owned())]
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use fake_github::{FakeGitHub, Fault, FaultKind, FileChange, Pull};
 use gate_runtime::Repo;
 use gate_runtime::client::{ApiError, GitHubClient, WriteOutcome};
-use gate_runtime::comment::{CommentAction, marker, upsert_sticky_comment};
+use gate_runtime::comment::{CommentAction, StickyTarget, marker, upsert_sticky_comment};
 use gate_runtime::retry::RetryPolicy;
 use gate_runtime::status::{CommitStatus, StatusState, set_commit_status};
 use gate_runtime::token::Token;
@@ -30,7 +30,7 @@ fn fast_policy() -> RetryPolicy {
         base_delay: Duration::from_millis(10),
         max_delay: Duration::from_millis(40),
         max_rate_limit_wait: Duration::from_secs(5),
-        secondary_limit_wait: Duration::from_millis(50),
+        secondary_limit_wait: Duration::from_millis(300),
         request_timeout: Duration::from_millis(500),
     }
 }
@@ -184,7 +184,13 @@ async fn a_rate_limit_longer_than_the_policy_gives_up_at_once() {
 async fn a_secondary_limit_without_retry_after_waits_the_policy_default() {
     let fake = seeded();
     fake.inject(Fault::new(FaultKind::Status(429), 1));
+    let started = Instant::now();
     let _: Value = client(&fake).get("/repos/acme/shop/pulls/7").await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(fake.requests().len(), 2);
 }
 
@@ -318,9 +324,18 @@ async fn dry_run_sends_no_write_and_prints_it() {
         .await
         .unwrap();
     assert_eq!(out, WriteOutcome::DryRun);
-    let action = upsert_sticky_comment(&c, &repo(), 7, "demo", "hello")
-        .await
-        .unwrap();
+    let action = upsert_sticky_comment(
+        &c,
+        &StickyTarget {
+            repo: &repo(),
+            issue_number: 7,
+            key: "demo",
+            untrusted_author: Some("octocat"),
+        },
+        "hello",
+    )
+    .await
+    .unwrap();
     assert_eq!(action, CommentAction::DryRun);
     set_commit_status(
         &c,
@@ -380,22 +395,58 @@ async fn sticky_comment_is_created_once_then_updated_in_place() {
     let fake = seeded();
     let c = client(&fake);
     fake.add_comment(R, 7, "octocat", "unrelated");
-    let a = upsert_sticky_comment(&c, &repo(), 7, "pr-size-gate", "too big")
-        .await
-        .unwrap();
+    let a = upsert_sticky_comment(
+        &c,
+        &StickyTarget {
+            repo: &repo(),
+            issue_number: 7,
+            key: "pr-size-gate",
+            untrusted_author: Some("octocat"),
+        },
+        "too big",
+    )
+    .await
+    .unwrap();
     assert!(matches!(a, CommentAction::Created { .. }));
-    let b = upsert_sticky_comment(&c, &repo(), 7, "pr-size-gate", "fixed")
-        .await
-        .unwrap();
+    let b = upsert_sticky_comment(
+        &c,
+        &StickyTarget {
+            repo: &repo(),
+            issue_number: 7,
+            key: "pr-size-gate",
+            untrusted_author: Some("octocat"),
+        },
+        "fixed",
+    )
+    .await
+    .unwrap();
     assert!(matches!(b, CommentAction::Updated { .. }));
-    let again = upsert_sticky_comment(&c, &repo(), 7, "pr-size-gate", "fixed")
-        .await
-        .unwrap();
+    let again = upsert_sticky_comment(
+        &c,
+        &StickyTarget {
+            repo: &repo(),
+            issue_number: 7,
+            key: "pr-size-gate",
+            untrusted_author: Some("octocat"),
+        },
+        "fixed",
+    )
+    .await
+    .unwrap();
     assert!(matches!(again, CommentAction::Unchanged { .. }));
     // Another gate's comment is separate.
-    upsert_sticky_comment(&c, &repo(), 7, "checklist-gate", "x")
-        .await
-        .unwrap();
+    upsert_sticky_comment(
+        &c,
+        &StickyTarget {
+            repo: &repo(),
+            issue_number: 7,
+            key: "checklist-gate",
+            untrusted_author: Some("octocat"),
+        },
+        "x",
+    )
+    .await
+    .unwrap();
     let comments = fake.repo(R).comments[&7].clone();
     assert_eq!(comments.len(), 3);
     let ours: Vec<_> = comments
@@ -416,9 +467,18 @@ async fn sticky_comment_lookup_reads_every_page_and_heals_duplicates() {
     fake.add_comment(R, 7, "github-actions[bot]", &body_with_marker);
     fake.add_comment(R, 7, "github-actions[bot]", &body_with_marker);
     let c = client(&fake);
-    let a = upsert_sticky_comment(&c, &repo(), 7, "demo", "new")
-        .await
-        .unwrap();
+    let a = upsert_sticky_comment(
+        &c,
+        &StickyTarget {
+            repo: &repo(),
+            issue_number: 7,
+            key: "demo",
+            untrusted_author: Some("octocat"),
+        },
+        "new",
+    )
+    .await
+    .unwrap();
     assert!(matches!(a, CommentAction::Updated { .. }), "{a:?}");
     let comments = fake.repo(R).comments[&7].clone();
     let ours: Vec<_> = comments
@@ -434,9 +494,18 @@ async fn huge_sticky_comment_is_accepted_by_the_fake() {
     let fake = seeded();
     let c = client(&fake);
     let body = "line of text\n".repeat(10_000);
-    upsert_sticky_comment(&c, &repo(), 7, "demo", &body)
-        .await
-        .unwrap();
+    upsert_sticky_comment(
+        &c,
+        &StickyTarget {
+            repo: &repo(),
+            issue_number: 7,
+            key: "demo",
+            untrusted_author: Some("octocat"),
+        },
+        &body,
+    )
+    .await
+    .unwrap();
     let stored = &fake.repo(R).comments[&7][0].body;
     assert!(stored.chars().count() <= 65_536);
 }
@@ -474,17 +543,106 @@ async fn update_only_never_creates() {
     use gate_runtime::comment::update_sticky_comment;
     let fake = seeded();
     let c = client(&fake);
-    let a = update_sticky_comment(&c, &repo(), 7, "demo", "resolved")
-        .await
-        .unwrap();
+    let a = update_sticky_comment(
+        &c,
+        &StickyTarget {
+            repo: &repo(),
+            issue_number: 7,
+            key: "demo",
+            untrusted_author: Some("octocat"),
+        },
+        "resolved",
+    )
+    .await
+    .unwrap();
     assert_eq!(a, CommentAction::Absent);
     assert!(fake.writes().is_empty());
-    upsert_sticky_comment(&c, &repo(), 7, "demo", "failing")
-        .await
-        .unwrap();
-    let b = update_sticky_comment(&c, &repo(), 7, "demo", "resolved")
-        .await
-        .unwrap();
+    upsert_sticky_comment(
+        &c,
+        &StickyTarget {
+            repo: &repo(),
+            issue_number: 7,
+            key: "demo",
+            untrusted_author: Some("octocat"),
+        },
+        "failing",
+    )
+    .await
+    .unwrap();
+    let b = update_sticky_comment(
+        &c,
+        &StickyTarget {
+            repo: &repo(),
+            issue_number: 7,
+            key: "demo",
+            untrusted_author: Some("octocat"),
+        },
+        "resolved",
+    )
+    .await
+    .unwrap();
     assert!(matches!(b, CommentAction::Updated { .. }));
     assert!(fake.repo(R).comments[&7][0].body.starts_with("resolved"));
+}
+
+#[tokio::test]
+async fn a_marker_pasted_by_the_pr_author_is_not_taken_for_ours() {
+    let fake = seeded();
+    let c = client(&fake);
+    let forged = format!("gotcha\n\n{}", marker("demo"));
+    let forged_id = fake.add_comment(R, 7, "octocat", &forged);
+    let t = StickyTarget {
+        repo: &repo(),
+        issue_number: 7,
+        key: "demo",
+        untrusted_author: Some("octocat"),
+    };
+    let a = upsert_sticky_comment(&c, &t, "real").await.unwrap();
+    assert!(matches!(a, CommentAction::Created { .. }), "{a:?}");
+    let comments = fake.repo(R).comments[&7].clone();
+    assert_eq!(comments.len(), 2);
+    assert_eq!(
+        comments.iter().find(|c| c.id == forged_id).unwrap().body,
+        forged
+    );
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_is_lost_is_not_repeated() {
+    let fake = seeded();
+    let c = client(&fake);
+    fake.inject(Fault::new(FaultKind::ApplyThenStatus(502), 1).on_method("POST"));
+    let t = StickyTarget {
+        repo: &repo(),
+        issue_number: 7,
+        key: "demo",
+        untrusted_author: Some("octocat"),
+    };
+    let a = upsert_sticky_comment(&c, &t, "once").await.unwrap();
+    assert!(
+        matches!(
+            a,
+            CommentAction::Unchanged { .. } | CommentAction::Updated { .. }
+        ),
+        "{a:?}"
+    );
+    assert_eq!(fake.repo(R).comments[&7].len(), 1);
+    let posts = fake.writes().iter().filter(|w| w.method == "POST").count();
+    assert_eq!(posts, 1);
+}
+
+#[tokio::test]
+async fn a_create_that_fails_before_landing_is_tried_again() {
+    let fake = seeded();
+    let c = client(&fake);
+    fake.inject(Fault::new(FaultKind::Status(503), 1).on_method("POST"));
+    let t = StickyTarget {
+        repo: &repo(),
+        issue_number: 7,
+        key: "demo",
+        untrusted_author: None,
+    };
+    let a = upsert_sticky_comment(&c, &t, "hello").await.unwrap();
+    assert!(matches!(a, CommentAction::Created { .. }), "{a:?}");
+    assert_eq!(fake.repo(R).comments[&7].len(), 1);
 }

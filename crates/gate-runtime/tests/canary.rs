@@ -13,7 +13,7 @@ use clap::Parser;
 use fake_github::testing::{CANARY_TOKEN, assert_no_canary};
 use fake_github::{FakeGitHub, Pull};
 use gate_runtime::commands::{Annotation, Level, write_annotations};
-use gate_runtime::comment::upsert_sticky_comment;
+use gate_runtime::comment::{StickyTarget, upsert_sticky_comment};
 use gate_runtime::{
     CommonArgs, Env, Format, GateCli, GateIo, GitHubContext, Verdict, block_on, run_gate,
 };
@@ -45,7 +45,13 @@ fn demo(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<Ver
         let pr: serde_json::Value = client
             .get(&format!("{}/pulls/{}", repo.api_path(), cli.pr))
             .await?;
-        upsert_sticky_comment(&client, &repo, cli.pr, "demo", "demo says hi").await?;
+        let target = StickyTarget {
+            repo: &repo,
+            issue_number: cli.pr,
+            key: "demo",
+            untrusted_author: None,
+        };
+        upsert_sticky_comment(&client, &target, "demo says hi").await?;
         anyhow::Ok(pr["title"].as_str().unwrap_or_default().to_owned())
     })??;
     let verdict = if cli.fail {
@@ -188,6 +194,23 @@ fn errors_are_one_line_with_the_endpoint_and_exit_2() {
     assert!(
         stderr.starts_with("demo: error: GET /repos/acme/shop/pulls/404: HTTP 404"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn a_usage_error_under_json_is_still_one_json_object() {
+    let fake = fake();
+    let r = run(&fake, &["--pr", "many", "--format", "json"], &[]);
+    assert_eq!(r.code, ExitCode::from(2));
+    let v: serde_json::Value = serde_json::from_str(&r.texts[0]).unwrap();
+    assert_eq!(v["gate"], "demo");
+    assert!(v["reasons"][0].as_str().unwrap().contains("--pr"), "{v}");
+    let r = run(&fake, &["--bogus"], &[("GITHUB_ACTIONS", "true")]);
+    assert_eq!(r.code, ExitCode::from(2));
+    assert!(
+        r.texts[0].starts_with("::error title=demo could not decide::"),
+        "{}",
+        r.texts[0]
     );
 }
 

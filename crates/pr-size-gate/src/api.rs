@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use anyhow::{Context as _, bail};
 use base64::Engine as _;
+use gate_runtime::client::{encode_path, encode_segment};
 use gate_runtime::{GitHubClient, Repo};
 use serde::Deserialize;
 
@@ -86,11 +87,12 @@ pub async fn files(
     Ok(files
         .into_iter()
         .map(|f| Change {
-            // Binary files come with no patch and no line counts.
+            // Binary files come with no patch and no line counts. (So does
+            // an empty file; the API cannot tell them apart.)
             binary: f.patch.is_none()
                 && f.additions == 0
                 && f.deletions == 0
-                && !matches!(f.status.as_str(), "renamed" | "removed"),
+                && f.status != "renamed",
             old_path: f.previous_filename.filter(|_| f.status == "renamed"),
             path: f.filename,
             additions: f.additions,
@@ -120,8 +122,10 @@ pub async fn gitattributes(
     let mut found = Vec::new();
     for dir in dirs {
         let path = format!(
-            "{}/contents/{dir}.gitattributes?ref={base_sha}",
-            repo.api_path()
+            "{}/contents/{}?ref={}",
+            repo.api_path(),
+            encode_path(&format!("{dir}.gitattributes")),
+            encode_segment(base_sha)
         );
         if let Some(file) = client.get_optional::<ContentFile>(&path).await? {
             let bytes = base64::engine::general_purpose::STANDARD
@@ -152,6 +156,8 @@ struct CompareCommit {
 struct Comparison {
     #[serde(default)]
     commits: Vec<CompareCommit>,
+    #[serde(default)]
+    total_commits: Option<u64>,
 }
 
 /// Author dates of the branch's commits not on base.
@@ -161,17 +167,29 @@ pub async fn branch_commit_dates(
     base_sha: &str,
     head_sha: &str,
 ) -> anyhow::Result<Vec<String>> {
-    let cmp: Comparison = client
-        .get(&format!(
-            "{}/compare/{base_sha}...{head_sha}",
-            repo.api_path()
-        ))
-        .await?;
-    Ok(cmp
-        .commits
-        .into_iter()
-        .filter_map(|c| c.commit.author.map(|a| a.date))
-        .collect())
+    // The compare endpoint pages its commit list (250 by default); read
+    // every page so a long-lived branch's oldest commit is seen.
+    let mut dates = Vec::new();
+    for page in 1.. {
+        let cmp: Comparison = client
+            .get(&format!(
+                "{}/compare/{}...{}?per_page=100&page={page}",
+                repo.api_path(),
+                encode_segment(base_sha),
+                encode_segment(head_sha)
+            ))
+            .await?;
+        let n = cmp.commits.len();
+        dates.extend(
+            cmp.commits
+                .into_iter()
+                .filter_map(|c| c.commit.author.map(|a| a.date)),
+        );
+        if n < 100 || cmp.total_commits.is_some_and(|t| dates.len() as u64 >= t) {
+            break;
+        }
+    }
+    Ok(dates)
 }
 
 #[derive(Debug, Clone, Deserialize)]

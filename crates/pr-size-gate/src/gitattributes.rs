@@ -43,6 +43,18 @@ impl Attributes {
     pub fn from_files(mut files: Vec<(String, String)>) -> Self {
         files.sort_by_key(|(dir, _)| dir.matches('/').count());
         let mut attrs = Attributes::default();
+        // Macros may only be defined in the top-level file.
+        let macros: Vec<Macro> = files
+            .iter()
+            .filter(|(dir, _)| dir.is_empty())
+            .flat_map(|(_, text)| text.lines())
+            .filter_map(|line| {
+                let rest = line.trim_start().strip_prefix("[attr]")?;
+                let mut words = rest.split_whitespace();
+                let name = words.next()?.to_owned();
+                Some((name, words.filter_map(assignment).collect()))
+            })
+            .collect();
         for (dir, text) in files {
             let dir = if dir.is_empty() || dir.ends_with('/') {
                 dir
@@ -50,7 +62,7 @@ impl Attributes {
                 format!("{dir}/")
             };
             for (n, line) in text.lines().enumerate() {
-                match parse_line(&dir, line) {
+                match parse_line(&dir, line, &macros) {
                     Ok(Some(rule)) => attrs.rules.push(rule),
                     Ok(None) => {}
                     Err(why) => attrs
@@ -113,10 +125,15 @@ fn unquote(s: &str) -> Result<(String, &str), String> {
                     b'f' => out.push(12),
                     b'r' => out.push(b'\r'),
                     b'v' => out.push(11),
-                    d @ b'0'..=b'3' if i + 2 < bytes.len() => {
-                        let oct = &s[i..i + 3];
-                        let v = u8::from_str_radix(oct, 8).map_err(|_| "bad octal escape")?;
-                        let _ = d;
+                    b'0'..=b'3'
+                        if i + 2 < bytes.len()
+                            && bytes[i + 1..i + 3]
+                                .iter()
+                                .all(|b| (b'0'..=b'7').contains(b)) =>
+                    {
+                        let v = (bytes[i] - b'0') * 64
+                            + (bytes[i + 1] - b'0') * 8
+                            + (bytes[i + 2] - b'0');
                         out.push(v);
                         i += 2;
                     }
@@ -164,13 +181,56 @@ fn to_glob(pattern: &str) -> String {
             i += 2;
             continue;
         }
+        if c == '{' || c == '}' {
+            // Alternation in globset, a plain character in git.
+            out.push('\\');
+        }
         out.push(c);
         i += 1;
+    }
+    // POSIX classes inside brackets, which globset does not know.
+    for (class, chars) in [
+        ("[:alnum:]", "a-zA-Z0-9"),
+        ("[:alpha:]", "a-zA-Z"),
+        ("[:digit:]", "0-9"),
+        ("[:lower:]", "a-z"),
+        ("[:upper:]", "A-Z"),
+        ("[:xdigit:]", "0-9a-fA-F"),
+        ("[:space:]", " \t\n\r"),
+        ("[:blank:]", " \t"),
+    ] {
+        out = out.replace(class, chars);
     }
     out
 }
 
-fn parse_line(dir: &str, line: &str) -> Result<Option<Rule>, String> {
+/// One `attr`, `-attr`, `!attr` or `attr=value` word, when it names an
+/// attribute we watch.
+fn assignment(word: &str) -> Option<(String, Option<AttrState>)> {
+    let (name, state) = if let Some(n) = word.strip_prefix('-') {
+        (n, Some(AttrState::Unset))
+    } else if let Some(n) = word.strip_prefix('!') {
+        (n, None)
+    } else if let Some((n, v)) = word.split_once('=') {
+        let state = match v {
+            "true" => Some(AttrState::Set),
+            "false" => Some(AttrState::Unset),
+            _ => None,
+        };
+        (n, state)
+    } else {
+        (word, Some(AttrState::Set))
+    };
+    WATCHED.contains(&name).then(|| (name.to_owned(), state))
+}
+
+/// An attribute assignment: the name, and its state (`None`: unspecified).
+type Assign = (String, Option<AttrState>);
+/// A `[attr]` macro: its name and what it stands for.
+type Macro = (String, Vec<Assign>);
+type Macros = [Macro];
+
+fn parse_line(dir: &str, line: &str, macros: &Macros) -> Result<Option<Rule>, String> {
     let line = line.trim_start();
     if line.is_empty() || line.starts_with('#') {
         return Ok(None);
@@ -191,26 +251,15 @@ fn parse_line(dir: &str, line: &str) -> Result<Option<Rule>, String> {
         // Matches directories only, and attributes never recurse into them.
         return Ok(None);
     }
-    let assigns: Vec<(String, Option<AttrState>)> = rest
-        .split_whitespace()
-        .filter_map(|a| {
-            let (name, state) = if let Some(n) = a.strip_prefix('-') {
-                (n, Some(AttrState::Unset))
-            } else if let Some(n) = a.strip_prefix('!') {
-                (n, None)
-            } else if let Some((n, v)) = a.split_once('=') {
-                let state = match v {
-                    "true" => Some(AttrState::Set),
-                    "false" => Some(AttrState::Unset),
-                    _ => None,
-                };
-                (n, state)
-            } else {
-                (a, Some(AttrState::Set))
-            };
-            WATCHED.contains(&name).then(|| (name.to_owned(), state))
-        })
-        .collect();
+    let mut assigns: Vec<(String, Option<AttrState>)> = Vec::new();
+    for word in rest.split_whitespace() {
+        // A set macro stands for its attributes.
+        if let Some((_, expanded)) = macros.iter().find(|(name, _)| name == word) {
+            assigns.extend(expanded.iter().cloned());
+        } else if let Some(a) = assignment(word) {
+            assigns.push(a);
+        }
+    }
     if assigns.is_empty() {
         return Ok(None);
     }
@@ -313,6 +362,15 @@ mod tests {
         assert_eq!(a.state("with space.txt", GEN), Some(AttrState::Set));
         assert_eq!(a.state("axxb", GEN), Some(AttrState::Set));
         assert_eq!(a.state("ax/xb", GEN), None);
+    }
+
+    #[test]
+    fn a_quoted_pattern_with_a_broken_octal_escape_does_not_panic() {
+        let a = attrs(&[(
+            "",
+            "\"\\12é\" linguist-generated\n\"\\1\" linguist-generated\n",
+        )]);
+        assert_eq!(a.state("x", GEN), None);
     }
 
     #[test]

@@ -12,7 +12,8 @@ pub mod policy;
 pub mod report;
 
 use anyhow::{Context as _, bail};
-use gate_runtime::comment::{update_sticky_comment, upsert_sticky_comment};
+use gate_runtime::client::encode_segment;
+use gate_runtime::comment::{StickyTarget, update_sticky_comment, upsert_sticky_comment};
 use gate_runtime::event::Event;
 use gate_runtime::git::Git;
 use gate_runtime::inputs::split_lines;
@@ -209,6 +210,20 @@ async fn gather_and_report(
         }
     };
 
+    if info.number.is_none() {
+        if settings.bypass_label.is_some() {
+            notes.push(
+                "--bypass-label: not checked, there is no pull request whose labels to read"
+                    .to_owned(),
+            );
+        }
+        if settings.skip_drafts {
+            notes.push(
+                "--skip-drafts: not checked, there is no pull request to tell draft from ready"
+                    .to_owned(),
+            );
+        }
+    }
     let attributes = Attributes::from_files(gitattributes);
     notes.extend(attributes.skipped.iter().cloned());
     let rules = IgnoreRules::new(!cli.no_default_ignores, &patterns, attributes)?;
@@ -264,21 +279,23 @@ async fn gather_and_report(
                     );
                 }
                 if cli.comment {
+                    let target = StickyTarget {
+                        repo,
+                        issue_number: number,
+                        key: GATE,
+                        untrusted_author: info.author.as_deref(),
+                    };
                     let action = if outcome.verdict == Verdict::Fail {
                         upsert_sticky_comment(
                             &client,
-                            repo,
-                            number,
-                            GATE,
+                            &target,
                             &report::comment_body(&outcome, &settings),
                         )
                         .await?
                     } else {
                         update_sticky_comment(
                             &client,
-                            repo,
-                            number,
-                            GATE,
+                            &target,
                             &report::resolved_comment_body(&outcome, &settings),
                         )
                         .await?
@@ -370,7 +387,7 @@ async fn sync_size_label(
         let path = format!(
             "{}/issues/{number}/labels/{}",
             repo.api_path(),
-            encode_path_segment(&stale.name)
+            encode_segment(&stale.name)
         );
         client
             .write::<serde_json::Value>(http::Method::DELETE, &path, None)
@@ -388,16 +405,4 @@ async fn sync_size_label(
         done.push(format!("added label {wanted}"));
     }
     Ok(done)
-}
-
-/// Percent-encodes a label name for a URL path segment.
-fn encode_path_segment(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -81,7 +81,13 @@ pub fn read(
             "{base_flag} {base_rev}: no merge base with {head_rev}; the history is too shallow (use fetch-depth: 0) or unrelated"
         )
     })?;
+    // Attributes such as `-diff` or `binary` change what numstat counts.
+    // Without --attr-source git takes them from the working tree, which is
+    // the PR's head: a PR adding `* -diff` would count as zero. Policy comes
+    // from the base.
+    let attr_source = format!("--attr-source={base}");
     let numstat = git.run_bytes(&[
+        &attr_source,
         "diff",
         "--numstat",
         "-z",
@@ -92,7 +98,8 @@ pub fn read(
         &head,
         "--",
     ])?;
-    let changes = parse_numstat_z(&numstat)?;
+    let changes = parse_numstat_z(&numstat)
+        .context("reading git diff --numstat (git 2.42 or newer is needed for --attr-source)")?;
     let range = format!("{merge_base}..{head}");
     let author_times = git
         .run(&["log", "--format=%at", &range, "--"])?

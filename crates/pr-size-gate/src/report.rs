@@ -1,6 +1,6 @@
 //! Rendering one outcome as text, JSON, or GitHub's forms.
 
-use gate_runtime::commands::{Annotation, Level, write_annotations};
+use gate_runtime::commands::{Annotation, Level, write_annotations, write_inert};
 use gate_runtime::summary::{md_cell, md_code, md_table};
 use gate_runtime::verdict::write_json_report;
 use gate_runtime::{Format, GateIo, GitHubContext, Verdict};
@@ -384,7 +384,8 @@ pub fn emit(
             &json_details(meta, outcome, settings),
         )?,
         Format::Github => {
-            write!(io.stdout, "{}", render_text(meta, outcome, settings))?;
+            // File names are the PR author's: never let one run as a command.
+            write_inert(io.stdout, &render_text(meta, outcome, settings))?;
             if let Some(o) = outcome {
                 omitted_note = write_annotations(io.stdout, &annotations(o))?.summary_note();
             }

@@ -16,7 +16,9 @@ fn matches_git_check_attr() {
             "*.pb.go linguist-generated\n/dist/** linguist-generated=true\nvendor/** linguist-vendored\n\
              docs/*.md linguist-vendored\nkeep/** -linguist-generated\n\"with space.txt\" linguist-generated\n\
              **/snapshots/** linguist-generated\n*.min.* linguist-generated\nCHANGELOG* linguist-generated=false\n\
-             a/**/z.txt linguist-generated\nfoo?.txt linguist-vendored\n[ab]*.cfg linguist-generated\n",
+             a/**/z.txt linguist-generated\nfoo?.txt linguist-vendored\n[ab]*.cfg linguist-generated\n\
+             [attr]gen linguist-generated -linguist-vendored\n*.gen2 gen\nfile{1,2}.txt linguist-generated\n\
+             [[:digit:]]x.txt linguist-vendored\n\"\\303\\251t\\303\\251.txt\" linguist-generated\n",
         ),
         (
             "web/",
@@ -60,6 +62,13 @@ fn matches_git_check_attr() {
         "web/x/top.css",
         "top.css",
         "README.md",
+        "a.gen2",
+        "vendor/b.gen2",
+        "file1.txt",
+        "file{1,2}.txt",
+        "7x.txt",
+        "ax.txt",
+        "été.txt",
     ];
     let ours = Attributes::from_files(
         files
@@ -67,7 +76,7 @@ fn matches_git_check_attr() {
             .map(|(d, t)| ((*d).to_owned(), (*t).to_owned()))
             .collect(),
     );
-    let mut args = vec!["check-attr"];
+    let mut args = vec!["-c", "core.quotepath=off", "check-attr"];
     args.extend(WATCHED);
     args.push("--");
     args.extend(paths);

@@ -201,6 +201,42 @@ fn a_pr_that_adds_generated_everything_stays_counted() {
 }
 
 #[test]
+fn a_pr_that_marks_everything_minus_diff_stays_counted() {
+    // `-diff` makes git report files as binary (0 lines); the PR's own
+    // .gitattributes must not get to decide that.
+    let r = base_repo();
+    r.write(".gitattributes", "* -diff\n");
+    r.write("src/big.rs", lines(1000, "big"));
+    r.commit("hide my lines");
+    let v = count(&r, &[]);
+    assert_eq!(v["counted_lines"], 1001, "{v}");
+    assert_eq!(v["binary_files"], serde_json::json!([]));
+}
+
+#[test]
+fn file_names_cannot_inject_workflow_commands() {
+    let r = base_repo();
+    r.write(
+        "vendor/a\n::error title=pwned::injected\n::add-mask::counted",
+        "x\n",
+    );
+    r.write("src/a\n::warning::also", lines(500, "a"));
+    r.commit("hostile names");
+    let run = run_in(r.path(), &["--base", "main"], &[("GITHUB_ACTIONS", "true")]);
+    assert_eq!(run.code, 1);
+    // Inside the stop-commands block the hostile lines are inert; outside it
+    // there is only the one real annotation.
+    assert!(
+        run.stdout.contains("\n::error title=pwned::injected\n"),
+        "{}",
+        run.stdout
+    );
+    let outside = fake_github::testing::live_commands(&run.stdout);
+    assert_eq!(outside.len(), 1, "{outside:?}");
+    assert!(outside[0].starts_with("::error title=Pull request too large::"));
+}
+
+#[test]
 fn limits_warn_and_fail() {
     let r = base_repo();
     r.write("src/a.rs", lines(350, "a"));
