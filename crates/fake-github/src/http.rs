@@ -30,6 +30,91 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
+/// A loopback server of fixed files (release archives, checksums), for the
+/// download path's tests. Any other path is a 404.
+pub struct StaticServer {
+    url: String,
+    addr: std::net::SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    accept: Option<std::thread::JoinHandle<()>>,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl StaticServer {
+    /// Serves `(path, bytes)` pairs, paths like `/v1/app.tar.gz`.
+    pub fn start(files: Vec<(String, Vec<u8>)>) -> Self {
+        #[allow(clippy::unwrap_used)] // A test fixture that cannot bind cannot run.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        #[allow(clippy::unwrap_used)]
+        let addr = listener.local_addr().unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let files = std::sync::Arc::new(files);
+        let accept = {
+            let stop = std::sync::Arc::clone(&stop);
+            let requests = std::sync::Arc::clone(&requests);
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let files = std::sync::Arc::clone(&files);
+                    let requests = std::sync::Arc::clone(&requests);
+                    std::thread::spawn(move || {
+                        serve_connection(stream, |req| {
+                            requests
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .push(req.path.clone());
+                            match files.iter().find(|(p, _)| *p == req.path) {
+                                Some((_, bytes)) => Reply {
+                                    status: 200,
+                                    body: Some(bytes.clone()),
+                                    headers: vec![(
+                                        "Content-Type".into(),
+                                        "application/octet-stream".into(),
+                                    )],
+                                },
+                                None => Reply::error(404, "Not Found"),
+                            }
+                        })
+                    });
+                }
+            })
+        };
+        Self {
+            url: format!("http://{addr}"),
+            addr,
+            stop,
+            accept: Some(accept),
+            requests,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The paths requested so far.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+    }
+}
+
 /// Reads one request, answers it with `respond`, and closes the connection.
 pub(crate) fn serve_connection(stream: TcpStream, respond: impl FnOnce(RecordedRequest) -> Reply) {
     let _ = stream.set_nodelay(true);
@@ -78,17 +163,19 @@ pub(crate) fn serve_connection(stream: TcpStream, respond: impl FnOnce(RecordedR
     };
     let reply = respond(request);
     let body = reply.body.unwrap_or_default();
-    let mut out = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
+    let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
     for (k, v) in &reply.headers {
-        out.push_str(&format!("{k}: {v}\r\n"));
+        head.push_str(&format!("{k}: {v}\r\n"));
     }
-    out.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     ));
+    let mut out = head.into_bytes();
+    out.extend_from_slice(&body);
     let mut stream = stream;
     // The client may have timed out and gone; nothing to do about it.
-    let _ = stream.write_all(out.as_bytes());
+    let _ = stream.write_all(&out);
     let _ = stream.flush();
     let _ = stream.shutdown(std::net::Shutdown::Both);
 }

@@ -9,6 +9,7 @@
 //! Test-only: never a dependency of a release binary.
 
 mod http;
+pub use http::StaticServer;
 mod routes;
 mod shapes;
 pub mod state;
@@ -414,7 +415,7 @@ impl Drop for FakeGitHub {
 /// A response before it is sent.
 pub(crate) struct Reply {
     pub(crate) status: u16,
-    pub(crate) body: Option<String>,
+    pub(crate) body: Option<Vec<u8>>,
     pub(crate) headers: Vec<(String, String)>,
 }
 
@@ -422,7 +423,7 @@ impl Reply {
     pub(crate) fn json(status: u16, body: Value) -> Self {
         Self {
             status,
-            body: Some(body.to_string()),
+            body: Some(body.to_string().into_bytes()),
             headers: Vec::new(),
         }
     }
@@ -502,7 +503,7 @@ fn handle(
             }
             Some(FaultKind::MalformedBody) => Reply {
                 status: 200,
-                body: Some("{\"this is\": not json".to_owned()),
+                body: Some(b"{\"this is\": not json".to_vec()),
                 headers: Vec::new(),
             },
             Some(FaultKind::Delay(d)) => {
