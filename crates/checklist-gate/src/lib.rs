@@ -15,6 +15,7 @@ use gate_runtime::comment::{StickyTarget, update_sticky_comment, upsert_sticky_c
 use gate_runtime::event::Event;
 use gate_runtime::git::Git;
 use gate_runtime::inputs::split_lines;
+use gate_runtime::report::RunNotes;
 use gate_runtime::status::{CommitStatus, StatusState, set_commit_status};
 use gate_runtime::{Format, GateIo, GitHubContext, Verdict, block_on};
 use regex::Regex;
@@ -53,8 +54,12 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
 pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<Verdict> {
     let mut settings = settings(&cli)?;
     if matches!(ctx.event, Some(Event::MergeGroup(_))) && cli.body_file.is_none() {
-        let meta =
-            Meta::not_applicable("merge queue: the checklist was checked on the pull request");
+        let meta = Meta {
+            run: RunNotes::not_applicable(
+                "merge queue: the checklist was checked on the pull request",
+            ),
+            ..Meta::default()
+        };
         return report::emit(&ctx, io, &meta, None);
     }
     block_on(async {
@@ -171,9 +176,11 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
         let meta = Meta {
             body_source: Some(body.source),
             template: template.map(|(p, _)| p),
-            notes,
-            actions,
-            not_applicable: None,
+            run: RunNotes {
+                notes,
+                actions,
+                not_applicable: None,
+            },
         };
         report::emit(&ctx, io, &meta, Some(&outcome))
     })?

@@ -1,9 +1,9 @@
 //! Rendering one outcome as text, JSON, or GitHub's forms.
 
-use gate_runtime::commands::{Annotation, Level, write_annotations, write_inert};
+use gate_runtime::commands::{Annotation, Level};
+use gate_runtime::report::{GateReport, RunNotes};
 use gate_runtime::summary::md_cell;
-use gate_runtime::verdict::write_json_report;
-use gate_runtime::{Format, GateIo, GitHubContext, Verdict};
+use gate_runtime::{GateIo, GitHubContext, Verdict};
 use serde_json::json;
 
 use crate::GATE;
@@ -14,25 +14,17 @@ use crate::policy::Outcome;
 pub struct Meta {
     pub body_source: Option<String>,
     pub template: Option<String>,
-    pub notes: Vec<String>,
-    pub actions: Vec<String>,
-    pub not_applicable: Option<String>,
-}
-
-impl Meta {
-    pub fn not_applicable(why: &str) -> Self {
-        Self {
-            not_applicable: Some(why.to_owned()),
-            ..Self::default()
-        }
-    }
+    pub run: RunNotes,
 }
 
 fn render_text(meta: &Meta, outcome: Option<&Outcome>) -> String {
     let Some(o) = outcome else {
         return format!(
             "{GATE}: pass: {}\n",
-            meta.not_applicable.as_deref().unwrap_or("not applicable")
+            meta.run
+                .not_applicable
+                .as_deref()
+                .unwrap_or("not applicable")
         );
     };
     let mut t = format!("{GATE}: {}\n", o.verdict);
@@ -63,10 +55,10 @@ fn render_text(meta: &Meta, outcome: Option<&Outcome>) -> String {
         };
         t.push_str(&format!("  {mark} {}{tag}\n", i.text));
     }
-    for n in &meta.notes {
+    for n in &meta.run.notes {
         t.push_str(&format!("note: {n}\n"));
     }
-    for a in &meta.actions {
+    for a in &meta.run.actions {
         t.push_str(&format!("{a}\n"));
     }
     t
@@ -76,7 +68,12 @@ fn summary_markdown(meta: &Meta, outcome: Option<&Outcome>, omitted: Option<Stri
     let Some(o) = outcome else {
         return format!(
             "### {GATE}: pass\n\n{}\n",
-            md_cell(meta.not_applicable.as_deref().unwrap_or("not applicable"))
+            md_cell(
+                meta.run
+                    .not_applicable
+                    .as_deref()
+                    .unwrap_or("not applicable")
+            )
         );
     };
     let icon = match o.verdict {
@@ -115,7 +112,7 @@ fn summary_markdown(meta: &Meta, outcome: Option<&Outcome>, omitted: Option<Stri
         md_cell(meta.template.as_deref().unwrap_or("none")),
         md_cell(meta.body_source.as_deref().unwrap_or("unknown"))
     ));
-    for n in &meta.notes {
+    for n in &meta.run.notes {
         m.push_str(&format!("\n> {}\n", md_cell(n)));
     }
     if let Some(n) = omitted {
@@ -154,6 +151,83 @@ pub fn done_comment_body() -> String {
     format!("### ✅ {GATE}: done\n\nEvery required checklist item is answered.\n")
 }
 
+/// One run's report.
+struct ChecklistReport<'a> {
+    meta: &'a Meta,
+    outcome: Option<&'a Outcome>,
+}
+
+impl GateReport for ChecklistReport<'_> {
+    fn gate(&self) -> &str {
+        GATE
+    }
+
+    fn verdict(&self) -> Verdict {
+        self.outcome.map(|o| o.verdict).unwrap_or(Verdict::Pass)
+    }
+
+    fn reasons(&self) -> Vec<String> {
+        match self.outcome {
+            Some(o) => o.reasons.clone(),
+            None => self.meta.run.not_applicable.iter().cloned().collect(),
+        }
+    }
+
+    fn text(&self) -> String {
+        render_text(self.meta, self.outcome)
+    }
+
+    fn json_details(&self) -> serde_json::Value {
+        let meta = self.meta;
+        let mut details = json!({
+            "body_source": meta.body_source,
+            "template": meta.template,
+            "notes": meta.run.notes,
+            "actions": meta.run.actions,
+        });
+        if let Some(o) = self.outcome {
+            details["items"] = json!(o.items);
+            details["unchecked_required"] = json!(o.unchecked_required);
+            details["removed"] = json!(o.removed);
+            details["unanswered_sections"] = json!(o.unanswered_sections);
+            details["empty_body"] = json!(o.empty_body);
+        }
+        details
+    }
+
+    fn annotations(&self) -> Vec<Annotation> {
+        match self.outcome {
+            Some(o) if o.verdict == Verdict::Fail => {
+                vec![
+                    Annotation::new(Level::Error, o.reasons.join("; "))
+                        .title("Checklist not complete"),
+                ]
+            }
+            Some(o) if o.verdict == Verdict::Warn => {
+                vec![Annotation::new(Level::Warning, o.reasons.join("; ")).title("No checklist")]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn summary(&self, omitted_note: Option<String>) -> String {
+        summary_markdown(self.meta, self.outcome, omitted_note)
+    }
+
+    fn outputs(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("verdict", self.verdict().as_str().to_owned()),
+            (
+                "unchecked-count",
+                self.outcome
+                    .map(|o| o.open_count())
+                    .unwrap_or(0)
+                    .to_string(),
+            ),
+        ]
+    }
+}
+
 /// Prints the report, writes outputs and summary. Returns the verdict.
 pub fn emit(
     ctx: &GitHubContext,
@@ -161,52 +235,5 @@ pub fn emit(
     meta: &Meta,
     outcome: Option<&Outcome>,
 ) -> anyhow::Result<Verdict> {
-    let verdict = outcome.map(|o| o.verdict).unwrap_or(Verdict::Pass);
-    let reasons: Vec<String> = match outcome {
-        Some(o) => o.reasons.clone(),
-        None => meta.not_applicable.iter().cloned().collect(),
-    };
-    let mut omitted = None;
-    match ctx.format {
-        Format::Text => write!(io.stdout, "{}", render_text(meta, outcome))?,
-        Format::Json => {
-            let mut details = json!({
-                "body_source": meta.body_source,
-                "template": meta.template,
-                "notes": meta.notes,
-                "actions": meta.actions,
-            });
-            if let Some(o) = outcome {
-                details["items"] = json!(o.items);
-                details["unchecked_required"] = json!(o.unchecked_required);
-                details["removed"] = json!(o.removed);
-                details["unanswered_sections"] = json!(o.unanswered_sections);
-                details["empty_body"] = json!(o.empty_body);
-            }
-            write_json_report(io.stdout, GATE, verdict, &reasons, &details)?;
-        }
-        Format::Github => {
-            // Item texts are the PR author's: never let one run as a command.
-            write_inert(io.stdout, &render_text(meta, outcome))?;
-            if let Some(o) = outcome.filter(|o| o.verdict == Verdict::Fail) {
-                let ann = Annotation::new(Level::Error, o.reasons.join("; "))
-                    .title("Checklist not complete");
-                omitted = write_annotations(io.stdout, &[ann])?.summary_note();
-            } else if let Some(o) = outcome.filter(|o| o.verdict == Verdict::Warn) {
-                let ann =
-                    Annotation::new(Level::Warning, o.reasons.join("; ")).title("No checklist");
-                omitted = write_annotations(io.stdout, &[ann])?.summary_note();
-            }
-        }
-    }
-    ctx.summary
-        .append(&summary_markdown(meta, outcome, omitted))?;
-    ctx.outputs.set("verdict", verdict.as_str())?;
-    ctx.outputs.set(
-        "unchecked-count",
-        &outcome
-            .map(|o| o.open_count().to_string())
-            .unwrap_or_else(|| "0".into()),
-    )?;
-    Ok(verdict)
+    gate_runtime::report::emit(ctx, io, &ChecklistReport { meta, outcome })
 }

@@ -15,6 +15,7 @@ pub mod event;
 pub mod git;
 pub mod inputs;
 pub mod outputs;
+pub mod report;
 pub mod retry;
 pub mod status;
 pub mod summary;

@@ -35,6 +35,19 @@ fn fast_policy() -> RetryPolicy {
     }
 }
 
+static REPO: std::sync::LazyLock<Repo> = std::sync::LazyLock::new(repo);
+
+/// The sticky-comment target on issue `n` of the test repository, with
+/// octocat as the PR's (untrusted) author.
+fn sticky(n: u64, key: &'static str) -> StickyTarget<'static> {
+    StickyTarget {
+        repo: &REPO,
+        issue_number: n,
+        key,
+        untrusted_author: Some("octocat"),
+    }
+}
+
 fn client(fake: &FakeGitHub) -> GitHubClient {
     GitHubClient::builder(fake.url())
         .token(Some(Token::new("test-token")))
@@ -324,18 +337,9 @@ async fn dry_run_sends_no_write_and_prints_it() {
         .await
         .unwrap();
     assert_eq!(out, WriteOutcome::DryRun);
-    let action = upsert_sticky_comment(
-        &c,
-        &StickyTarget {
-            repo: &repo(),
-            issue_number: 7,
-            key: "demo",
-            untrusted_author: Some("octocat"),
-        },
-        "hello",
-    )
-    .await
-    .unwrap();
+    let action = upsert_sticky_comment(&c, &sticky(7, "demo"), "hello")
+        .await
+        .unwrap();
     assert_eq!(action, CommentAction::DryRun);
     set_commit_status(
         &c,
@@ -395,58 +399,22 @@ async fn sticky_comment_is_created_once_then_updated_in_place() {
     let fake = seeded();
     let c = client(&fake);
     fake.add_comment(R, 7, "octocat", "unrelated");
-    let a = upsert_sticky_comment(
-        &c,
-        &StickyTarget {
-            repo: &repo(),
-            issue_number: 7,
-            key: "pr-size-gate",
-            untrusted_author: Some("octocat"),
-        },
-        "too big",
-    )
-    .await
-    .unwrap();
+    let a = upsert_sticky_comment(&c, &sticky(7, "pr-size-gate"), "too big")
+        .await
+        .unwrap();
     assert!(matches!(a, CommentAction::Created { .. }));
-    let b = upsert_sticky_comment(
-        &c,
-        &StickyTarget {
-            repo: &repo(),
-            issue_number: 7,
-            key: "pr-size-gate",
-            untrusted_author: Some("octocat"),
-        },
-        "fixed",
-    )
-    .await
-    .unwrap();
+    let b = upsert_sticky_comment(&c, &sticky(7, "pr-size-gate"), "fixed")
+        .await
+        .unwrap();
     assert!(matches!(b, CommentAction::Updated { .. }));
-    let again = upsert_sticky_comment(
-        &c,
-        &StickyTarget {
-            repo: &repo(),
-            issue_number: 7,
-            key: "pr-size-gate",
-            untrusted_author: Some("octocat"),
-        },
-        "fixed",
-    )
-    .await
-    .unwrap();
+    let again = upsert_sticky_comment(&c, &sticky(7, "pr-size-gate"), "fixed")
+        .await
+        .unwrap();
     assert!(matches!(again, CommentAction::Unchanged { .. }));
     // Another gate's comment is separate.
-    upsert_sticky_comment(
-        &c,
-        &StickyTarget {
-            repo: &repo(),
-            issue_number: 7,
-            key: "checklist-gate",
-            untrusted_author: Some("octocat"),
-        },
-        "x",
-    )
-    .await
-    .unwrap();
+    upsert_sticky_comment(&c, &sticky(7, "checklist-gate"), "x")
+        .await
+        .unwrap();
     let comments = fake.repo(R).comments[&7].clone();
     assert_eq!(comments.len(), 3);
     let ours: Vec<_> = comments
@@ -467,18 +435,9 @@ async fn sticky_comment_lookup_reads_every_page_and_heals_duplicates() {
     fake.add_comment(R, 7, "github-actions[bot]", &body_with_marker);
     fake.add_comment(R, 7, "github-actions[bot]", &body_with_marker);
     let c = client(&fake);
-    let a = upsert_sticky_comment(
-        &c,
-        &StickyTarget {
-            repo: &repo(),
-            issue_number: 7,
-            key: "demo",
-            untrusted_author: Some("octocat"),
-        },
-        "new",
-    )
-    .await
-    .unwrap();
+    let a = upsert_sticky_comment(&c, &sticky(7, "demo"), "new")
+        .await
+        .unwrap();
     assert!(matches!(a, CommentAction::Updated { .. }), "{a:?}");
     let comments = fake.repo(R).comments[&7].clone();
     let ours: Vec<_> = comments
@@ -494,18 +453,9 @@ async fn huge_sticky_comment_is_accepted_by_the_fake() {
     let fake = seeded();
     let c = client(&fake);
     let body = "line of text\n".repeat(10_000);
-    upsert_sticky_comment(
-        &c,
-        &StickyTarget {
-            repo: &repo(),
-            issue_number: 7,
-            key: "demo",
-            untrusted_author: Some("octocat"),
-        },
-        &body,
-    )
-    .await
-    .unwrap();
+    upsert_sticky_comment(&c, &sticky(7, "demo"), &body)
+        .await
+        .unwrap();
     let stored = &fake.repo(R).comments[&7][0].body;
     assert!(stored.chars().count() <= 65_536);
 }
@@ -543,44 +493,17 @@ async fn update_only_never_creates() {
     use gate_runtime::comment::update_sticky_comment;
     let fake = seeded();
     let c = client(&fake);
-    let a = update_sticky_comment(
-        &c,
-        &StickyTarget {
-            repo: &repo(),
-            issue_number: 7,
-            key: "demo",
-            untrusted_author: Some("octocat"),
-        },
-        "resolved",
-    )
-    .await
-    .unwrap();
+    let a = update_sticky_comment(&c, &sticky(7, "demo"), "resolved")
+        .await
+        .unwrap();
     assert_eq!(a, CommentAction::Absent);
     assert!(fake.writes().is_empty());
-    upsert_sticky_comment(
-        &c,
-        &StickyTarget {
-            repo: &repo(),
-            issue_number: 7,
-            key: "demo",
-            untrusted_author: Some("octocat"),
-        },
-        "failing",
-    )
-    .await
-    .unwrap();
-    let b = update_sticky_comment(
-        &c,
-        &StickyTarget {
-            repo: &repo(),
-            issue_number: 7,
-            key: "demo",
-            untrusted_author: Some("octocat"),
-        },
-        "resolved",
-    )
-    .await
-    .unwrap();
+    upsert_sticky_comment(&c, &sticky(7, "demo"), "failing")
+        .await
+        .unwrap();
+    let b = update_sticky_comment(&c, &sticky(7, "demo"), "resolved")
+        .await
+        .unwrap();
     assert!(matches!(b, CommentAction::Updated { .. }));
     assert!(fake.repo(R).comments[&7][0].body.starts_with("resolved"));
 }

@@ -17,6 +17,7 @@ use gate_runtime::comment::{StickyTarget, update_sticky_comment, upsert_sticky_c
 use gate_runtime::event::Event;
 use gate_runtime::git::Git;
 use gate_runtime::inputs::split_lines;
+use gate_runtime::report::RunNotes;
 use gate_runtime::{GateIo, GitHubClient, GitHubContext, Repo, Verdict, block_on};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -112,8 +113,11 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
     })?;
     let patterns = split_lines(&cli.ignore);
     if matches!(ctx.event, Some(Event::MergeGroup(_))) && cli.base.is_none() && cli.pr.is_none() {
-        let meta = Meta::not_applicable("merge queue: the size was checked on the pull request");
-        return report::emit(&ctx, io, &cli, &settings, &meta, None);
+        let meta = Meta {
+            run: RunNotes::not_applicable("merge queue: the size was checked on the pull request"),
+            ..Meta::default()
+        };
+        return report::emit(&ctx, io, &settings, &meta, None);
     }
     block_on(gather_and_report(cli, ctx, io, settings, now, tz, patterns))?
 }
@@ -313,11 +317,13 @@ async fn gather_and_report(
         source: Some(source),
         branch_age_hours,
         prs_today: facts.prs_today.clone(),
-        notes,
-        actions,
-        not_applicable: None,
+        run: RunNotes {
+            notes,
+            actions,
+            not_applicable: None,
+        },
     };
-    report::emit(&ctx, io, &cli, &settings, &meta, Some(&outcome))
+    report::emit(&ctx, io, &settings, &meta, Some(&outcome))
 }
 
 async fn prs_today(

@@ -1,14 +1,13 @@
 //! Rendering one outcome as text, JSON, or GitHub's forms.
 
-use gate_runtime::commands::{Annotation, Level, write_annotations, write_inert};
+use gate_runtime::commands::{Annotation, Level};
+use gate_runtime::report::{GateReport, RunNotes};
 use gate_runtime::summary::{md_cell, md_code, md_table};
-use gate_runtime::verdict::write_json_report;
-use gate_runtime::{Format, GateIo, GitHubContext, Verdict};
+use gate_runtime::{GateIo, GitHubContext, Verdict};
 use serde::Serialize;
 use serde_json::json;
 
 use crate::GATE;
-use crate::cli::Cli;
 use crate::policy::{Outcome, PrsToday, Settings};
 
 /// Where the numbers came from.
@@ -58,19 +57,7 @@ pub struct Meta {
     pub source: Option<Source>,
     pub branch_age_hours: Option<f64>,
     pub prs_today: Option<PrsToday>,
-    pub notes: Vec<String>,
-    pub actions: Vec<String>,
-    /// Set when the gate does not apply to this event; the verdict is pass.
-    pub not_applicable: Option<String>,
-}
-
-impl Meta {
-    pub fn not_applicable(why: &str) -> Self {
-        Self {
-            not_applicable: Some(why.to_owned()),
-            ..Self::default()
-        }
-    }
+    pub run: RunNotes,
 }
 
 /// Most rows a summary table shows; the JSON report has them all.
@@ -81,7 +68,10 @@ fn render_text(meta: &Meta, outcome: Option<&Outcome>, settings: &Settings) -> S
     let Some(o) = outcome else {
         t.push_str(&format!(
             "{GATE}: pass: {}\n",
-            meta.not_applicable.as_deref().unwrap_or("not applicable")
+            meta.run
+                .not_applicable
+                .as_deref()
+                .unwrap_or("not applicable")
         ));
         return t;
     };
@@ -123,10 +113,10 @@ fn render_text(meta: &Meta, outcome: Option<&Outcome>, settings: &Settings) -> S
             p.author, p.day, p.timezone, p.count
         ));
     }
-    for n in &meta.notes {
+    for n in &meta.run.notes {
         t.push_str(&format!("note: {n}\n"));
     }
-    for a in &meta.actions {
+    for a in &meta.run.actions {
         t.push_str(&format!("{a}\n"));
     }
     t
@@ -136,8 +126,8 @@ fn json_details(meta: &Meta, o: Option<&Outcome>, s: &Settings) -> serde_json::V
     let mut v = json!({
         "max_lines": s.max_lines,
         "warn_lines": s.warn_lines,
-        "notes": meta.notes,
-        "actions": meta.actions,
+        "notes": meta.run.notes,
+        "actions": meta.run.actions,
     });
     if let Some(o) = o {
         v["counted_lines"] = json!(o.counted_lines);
@@ -181,7 +171,12 @@ fn summary_markdown(
     let Some(o) = o else {
         m.push_str(&format!(
             "### {GATE}: pass\n\n{}\n",
-            md_cell(meta.not_applicable.as_deref().unwrap_or("not applicable"))
+            md_cell(
+                meta.run
+                    .not_applicable
+                    .as_deref()
+                    .unwrap_or("not applicable")
+            )
         ));
         return m;
     };
@@ -290,7 +285,7 @@ fn summary_markdown(
         }
         m.push_str("\n</details>\n");
     }
-    for n in &meta.notes {
+    for n in &meta.run.notes {
         m.push_str(&format!("\n> {}\n", md_cell(n)));
     }
     if let Some(note) = omitted_note {
@@ -358,51 +353,80 @@ fn annotations(o: &Outcome) -> Vec<Annotation> {
     }
 }
 
+/// One run's report.
+struct SizeReport<'a> {
+    meta: &'a Meta,
+    outcome: Option<&'a Outcome>,
+    settings: &'a Settings,
+}
+
+impl GateReport for SizeReport<'_> {
+    fn gate(&self) -> &str {
+        GATE
+    }
+
+    fn verdict(&self) -> Verdict {
+        self.outcome.map(|o| o.verdict).unwrap_or(Verdict::Pass)
+    }
+
+    fn reasons(&self) -> Vec<String> {
+        match self.outcome {
+            Some(o) => o.reasons.clone(),
+            None => self.meta.run.not_applicable.iter().cloned().collect(),
+        }
+    }
+
+    fn text(&self) -> String {
+        render_text(self.meta, self.outcome, self.settings)
+    }
+
+    fn json_details(&self) -> serde_json::Value {
+        json_details(self.meta, self.outcome, self.settings)
+    }
+
+    fn annotations(&self) -> Vec<Annotation> {
+        self.outcome.map(annotations).unwrap_or_default()
+    }
+
+    fn summary(&self, omitted_note: Option<String>) -> String {
+        summary_markdown(self.meta, self.outcome, self.settings, omitted_note)
+    }
+
+    fn outputs(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("verdict", self.verdict().as_str().to_owned()),
+            (
+                "counted-lines",
+                self.outcome
+                    .map(|o| o.counted_lines.to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "size-label",
+                self.outcome
+                    .map(|o| o.size_label.clone())
+                    .unwrap_or_default(),
+            ),
+        ]
+    }
+}
+
 /// Prints the report in the chosen format and writes outputs and summary
 /// where the runner asks for them. Returns the verdict.
 pub fn emit(
     ctx: &GitHubContext,
     io: &mut GateIo<'_>,
-    _cli: &Cli,
     settings: &Settings,
     meta: &Meta,
     outcome: Option<&Outcome>,
 ) -> anyhow::Result<Verdict> {
-    let verdict = outcome.map(|o| o.verdict).unwrap_or(Verdict::Pass);
-    let reasons: Vec<String> = match outcome {
-        Some(o) => o.reasons.clone(),
-        None => meta.not_applicable.iter().cloned().collect(),
-    };
-    let mut omitted_note = None;
-    match ctx.format {
-        Format::Text => write!(io.stdout, "{}", render_text(meta, outcome, settings))?,
-        Format::Json => write_json_report(
-            io.stdout,
-            GATE,
-            verdict,
-            &reasons,
-            &json_details(meta, outcome, settings),
-        )?,
-        Format::Github => {
-            // File names are the PR author's: never let one run as a command.
-            write_inert(io.stdout, &render_text(meta, outcome, settings))?;
-            if let Some(o) = outcome {
-                omitted_note = write_annotations(io.stdout, &annotations(o))?.summary_note();
-            }
-        }
-    }
-    ctx.summary
-        .append(&summary_markdown(meta, outcome, settings, omitted_note))?;
-    ctx.outputs.set("verdict", verdict.as_str())?;
-    ctx.outputs.set(
-        "counted-lines",
-        &outcome
-            .map(|o| o.counted_lines.to_string())
-            .unwrap_or_default(),
-    )?;
-    ctx.outputs.set(
-        "size-label",
-        &outcome.map(|o| o.size_label.clone()).unwrap_or_default(),
-    )?;
-    Ok(verdict)
+    gate_runtime::report::emit(
+        ctx,
+        io,
+        &SizeReport {
+            meta,
+            outcome,
+            settings,
+        },
+    )
 }

@@ -1,0 +1,80 @@
+//! One driver for every gate's reporting.
+//!
+//! A gate describes its result once, as a [`GateReport`]; [`emit`] renders it
+//! in the format asked for and writes the runner's files, the same way for
+//! every gate: text on a terminal; one JSON object; or in Actions the text
+//! (inert, since it quotes untrusted names), ranked annotations, the step
+//! summary and the step outputs.
+
+use crate::cli::GateIo;
+use crate::commands::{Annotation, write_annotations, write_inert};
+use crate::context::GitHubContext;
+use crate::verdict::{Format, Verdict, write_json_report};
+
+/// What a gate reports, in every form.
+pub trait GateReport {
+    fn gate(&self) -> &str;
+    fn verdict(&self) -> Verdict;
+    fn reasons(&self) -> Vec<String>;
+    /// The terminal report (also the Actions log).
+    fn text(&self) -> String;
+    /// The gate's own JSON fields, after `gate`, `verdict` and `reasons`.
+    fn json_details(&self) -> serde_json::Value;
+    /// Annotations, ranked; GitHub shows ten of each level.
+    fn annotations(&self) -> Vec<Annotation>;
+    /// The step summary; `omitted_note` says how many annotations GitHub's
+    /// cap left out, when any were.
+    fn summary(&self, omitted_note: Option<String>) -> String;
+    /// The step outputs, in order.
+    fn outputs(&self) -> Vec<(&'static str, String)>;
+}
+
+/// Prints the report and writes the summary and outputs where the runner
+/// asks for them. Returns the verdict.
+pub fn emit(
+    ctx: &GitHubContext,
+    io: &mut GateIo<'_>,
+    report: &dyn GateReport,
+) -> anyhow::Result<Verdict> {
+    let verdict = report.verdict();
+    let mut omitted_note = None;
+    match ctx.format {
+        Format::Text => write!(io.stdout, "{}", report.text())?,
+        Format::Json => write_json_report(
+            io.stdout,
+            report.gate(),
+            verdict,
+            &report.reasons(),
+            &report.json_details(),
+        )?,
+        Format::Github => {
+            write_inert(io.stdout, &report.text())?;
+            omitted_note = write_annotations(io.stdout, &report.annotations())?.summary_note();
+        }
+    }
+    ctx.summary.append(&report.summary(omitted_note))?;
+    for (name, value) in report.outputs() {
+        ctx.outputs.set(name, &value)?;
+    }
+    Ok(verdict)
+}
+
+/// Facts every gate reports besides its outcome.
+#[derive(Debug, Clone, Default)]
+pub struct RunNotes {
+    /// Things the user should know (a fallback taken, a check skipped).
+    pub notes: Vec<String>,
+    /// Writes made (or, with --dry-run, printed).
+    pub actions: Vec<String>,
+    /// Set when the gate does not apply to this event; the verdict is pass.
+    pub not_applicable: Option<String>,
+}
+
+impl RunNotes {
+    pub fn not_applicable(why: &str) -> Self {
+        Self {
+            not_applicable: Some(why.to_owned()),
+            ..Self::default()
+        }
+    }
+}
