@@ -61,6 +61,12 @@ fn inputs(action: &Yaml) -> Vec<(String, Yaml)> {
 /// passed as `INPUT_*` through `env:`, every non-context flag an input, no
 /// `${{` inside `run:`, and outputs mapped from the step.
 pub fn check_action(gate: &str, cmd: &clap::Command) {
+    check_action_with(gate, cmd, &[]);
+}
+
+/// [`check_action`], where `also_inputs` are context flags this action
+/// exposes as inputs too (tag-on-staging's `sha`: the commit to tag).
+pub fn check_action_with(gate: &str, cmd: &clap::Command, also_inputs: &[&str]) {
     let a = load(gate);
     for key in ["name", "description"] {
         assert!(
@@ -113,7 +119,7 @@ pub fn check_action(gate: &str, cmd: &clap::Command) {
     }
     for long in longs
         .iter()
-        .filter(|l| !CONTEXT_FLAGS.contains(&l.as_str()))
+        .filter(|l| !CONTEXT_FLAGS.contains(&l.as_str()) || also_inputs.contains(&l.as_str()))
     {
         assert!(names.contains(long), "{gate}: flag --{long} has no input");
     }

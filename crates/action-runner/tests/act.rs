@@ -27,7 +27,7 @@ fn workspace_root() -> PathBuf {
 fn gate_binaries() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-    for gate in ["pr-size-gate", "checklist-gate"] {
+    for gate in ["pr-size-gate", "checklist-gate", "tag-on-staging"] {
         assert!(
             profile_dir.join(gate).is_file(),
             "{gate} is not built in {}; run cargo test --workspace first",
@@ -144,6 +144,8 @@ fn every_action_runs_under_act() {
         "checklist-outcome=success",
         "checklist-verdict=pass",
         "checklist-open=0",
+        "tag=v0.1.0",
+        "tag-created=false",
     ] {
         assert!(
             recorded.lines().any(|l| l == want),
@@ -159,6 +161,7 @@ fn every_action_runs_under_act() {
     );
     assert!(log.contains("pr-size-gate: fail"), "{log}");
     assert!(log.contains("checklist-gate: pass"), "{log}");
+    assert!(log.contains("would tag"), "{log}");
     let summary_lines: Vec<&str> = log.lines().filter(|l| l.contains("Summary - ")).collect();
     assert!(
         summary_lines

@@ -117,8 +117,17 @@ impl Fault {
     }
 }
 
-#[derive(Debug, Default)]
+/// A change another client makes just before a matching request is served.
+type Hook = (
+    String,
+    String,
+    Box<dyn FnOnce(&mut RepoState) + Send>,
+    String,
+);
+
+#[derive(Default)]
 pub(crate) struct Shared {
+    pub(crate) hooks: Vec<Hook>,
     pub(crate) repos: std::collections::BTreeMap<String, RepoState>,
     pub(crate) requests: Vec<RecordedRequest>,
     pub(crate) faults: VecDeque<Fault>,
@@ -372,6 +381,24 @@ impl FakeGitHub {
         self.inject(Fault::new(FaultKind::Delay(delay), 1));
     }
 
+    /// Just before the next `method` request whose path contains `fragment`
+    /// is served, applies `change` to `full_name`'s state: another client
+    /// winning a race, say.
+    pub fn before_next(
+        &self,
+        method: &str,
+        fragment: &str,
+        full_name: &str,
+        change: impl FnOnce(&mut RepoState) + Send + 'static,
+    ) {
+        self.lock().hooks.push((
+            method.to_ascii_uppercase(),
+            fragment.to_owned(),
+            Box::new(change),
+            full_name.to_owned(),
+        ));
+    }
+
     /// The next request gets a 200 whose body is not JSON.
     pub fn malformed_next(&self) {
         self.inject(Fault::new(FaultKind::MalformedBody, 1));
@@ -463,15 +490,24 @@ fn handle(
             .to_owned(),
         ..recorded
     };
-    let fault = {
-        let mut s = shared.lock().unwrap_or_else(PoisonError::into_inner);
-        s.requests.push(recorded.clone());
-        if in_api {
-            s.take_fault(&recorded.method, &recorded.path)
-        } else {
-            None
-        }
-    };
+    let fault =
+        {
+            let mut s = shared.lock().unwrap_or_else(PoisonError::into_inner);
+            s.requests.push(recorded.clone());
+            if let Some(i) = s.hooks.iter().position(|(m, f, _, _)| {
+                *m == recorded.method && recorded.path.contains(f.as_str())
+            }) {
+                let (_, _, change, repo) = s.hooks.remove(i);
+                if let Some(state) = s.repos.get_mut(&repo) {
+                    change(state);
+                }
+            }
+            if in_api {
+                s.take_fault(&recorded.method, &recorded.path)
+            } else {
+                None
+            }
+        };
     let mut reply = if !in_api {
         Reply::error(404, "Not Found (outside the API prefix)")
     } else {

@@ -1,0 +1,13 @@
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let env = gate_runtime::Env::from_process();
+    gate_runtime::run_gate::<tag_on_staging::cli::Cli, _>(
+        tag_on_staging::GATE,
+        std::env::args_os(),
+        &env,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+        tag_on_staging::run,
+    )
+}

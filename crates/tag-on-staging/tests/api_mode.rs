@@ -1,0 +1,285 @@
+//! API mode against the fake GitHub: tag creation, races, safeguards,
+//! release and dispatch, many tags.
+
+#![allow(clippy::unwrap_used)]
+
+use fake_github::testing::{Run, run_hermetic};
+use fake_github::{FakeGitHub, Fault, FaultKind};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tag-on-staging");
+const R: &str = "acme/shop";
+
+fn sha(n: u64) -> String {
+    format!("{n:040x}")
+}
+
+/// main: c1 (tagged v1.0.0) <- c2 feat <- c3 fix.
+fn fake() -> FakeGitHub {
+    let f = FakeGitHub::start();
+    f.add_repo(R, "main");
+    f.add_commit(R, &sha(1), "chore: init", &[]);
+    f.add_commit(R, &sha(2), "feat: checkout", &[&sha(1)]);
+    f.add_commit(R, &sha(3), "fix: typo", &[&sha(2)]);
+    f.set_ref(R, "heads/main", &sha(3));
+    f.set_ref(R, "tags/v1.0.0", &sha(1));
+    f
+}
+
+fn run(f: &FakeGitHub, args: &[&str]) -> Run {
+    let d = tempfile::tempdir().unwrap();
+    let mut all = vec!["--repo", R, "--api-url", f.url(), "--format", "json"];
+    all.extend_from_slice(args);
+    run_hermetic(BIN, d.path(), &all, &[])
+}
+
+fn tag_commit(f: &FakeGitHub, tag: &str) -> Option<String> {
+    let repo = f.repo(R);
+    let (target, kind) = repo.refs.get(&format!("tags/{tag}"))?.clone();
+    Some(if kind == "tag" {
+        repo.tag_objects[&target].object.clone()
+    } else {
+        target
+    })
+}
+
+#[test]
+fn tags_the_commit_with_an_annotated_tag() {
+    let f = fake();
+    let out = run(&f, &["--sha", &sha(3)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = out.json();
+    assert_eq!(v["tag"], "v1.1.0");
+    assert_eq!(v["created"], true);
+    assert_eq!(v["previous_tag"], "v1.0.0");
+    assert_eq!(tag_commit(&f, "v1.1.0").as_deref(), Some(sha(3).as_str()));
+    assert_eq!(f.repo(R).refs["tags/v1.1.0"].1, "tag");
+    // Again: already tagged, nothing written.
+    f.clear_requests();
+    let again = run(&f, &["--sha", &sha(3)]).json();
+    assert_eq!(again["already_tagged"], true);
+    assert!(f.writes().is_empty());
+}
+
+#[test]
+fn a_lost_answer_then_422_with_the_same_sha_is_success_without_a_second_tag() {
+    let f = fake();
+    f.inject(
+        Fault::new(FaultKind::ApplyThenStatus(502), 1)
+            .on_method("POST")
+            .on_path("/git/refs"),
+    );
+    let out = run(&f, &["--sha", &sha(3), "--lightweight"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["tag"], "v1.1.0");
+    let tags: Vec<String> = f
+        .repo(R)
+        .refs
+        .keys()
+        .filter(|k| k.starts_with("tags/"))
+        .cloned()
+        .collect();
+    assert_eq!(tags, vec!["tags/v1.0.0", "tags/v1.1.0"]);
+}
+
+#[test]
+fn a_race_lost_to_another_commit_gives_a_fresh_bump() {
+    let f = fake();
+    // Another run tags the older commit c2 as v1.1.0 just before our create.
+    f.before_next("POST", "/git/refs", R, |repo| {
+        repo.refs.insert(
+            "tags/v1.1.0".into(),
+            (format!("{:040x}", 2), "commit".into()),
+        );
+    });
+    let out = run(&f, &["--sha", &sha(3), "--lightweight"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let v = out.json();
+    assert_eq!(v["tag"], "v1.1.1", "{v}");
+    assert_eq!(tag_commit(&f, "v1.1.0").as_deref(), Some(sha(2).as_str()));
+    assert_eq!(tag_commit(&f, "v1.1.1").as_deref(), Some(sha(3).as_str()));
+}
+
+#[test]
+fn an_unsuccessful_staging_deployment_refuses_and_writes_nothing() {
+    let f = fake();
+    f.add_deployment(R, &sha(3), "main", "staging", &["in_progress", "failure"]);
+    let out = run(&f, &["--sha", &sha(3), "--require-deployment", "staging"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.json()["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("is failure, not success")
+    );
+    assert!(f.writes().is_empty());
+    // No deployment at all is a refusal too.
+    let out = run(&f, &["--sha", &sha(2), "--require-deployment", "staging"]);
+    assert_eq!(out.code, 1);
+    // A newer successful deployment passes.
+    f.add_deployment(R, &sha(3), "main", "staging", &["success"]);
+    let out = run(&f, &["--sha", &sha(3), "--require-deployment", "staging"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn a_commit_not_on_main_is_refused() {
+    let f = fake();
+    f.add_commit(R, &sha(9), "feat: side", &[&sha(2)]);
+    let out = run(&f, &["--sha", &sha(9)]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.json()["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("not on main")
+    );
+    assert!(f.writes().is_empty());
+}
+
+#[test]
+fn tagging_backwards_is_refused() {
+    let f = fake();
+    f.set_ref(R, "tags/v1.1.0", &sha(3));
+    let out = run(&f, &["--sha", &sha(2)]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.json()["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("backwards")
+    );
+}
+
+#[test]
+fn more_than_a_hundred_tags_are_all_read() {
+    let f = FakeGitHub::start();
+    f.add_repo(R, "main");
+    f.add_commit(R, &sha(1), "chore: init", &[]);
+    let mut parent = sha(1);
+    for i in 1..=150u64 {
+        let c = sha(1000 + i);
+        f.add_commit(R, &c, "fix: step", &[&parent]);
+        f.set_ref(R, &format!("tags/v0.0.{i}"), &c);
+        parent = c;
+    }
+    f.add_commit(R, &sha(5000), "fix: last", &[&parent]);
+    f.set_ref(R, "heads/main", &sha(5000));
+    let out = run(&f, &["--sha", &sha(5000), "--dry-run"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["tag"], "v0.0.151");
+    let pages = f
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/repos/acme/shop/tags")
+        .count();
+    assert_eq!(pages, 2);
+}
+
+#[test]
+fn release_and_dispatch_carry_the_tag() {
+    let f = fake();
+    let out = run(
+        &f,
+        &[
+            "--sha",
+            &sha(3),
+            "--release",
+            "--dispatch-workflow",
+            "deploy-production.yml",
+            "--dispatch-input",
+            "version",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let repo = f.repo(R);
+    assert_eq!(repo.releases[0].tag_name, "v1.1.0");
+    assert!(
+        repo.releases[0]
+            .body
+            .as_deref()
+            .unwrap()
+            .contains("checkout")
+    );
+    assert_eq!(repo.dispatches.len(), 1);
+    assert_eq!(repo.dispatches[0].workflow, "deploy-production.yml");
+    assert_eq!(repo.dispatches[0].git_ref, "main");
+    assert_eq!(repo.dispatches[0].inputs["version"], "v1.1.0");
+}
+
+#[test]
+fn a_dry_run_writes_nothing_and_prints_the_writes() {
+    let f = fake();
+    let d = tempfile::tempdir().unwrap();
+    let out = run_hermetic(
+        BIN,
+        d.path(),
+        &[
+            "--repo",
+            R,
+            "--api-url",
+            f.url(),
+            "--sha",
+            &sha(3),
+            "--dry-run",
+            "--release",
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(f.writes().is_empty());
+    assert!(
+        out.stdout.contains("would POST /repos/acme/shop/git/refs"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("would POST /repos/acme/shop/releases"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_failed_triggering_run_refuses() {
+    let f = fake();
+    let d = tempfile::tempdir().unwrap();
+    let fixture = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/github-events/workflow_run.completed.payload.json");
+    let mut e: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    e["workflow_run"]["conclusion"] = "failure".into();
+    e["workflow_run"]["head_sha"] = sha(3).into();
+    let event = d.path().join("event.json");
+    std::fs::write(&event, e.to_string()).unwrap();
+    let out = run_hermetic(
+        BIN,
+        d.path(),
+        &["--repo", R, "--api-url", f.url(), "--format", "json"],
+        &[
+            ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+            ("GITHUB_EVENT_NAME", "workflow_run"),
+        ],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.json()["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("concluded failure")
+    );
+    assert!(f.writes().is_empty());
+    // The same event with success tags the run's head commit.
+    e["workflow_run"]["conclusion"] = "success".into();
+    std::fs::write(&event, e.to_string()).unwrap();
+    let out = run_hermetic(
+        BIN,
+        d.path(),
+        &["--repo", R, "--api-url", f.url(), "--format", "json"],
+        &[
+            ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+            ("GITHUB_EVENT_NAME", "workflow_run"),
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["sha"], sha(3));
+}
