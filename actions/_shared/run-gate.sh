@@ -103,15 +103,15 @@ download() {
     rm -rf "$tmp"
     die "checksum mismatch for ${asset}: expected ${expected}, got ${actual}; refusing to run it"
   fi
-  mkdir -p "${tmp}/x"
-  tar -xzf "${tmp}/${asset}" -C "${tmp}/x"
+  mkdir -p "${tmp}/x" || die "cannot create ${tmp}/x"
+  tar -xzf "${tmp}/${asset}" -C "${tmp}/x" || die "cannot unpack ${asset}"
   [[ -f "${tmp}/x/${gate}${exe}" ]] || die "${asset} has no ${gate}${exe}"
-  mkdir -p "$cache"
+  mkdir -p "$cache" || die "cannot create the tool cache ${cache}"
   for f in "${tmp}/x/"*; do
-    mv -f "$f" "$cache/"
+    mv -f "$f" "$cache/" || die "cannot move ${f} into ${cache}"
   done
-  chmod +x "${cache}/${gate}${exe}"
-  touch "${cache}/.verified-${expected}"
+  chmod +x "${cache}/${gate}${exe}" || die "cannot make ${gate} executable"
+  touch "${cache}/.verified-${expected}" || die "cannot mark ${cache} verified"
   rm -rf "$tmp"
   echo "${cache}/${gate}${exe}"
 }
@@ -130,7 +130,8 @@ if [[ -z "$bin" ]]; then
   target_dir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/trunkline-target"
   echo "Building ${gate} from ${source_dir}" >&2
   cargo build --quiet --locked --release -p "$gate" \
-    --manifest-path "${source_dir}/Cargo.toml" --target-dir "$target_dir" >&2
+    --manifest-path "${source_dir}/Cargo.toml" --target-dir "$target_dir" >&2 ||
+    die "building ${gate} from source failed (see the log above)"
   bin="${target_dir}/release/${gate}${exe}"
 fi
 

@@ -70,10 +70,9 @@ pub fn parse_header(line: &str) -> Option<(String, bool)> {
 /// `Release-As`, exact for `BREAKING CHANGE`, as the spec has it).
 fn footer_value<'a>(line: &'a str, token: &str) -> Option<&'a str> {
     let rest = line.strip_prefix(token).or_else(|| {
-        (line.len() >= token.len()
-            && line[..token.len()].eq_ignore_ascii_case(token)
-            && !token.contains(' '))
-        .then(|| &line[token.len()..])
+        // Release-As is matched case-insensitively; byte-safe on any text.
+        let head = line.get(..token.len())?;
+        (!token.contains(' ') && head.eq_ignore_ascii_case(token)).then(|| &line[token.len()..])
     })?;
     rest.strip_prefix(": ")
         .or_else(|| rest.strip_prefix(" #"))
@@ -182,6 +181,11 @@ mod tests {
         assert_eq!(bump(squash), Some(Bump::Major));
         // A feat in the body of a fix-titled squash does not count; the title does.
         assert_eq!(bump("fix: x (#1)\n\n* feat: y"), Some(Bump::Patch));
+    }
+
+    #[test]
+    fn non_ascii_bodies_do_not_panic() {
+        assert_eq!(bump("fix: 修正\n\n日本語のテキスト\nÜberall ärger"), Some(Bump::Patch));
     }
 
     #[test]

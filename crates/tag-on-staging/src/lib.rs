@@ -76,6 +76,9 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
             if !git.is_repo() {
                 bail!("--local: not inside a git checkout");
             }
+            if ctx.in_actions && !ctx.dry_run {
+                bail!("--local in Actions would make a tag that never reaches GitHub; drop --local (tags go through the API) or add --dry-run");
+            }
             Source::Local(git)
         } else {
             Source::Api {
@@ -149,6 +152,19 @@ async fn decide_and_tag(
             return Ok(());
         }
     }
+    if let Some(Event::DeploymentStatus(e)) = &ctx.event {
+        let state = e.deployment_status.state.as_str();
+        if state != "success" {
+            refuse(o, format!("the deployment of {} to {} is {state}, not success", short(&sha), e.deployment.environment));
+            return Ok(());
+        }
+        if let Some(env) = &cli.require_deployment {
+            if &e.deployment.environment != env {
+                refuse(o, format!("the event is a deployment to {}, not {env}", e.deployment.environment));
+                return Ok(());
+            }
+        }
+    }
     if let Some(env) = &cli.require_deployment {
         match source {
             Source::Api { repo, .. } => {
@@ -158,19 +174,24 @@ async fn decide_and_tag(
                 }
                 o.notes.push(format!("the newest deployment of {} to {env} succeeded", short(&sha)));
             }
-            Source::Local(_) => o.notes.push(format!(
-                "--require-deployment {env}: not checked in local mode (the Deployments API is needed)"
-            )),
+            Source::Local(_) => bail!(
+                "--require-deployment {env}: cannot be checked in local mode (the Deployments API is needed); drop --local"
+            ),
         }
     }
 
     // Our tags, and whether this commit already carries one.
     let prefix = cli.prefix.as_str();
+    let calver = calver_pattern(&cli.calver_format, prefix)?;
     let is_ours = |name: &str| match cli.scheme {
         Scheme::Semver => tag_version(name, prefix).is_some(),
-        Scheme::Calver => name
-            .strip_prefix(prefix)
-            .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()) && !r.contains('-')),
+        Scheme::Calver => calver.is_match(name),
+    };
+    // A release and a prerelease of the same commit are different things:
+    // an rc tag does not make the commit "already tagged" for the release.
+    let same_kind = |name: &str| match (cli.scheme, tag_version(name, prefix)) {
+        (Scheme::Semver, Some(v)) => v.pre.map(|(id, _)| id) == cli.prerelease,
+        _ => true,
     };
     for attempt in 1..=RACE_ATTEMPTS {
         let tags: Vec<(String, String)> = source
@@ -179,7 +200,7 @@ async fn decide_and_tag(
             .into_iter()
             .filter(|(n, _)| is_ours(n))
             .collect();
-        if let Some((name, _)) = newest(cli, tags.iter().filter(|(_, c)| *c == sha)) {
+        if let Some((name, _)) = newest(cli, tags.iter().filter(|(n, c)| *c == sha && same_kind(n))) {
             o.tag = name.clone();
             o.version = name.strip_prefix(prefix).unwrap_or(&name).to_owned();
             o.already_tagged = true;
@@ -209,7 +230,14 @@ async fn decide_and_tag(
 
         // Never tag backwards.
         if let Some((name, commit)) = newest(cli, tags.iter()) {
-            if source.is_ancestor(&sha, &commit).await? {
+            // Equal counts as backwards unless the tag there is of the other
+            // kind (the release of a commit that has its release candidate).
+            let backwards = if commit == sha {
+                same_kind(&name)
+            } else {
+                source.is_ancestor(&sha, &commit).await?
+            };
+            if backwards {
                 refuse(
                     o,
                     format!(
@@ -296,10 +324,13 @@ async fn decide_and_tag(
                 });
             }
             Created::RaceWonByOther => {
+                // The run that created the tag also releases and dispatches:
+                // doing it here too would deploy production twice.
                 o.reasons.push(format!(
-                    "{tag} was created on {} by a concurrent run",
+                    "{tag} was created on {} by a concurrent run; its release and dispatch are that run's",
                     short(&sha)
                 ));
+                return Ok(());
             }
             Created::TakenElsewhere if attempt < RACE_ATTEMPTS => {
                 o.notes.push(format!(
@@ -317,6 +348,35 @@ async fn decide_and_tag(
     Ok(())
 }
 
+/// Matches the tags of the calendar scheme: the format with its date tokens
+/// as digits, and an optional `.N` same-day counter.
+fn calver_pattern(format: &str, prefix: &str) -> anyhow::Result<regex::Regex> {
+    let mut re = format!("^{}", regex::escape(prefix));
+    let mut rest = format;
+    while !rest.is_empty() {
+        let tokens = [
+            ("YYYY", r"\d{4}"),
+            ("YY", r"\d{2}"),
+            ("0M", r"\d{2}"),
+            ("MM", r"\d{2}"),
+            ("0D", r"\d{2}"),
+            ("DD", r"\d{2}"),
+            ("M", r"\d{1,2}"),
+            ("D", r"\d{1,2}"),
+        ];
+        if let Some((tok, pat)) = tokens.iter().find(|(t, _)| rest.starts_with(t)) {
+            re.push_str(pat);
+            rest = &rest[tok.len()..];
+        } else {
+            let c = rest.chars().next().unwrap_or('.');
+            re.push_str(&regex::escape(&c.to_string()));
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    re.push_str(r"(\.\d+)?$");
+    regex::Regex::new(&re).with_context(|| format!("--calver-format {format:?}"))
+}
+
 /// The newest tag by this scheme's order.
 fn newest<'a>(
     cli: &Cli,
@@ -326,7 +386,10 @@ fn newest<'a>(
         let rest = name.strip_prefix(&cli.prefix).unwrap_or(name);
         (
             tag_version(name, &cli.prefix),
-            rest.split('.').map(|p| p.parse().unwrap_or(0)).collect(),
+            rest.split(|c: char| !c.is_ascii_digit())
+                .filter(|p| !p.is_empty())
+                .map(|p| p.parse().unwrap_or(0))
+                .collect(),
         )
     };
     tags.max_by(|a, b| match cli.scheme {
@@ -469,6 +532,10 @@ async fn create_tag(
                             encode_segment(tag)
                         ))
                         .await?;
+                    // Our own retried write: the ref holds the tag object we made.
+                    if !cli.lightweight && target.as_deref() == Some(existing.object.sha.as_str()) {
+                        return Ok(Created::Yes);
+                    }
                     let commit = if existing.object.kind == "tag" {
                         let t: TagObject = client
                             .get(&format!(

@@ -67,9 +67,9 @@ impl Semver {
     /// The stable version with the bump applied.
     pub fn bumped(&self, bump: Bump) -> Self {
         match bump {
-            Bump::Major => Self::new(self.major + 1, 0, 0),
-            Bump::Minor => Self::new(self.major, self.minor + 1, 0),
-            Bump::Patch => Self::new(self.major, self.minor, self.patch + 1),
+            Bump::Major => Self::new(self.major.saturating_add(1), 0, 0),
+            Bump::Minor => Self::new(self.major, self.minor.saturating_add(1), 0),
+            Bump::Patch => Self::new(self.major, self.minor, self.patch.saturating_add(1)),
             Bump::None => Self::new(self.major, self.minor, self.patch),
         }
     }

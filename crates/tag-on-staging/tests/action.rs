@@ -31,7 +31,7 @@ fn the_step_tags_and_sets_the_outputs() {
         "tag-on-staging",
         Path::new(BIN),
         r.path(),
-        &[("local", "true"), ("sha", &head)],
+        &[("local", "true"), ("dry-run", "true"), ("sha", &head)],
         &[],
     );
     assert_eq!(step.code, 0, "{}", step.log);
@@ -45,7 +45,12 @@ fn the_step_tags_and_sets_the_outputs() {
     assert_eq!(get("tag"), "v2.1.0");
     assert_eq!(get("previous-tag"), "v2.0.0");
     assert_eq!(get("bump"), "minor");
-    assert_eq!(get("created"), "true");
+    assert_eq!(get("created"), "false");
     assert!(get("changelog").contains("- feat: new thing"));
-    assert!(step.log.contains("::notice title=Tagged::"), "{}", step.log);
+    assert!(step.log.contains("would tag"), "{}", step.log);
+    // Without --dry-run, local mode in Actions refuses: the tag would never
+    // reach GitHub.
+    let step = run_step("tag-on-staging", Path::new(BIN), r.path(), &[("local", "true"), ("sha", &head)], &[]);
+    assert_eq!(step.code, 2, "{}", step.log);
+    assert!(step.log.contains("never reaches GitHub"), "{}", step.log);
 }
