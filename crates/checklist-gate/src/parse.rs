@@ -28,21 +28,46 @@ struct Frame {
     text: String,
     struck: String,
     collecting: bool,
+    /// Where the item starts: its line, and its byte offset.
+    line: usize,
+    offset: usize,
+    /// The item starts on its parent item's line (`- - [x] a`): cmark-gfm
+    /// renders no checkbox there.
+    on_parent_line: bool,
+    in_quote: bool,
+    section: Option<String>,
 }
 
 fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Where `marker` (case-insensitive, as a word of its own) starts at the
+/// end of `text`, as a byte offset into `text`.
+pub fn marker_start(text: &str, marker: &str) -> Option<usize> {
+    let t = text.trim_end();
+    let m: Vec<char> = marker.trim().chars().collect();
+    if m.is_empty() {
+        return None;
+    }
+    let mut start = t.len();
+    let mut rev = t.char_indices().rev();
+    for want in m.iter().rev() {
+        let (i, c) = rev.next()?;
+        if !c.to_lowercase().eq(want.to_lowercase()) {
+            return None;
+        }
+        start = i;
+    }
+    let before = &t[..start];
+    let boundary =
+        before.is_empty() || before.ends_with(|c: char| c.is_whitespace() || "-–—:(".contains(c));
+    boundary.then_some(start)
+}
+
 /// Whether `text` ends with `marker` (case-insensitive) as a word of its own.
 pub fn ends_with_marker(text: &str, marker: &str) -> bool {
-    let t = text.trim_end().to_lowercase();
-    let m = marker.trim().to_lowercase();
-    if m.is_empty() || !t.ends_with(&m) {
-        return false;
-    }
-    let before = &t[..t.len() - m.len()];
-    before.is_empty() || before.ends_with(|c: char| c.is_whitespace() || "-–—:(".contains(c))
+    marker_start(text, marker).is_some()
 }
 
 /// Parses the checkboxes of a Markdown document, in document order.
@@ -53,7 +78,9 @@ pub fn parse_checklist(markdown: &str, na_marker: &str) -> Vec<Item> {
     let line_of = |offset: usize| line_starts.partition_point(|s| *s <= offset);
     let options =
         Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES;
-    let mut items: Vec<Item> = Vec::new();
+    // (offset in the document, item): document order, whatever the order
+    // in which items were found.
+    let mut items: Vec<(usize, Item)> = Vec::new();
     let mut frames: Vec<Frame> = Vec::new();
     let mut quote_depth = 0usize;
     let mut strike_depth = 0usize;
@@ -70,12 +97,21 @@ pub fn parse_checklist(markdown: &str, na_marker: &str) -> Vec<Item> {
                     .map(|h| collapse(&h))
                     .filter(|h| !h.is_empty());
             }
-            Event::Start(Tag::Item) => frames.push(Frame {
-                index: None,
-                text: String::new(),
-                struck: String::new(),
-                collecting: true,
-            }),
+            Event::Start(Tag::Item) => {
+                let line = line_of(range.start);
+                let on_parent_line = frames.last().is_some_and(|p| p.line == line);
+                frames.push(Frame {
+                    index: None,
+                    text: String::new(),
+                    struck: String::new(),
+                    collecting: true,
+                    line,
+                    offset: range.start,
+                    on_parent_line,
+                    in_quote: quote_depth > 0,
+                    section: section.clone(),
+                });
+            }
             Event::Start(Tag::List(_)) => {
                 // A nested list ends the parent item's first paragraph.
                 if let Some(top) = frames.last_mut() {
@@ -88,30 +124,52 @@ pub fn parse_checklist(markdown: &str, na_marker: &str) -> Vec<Item> {
                 }
             }
             Event::TaskListMarker(checked) => {
-                // cmark-gfm needs a space or tab after the box on the same
+                // cmark-gfm needs whitespace after the box on the same
                 // line; pulldown-cmark also accepts a bare `- [ ]`.
-                let spaced = markdown[range.end..].starts_with([' ', '\t']);
+                let spaced = markdown[range.end..].starts_with([' ', '\t', '\x0b', '\x0c']);
                 if let Some(top) = frames.last_mut() {
-                    if quote_depth == 0 && spaced && top.index.is_none() {
+                    if quote_depth == 0 && spaced && !top.on_parent_line && top.index.is_none() {
                         top.index = Some(items.len());
-                        items.push(Item {
-                            text: String::new(),
-                            checked,
-                            not_applicable: false,
-                            section: section.clone(),
-                            line: line_of(range.start),
-                        });
+                        items.push((
+                            top.offset,
+                            Item {
+                                text: String::new(),
+                                checked,
+                                not_applicable: false,
+                                section: section.clone(),
+                                line: line_of(range.start),
+                            },
+                        ));
                     }
                 }
             }
             Event::End(TagEnd::Item) => {
-                if let Some(frame) = frames.pop() {
+                if let Some(mut frame) = frames.pop() {
+                    if frame.index.is_none() && !frame.in_quote && !frame.on_parent_line {
+                        // cmark-gfm takes any whitespace after the box,
+                        // form feed and vertical tab too; pulldown-cmark
+                        // does not, so such an item arrives as plain text.
+                        if let Some((checked, rest)) = box_with_odd_space(&frame.text) {
+                            frame.index = Some(items.len());
+                            frame.text = rest.to_owned();
+                            items.push((
+                                frame.offset,
+                                Item {
+                                    text: String::new(),
+                                    checked,
+                                    not_applicable: false,
+                                    section: frame.section.clone(),
+                                    line: frame.line,
+                                },
+                            ));
+                        }
+                    }
                     if let Some(i) = frame.index {
                         let text = collapse(&frame.text);
                         let struck = collapse(&frame.struck);
-                        items[i].not_applicable = (!text.is_empty() && text == struck)
+                        items[i].1.not_applicable = (!text.is_empty() && text == struck)
                             || ends_with_marker(&text, na_marker);
-                        items[i].text = text;
+                        items[i].1.text = text;
                     }
                 }
             }
@@ -140,7 +198,20 @@ pub fn parse_checklist(markdown: &str, na_marker: &str) -> Vec<Item> {
             _ => {}
         }
     }
-    items
+    items.sort_by_key(|(offset, _)| *offset);
+    items.into_iter().map(|(_, item)| item).collect()
+}
+
+/// `[ ]`, `[x]` or `[X]` followed by a form feed or vertical tab.
+fn box_with_odd_space(text: &str) -> Option<(bool, &str)> {
+    let checked = match text.get(..3)? {
+        "[ ]" => false,
+        "[x]" | "[X]" => true,
+        _ => return None,
+    };
+    let rest = &text[3..];
+    rest.starts_with(['\x0b', '\x0c'])
+        .then(|| (checked, &rest[1..]))
 }
 
 #[cfg(test)]
@@ -197,6 +268,13 @@ mod tests {
     fn quotes_code_and_comments_have_no_checkboxes() {
         let md = "> - [ ] quoted\n\n```\n- [ ] fenced\n```\n\n<!--\n- [ ] hidden\n-->\n\n`- [ ] inline`\n";
         assert!(parse_checklist(md, "N/A").is_empty());
+    }
+
+    #[test]
+    fn marker_matching_is_safe_on_any_text() {
+        assert_eq!(marker_start("Docs s\u{212A}ip", "skip"), Some(5));
+        assert_eq!(marker_start("ß", "ss"), None);
+        assert_eq!(marker_start("日本 N/A", "N/A"), Some(7));
     }
 
     #[test]

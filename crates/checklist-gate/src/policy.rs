@@ -4,7 +4,7 @@ use gate_runtime::Verdict;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::parse::{Item, ends_with_marker, parse_checklist};
+use crate::parse::{Item, marker_start, parse_checklist};
 
 /// How a section's items must be answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,8 +50,8 @@ pub struct Settings {
 /// any Markdown marks left in plain text removed.
 pub fn normalize(text: &str, na_marker: &str) -> String {
     let mut t = text.trim().to_string();
-    if ends_with_marker(&t, na_marker) {
-        t.truncate(t.len() - na_marker.trim().len());
+    if let Some(start) = marker_start(&t, na_marker) {
+        t.truncate(start);
     }
     let stripped: String = t
         .chars()
@@ -113,8 +113,9 @@ fn wanted(settings: &Settings, text: &str) -> bool {
         && !settings.optional.iter().any(|r| r.is_match(text))
 }
 
-/// A required item: its text, its section, and the body item answering it.
-type Required = (String, Option<String>, Option<usize>);
+/// A required item: its text, its section, and the body items that claim
+/// to answer it (all of them must: a checked copy cannot hide an unchecked one).
+type Required = (String, Option<String>, Vec<usize>);
 
 /// Decides, given the PR body (`None` when GitHub has it as null).
 pub fn evaluate(body: Option<&str>, settings: &Settings) -> Outcome {
@@ -134,13 +135,14 @@ pub fn evaluate(body: Option<&str>, settings: &Settings) -> Outcome {
                 .filter(|t| wanted(settings, &t.text))
             {
                 let key = normalize(&t.text, na);
-                let found = body_items
+                let found: Vec<usize> = body_items
                     .iter()
                     .enumerate()
-                    .find(|(i, b)| !used[*i] && normalize(&b.text, na) == key)
-                    .map(|(i, _)| i);
-                if let Some(i) = found {
-                    used[i] = true;
+                    .filter(|(_, b)| normalize(&b.text, na) == key)
+                    .map(|(i, _)| i)
+                    .collect();
+                for i in &found {
+                    used[*i] = true;
                 }
                 req.push((t.text, t.section, found));
             }
@@ -155,7 +157,7 @@ pub fn evaluate(body: Option<&str>, settings: &Settings) -> Outcome {
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| flags[*i])
-                .map(|(i, b)| (b.text.clone(), b.section.clone(), Some(i)))
+                .map(|(i, b)| (b.text.clone(), b.section.clone(), vec![i]))
                 .collect();
             (req, flags)
         }
@@ -207,11 +209,13 @@ pub fn evaluate(body: Option<&str>, settings: &Settings) -> Outcome {
     let mut seen_sections: Vec<String> = Vec::new();
     for (text, section, found) in &required {
         match section_rule(settings, section.as_deref()) {
-            SectionRule::All => match found {
-                None => removed.push(text.clone()),
-                Some(i) if !answered(&body_items[*i]) => unchecked.push(text.clone()),
-                Some(_) => {}
-            },
+            SectionRule::All => {
+                if found.is_empty() {
+                    removed.push(text.clone());
+                } else if found.iter().any(|i| !answered(&body_items[*i])) {
+                    unchecked.push(text.clone());
+                }
+            }
             SectionRule::AtLeastOne => {
                 let Some(name) = section.clone() else {
                     continue;
@@ -336,6 +340,36 @@ mod tests {
         let o = evaluate(Some(body), &with_template());
         assert_eq!(o.verdict, Verdict::Pass, "{:?}", o.reasons);
         assert!(o.items[1].not_applicable && o.items[2].not_applicable);
+    }
+
+    #[test]
+    fn a_checked_copy_cannot_hide_an_unchecked_item() {
+        let s = Settings {
+            template: Some("- [ ] Tests cover the change\n".into()),
+            ..settings()
+        };
+        let o = evaluate(
+            Some("- [x] Tests cover the change\n- [ ] Tests cover the change\n"),
+            &s,
+        );
+        assert_eq!(o.verdict, Verdict::Fail);
+        // The form GitHub renders no box for does not count as checked.
+        let o = evaluate(
+            Some("- - [x] Tests cover the change\n- [ ] Tests cover the change\n"),
+            &s,
+        );
+        assert_eq!(o.verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn a_custom_marker_with_special_case_letters_does_not_panic() {
+        let s = Settings {
+            template: Some("- [ ] Docs\n".into()),
+            na_marker: "skip".into(),
+            ..settings()
+        };
+        let o = evaluate(Some("- [ ] Docs s\u{212A}ip\n"), &s);
+        assert_eq!(o.verdict, Verdict::Pass, "{:?}", o.reasons);
     }
 
     #[test]

@@ -185,7 +185,10 @@ mod tests {
 
     #[test]
     fn non_ascii_bodies_do_not_panic() {
-        assert_eq!(bump("fix: 修正\n\n日本語のテキスト\nÜberall ärger"), Some(Bump::Patch));
+        assert_eq!(
+            bump("fix: 修正\n\n日本語のテキスト\nÜberall ärger"),
+            Some(Bump::Patch)
+        );
     }
 
     #[test]

@@ -77,7 +77,9 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
                 bail!("--local: not inside a git checkout");
             }
             if ctx.in_actions && !ctx.dry_run {
-                bail!("--local in Actions would make a tag that never reaches GitHub; drop --local (tags go through the API) or add --dry-run");
+                bail!(
+                    "--local in Actions would make a tag that never reaches GitHub; drop --local (tags go through the API) or add --dry-run"
+                );
             }
             Source::Local(git)
         } else {
@@ -155,12 +157,25 @@ async fn decide_and_tag(
     if let Some(Event::DeploymentStatus(e)) = &ctx.event {
         let state = e.deployment_status.state.as_str();
         if state != "success" {
-            refuse(o, format!("the deployment of {} to {} is {state}, not success", short(&sha), e.deployment.environment));
+            refuse(
+                o,
+                format!(
+                    "the deployment of {} to {} is {state}, not success",
+                    short(&sha),
+                    e.deployment.environment
+                ),
+            );
             return Ok(());
         }
         if let Some(env) = &cli.require_deployment {
             if &e.deployment.environment != env {
-                refuse(o, format!("the event is a deployment to {}, not {env}", e.deployment.environment));
+                refuse(
+                    o,
+                    format!(
+                        "the event is a deployment to {}, not {env}",
+                        e.deployment.environment
+                    ),
+                );
                 return Ok(());
             }
         }
@@ -172,7 +187,10 @@ async fn decide_and_tag(
                     refuse(o, reason);
                     return Ok(());
                 }
-                o.notes.push(format!("the newest deployment of {} to {env} succeeded", short(&sha)));
+                o.notes.push(format!(
+                    "the newest deployment of {} to {env} succeeded",
+                    short(&sha)
+                ));
             }
             Source::Local(_) => bail!(
                 "--require-deployment {env}: cannot be checked in local mode (the Deployments API is needed); drop --local"
@@ -200,7 +218,8 @@ async fn decide_and_tag(
             .into_iter()
             .filter(|(n, _)| is_ours(n))
             .collect();
-        if let Some((name, _)) = newest(cli, tags.iter().filter(|(n, c)| *c == sha && same_kind(n))) {
+        if let Some((name, _)) = newest(cli, tags.iter().filter(|(n, c)| *c == sha && same_kind(n)))
+        {
             o.tag = name.clone();
             o.version = name.strip_prefix(prefix).unwrap_or(&name).to_owned();
             o.already_tagged = true;

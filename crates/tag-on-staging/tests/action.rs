@@ -50,7 +50,13 @@ fn the_step_tags_and_sets_the_outputs() {
     assert!(step.log.contains("would tag"), "{}", step.log);
     // Without --dry-run, local mode in Actions refuses: the tag would never
     // reach GitHub.
-    let step = run_step("tag-on-staging", Path::new(BIN), r.path(), &[("local", "true"), ("sha", &head)], &[]);
+    let step = run_step(
+        "tag-on-staging",
+        Path::new(BIN),
+        r.path(),
+        &[("local", "true"), ("sha", &head)],
+        &[],
+    );
     assert_eq!(step.code, 2, "{}", step.log);
     assert!(step.log.contains("never reaches GitHub"), "{}", step.log);
 }

@@ -288,9 +288,21 @@ fn a_failed_triggering_run_refuses() {
 fn a_race_won_by_a_concurrent_run_on_the_same_commit_leaves_release_and_dispatch_to_it() {
     let f = fake();
     f.before_next("POST", "/git/refs", R, |repo| {
-        repo.refs.insert("tags/v1.1.0".into(), (format!("{:040x}", 3), "commit".into()));
+        repo.refs.insert(
+            "tags/v1.1.0".into(),
+            (format!("{:040x}", 3), "commit".into()),
+        );
     });
-    let out = run(&f, &["--sha", &sha(3), "--release", "--dispatch-workflow", "deploy.yml"]);
+    let out = run(
+        &f,
+        &[
+            "--sha",
+            &sha(3),
+            "--release",
+            "--dispatch-workflow",
+            "deploy.yml",
+        ],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let v = out.json();
     assert_eq!(v["tag"], "v1.1.0");
@@ -303,7 +315,11 @@ fn a_race_won_by_a_concurrent_run_on_the_same_commit_leaves_release_and_dispatch
 #[test]
 fn our_own_lost_answer_with_an_annotated_tag_still_releases_once() {
     let f = fake();
-    f.inject(Fault::new(FaultKind::ApplyThenStatus(502), 1).on_method("POST").on_path("/git/refs"));
+    f.inject(
+        Fault::new(FaultKind::ApplyThenStatus(502), 1)
+            .on_method("POST")
+            .on_path("/git/refs"),
+    );
     let out = run(&f, &["--sha", &sha(3), "--release"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.json()["created"], true);
@@ -316,7 +332,8 @@ fn a_failed_deployment_status_event_refuses() {
     let d = tempfile::tempdir().unwrap();
     let fixture = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/fixtures/github-events/deployment_status.payload.json");
-    let mut e: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    let mut e: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
     e["deployment"]["sha"] = sha(3).into();
     e["deployment"]["environment"] = "staging".into();
     for (state, code) in [("failure", 1), ("in_progress", 1), ("success", 0)] {
@@ -326,8 +343,19 @@ fn a_failed_deployment_status_event_refuses() {
         let out = run_hermetic(
             BIN,
             d.path(),
-            &["--repo", R, "--api-url", f.url(), "--format", "json", "--dry-run"],
-            &[("GITHUB_EVENT_PATH", event.to_str().unwrap()), ("GITHUB_EVENT_NAME", "deployment_status")],
+            &[
+                "--repo",
+                R,
+                "--api-url",
+                f.url(),
+                "--format",
+                "json",
+                "--dry-run",
+            ],
+            &[
+                ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+                ("GITHUB_EVENT_NAME", "deployment_status"),
+            ],
         );
         assert_eq!(out.code, code, "{state}: {}", out.stdout);
     }

@@ -188,7 +188,19 @@ fn bad_input_exits_2() {
 #[test]
 fn calver_with_dashes_recognises_its_own_tags() {
     let r = repo_with(&["feat: b"]);
-    let day = |d: &str| vec!["--scheme", "calver", "--calver-format", "YYYY-MM-DD", "--now", d].into_iter().map(String::from).collect::<Vec<_>>();
+    let day = |d: &str| {
+        vec![
+            "--scheme",
+            "calver",
+            "--calver-format",
+            "YYYY-MM-DD",
+            "--now",
+            d,
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>()
+    };
     let args = day("2026-01-02T10:00:00Z");
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
     assert_eq!(run(&r, &a).json()["tag"], "v2026-01-02");
@@ -203,7 +215,10 @@ fn calver_with_dashes_recognises_its_own_tags() {
 #[test]
 fn a_commit_with_a_release_candidate_can_still_get_its_release() {
     let r = repo_with(&["feat: b"]);
-    assert_eq!(run(&r, &["--prerelease", "rc"]).json()["tag"], "v1.3.0-rc.1");
+    assert_eq!(
+        run(&r, &["--prerelease", "rc"]).json()["tag"],
+        "v1.3.0-rc.1"
+    );
     let v = run(&r, &[]).json();
     assert_eq!(v["tag"], "v1.3.0", "{v}");
     assert_eq!(v["created"], true);
@@ -214,5 +229,9 @@ fn require_deployment_cannot_be_skipped_in_local_mode() {
     let r = repo_with(&["feat: b"]);
     let out = run(&r, &["--require-deployment", "staging", "--dry-run"]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("--require-deployment staging"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--require-deployment staging"),
+        "{}",
+        out.stderr
+    );
 }
