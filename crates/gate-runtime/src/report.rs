@@ -71,6 +71,19 @@ pub struct RunNotes {
 }
 
 impl RunNotes {
+    /// The verdict: the outcome's, or pass when the gate did not apply.
+    pub fn verdict_or_pass(&self, outcome: Option<Verdict>) -> Verdict {
+        outcome.unwrap_or(Verdict::Pass)
+    }
+
+    /// The reasons: the outcome's, or why the gate did not apply.
+    pub fn reasons_or_not_applicable(&self, outcome: Option<&[String]>) -> Vec<String> {
+        match outcome {
+            Some(r) => r.to_vec(),
+            None => self.not_applicable.iter().cloned().collect(),
+        }
+    }
+
     pub fn not_applicable(why: &str) -> Self {
         Self {
             not_applicable: Some(why.to_owned()),

@@ -366,14 +366,15 @@ impl GateReport for SizeReport<'_> {
     }
 
     fn verdict(&self) -> Verdict {
-        self.outcome.map(|o| o.verdict).unwrap_or(Verdict::Pass)
+        self.meta
+            .run
+            .verdict_or_pass(self.outcome.map(|o| o.verdict))
     }
 
     fn reasons(&self) -> Vec<String> {
-        match self.outcome {
-            Some(o) => o.reasons.clone(),
-            None => self.meta.run.not_applicable.iter().cloned().collect(),
-        }
+        self.meta
+            .run
+            .reasons_or_not_applicable(self.outcome.map(|o| o.reasons.as_slice()))
     }
 
     fn text(&self) -> String {

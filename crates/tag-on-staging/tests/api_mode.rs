@@ -32,6 +32,22 @@ fn run(f: &FakeGitHub, args: &[&str]) -> Run {
     run_hermetic(BIN, d.path(), &all, &[])
 }
 
+/// A run with a saved event, as Actions would start it.
+fn run_event(f: &FakeGitHub, event: &std::path::Path, name: &str, extra: &[&str]) -> Run {
+    let d = tempfile::tempdir().unwrap();
+    let mut args = vec!["--repo", R, "--api-url", f.url(), "--format", "json"];
+    args.extend_from_slice(extra);
+    run_hermetic(
+        BIN,
+        d.path(),
+        &args,
+        &[
+            ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+            ("GITHUB_EVENT_NAME", name),
+        ],
+    )
+}
+
 fn tag_commit(f: &FakeGitHub, tag: &str) -> Option<String> {
     let repo = f.repo(R);
     let (target, kind) = repo.refs.get(&format!("tags/{tag}"))?.clone();
@@ -251,15 +267,7 @@ fn a_failed_triggering_run_refuses() {
     e["workflow_run"]["head_sha"] = sha(3).into();
     let event = d.path().join("event.json");
     std::fs::write(&event, e.to_string()).unwrap();
-    let out = run_hermetic(
-        BIN,
-        d.path(),
-        &["--repo", R, "--api-url", f.url(), "--format", "json"],
-        &[
-            ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
-            ("GITHUB_EVENT_NAME", "workflow_run"),
-        ],
-    );
+    let out = run_event(&f, &event, "workflow_run", &[]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
         out.json()["reasons"][0]
@@ -271,15 +279,7 @@ fn a_failed_triggering_run_refuses() {
     // The same event with success tags the run's head commit.
     e["workflow_run"]["conclusion"] = "success".into();
     std::fs::write(&event, e.to_string()).unwrap();
-    let out = run_hermetic(
-        BIN,
-        d.path(),
-        &["--repo", R, "--api-url", f.url(), "--format", "json"],
-        &[
-            ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
-            ("GITHUB_EVENT_NAME", "workflow_run"),
-        ],
-    );
+    let out = run_event(&f, &event, "workflow_run", &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.json()["sha"], sha(3));
 }
@@ -340,23 +340,7 @@ fn a_failed_deployment_status_event_refuses() {
         e["deployment_status"]["state"] = state.into();
         let event = d.path().join("event.json");
         std::fs::write(&event, e.to_string()).unwrap();
-        let out = run_hermetic(
-            BIN,
-            d.path(),
-            &[
-                "--repo",
-                R,
-                "--api-url",
-                f.url(),
-                "--format",
-                "json",
-                "--dry-run",
-            ],
-            &[
-                ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
-                ("GITHUB_EVENT_NAME", "deployment_status"),
-            ],
-        );
+        let out = run_event(&f, &event, "deployment_status", &["--dry-run"]);
         assert_eq!(out.code, code, "{state}: {}", out.stdout);
     }
 }
