@@ -5,5 +5,7 @@
 //! functions, MC/DC) and the streaming lcov reader. The other formats, the
 //! baseline ratchet and the binary arrive with the rest of the issue.
 
+pub mod cobertura;
 pub mod lcov;
 pub mod model;
+pub mod xml;

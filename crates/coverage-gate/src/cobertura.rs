@@ -1,0 +1,272 @@
+//! Cobertura XML (coverage.py, Cobertura, and the many tools that imitate it).
+//!
+//! Lines come from `<line>` elements directly under a class's `<lines>`; the
+//! copies under `<method>` are not counted again, and `line-rate`
+//! attributes are never trusted. Branches come from
+//! `condition-coverage="50% (1/2)"`. A class's filename is resolved against
+//! every `<source>`, the longest one under which the file exists winning.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+use crate::model::{Coverage, FileCoverage};
+use crate::xml::{LineCounting, attr};
+
+/// Why a Cobertura report could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CoberturaError {
+    #[error("line {line}: {message}")]
+    Malformed { line: u64, message: String },
+}
+
+/// `(k, n)` from `condition-coverage="50% (1/2)"`.
+pub fn condition_counts(s: &str) -> Option<(u64, u64)> {
+    let inner = s.rsplit_once('(')?.1.strip_suffix(')')?;
+    let (k, n) = inner.split_once('/')?;
+    Some((k.trim().parse().ok()?, n.trim().parse().ok()?))
+}
+
+/// Resolves a class filename against the report's sources: the longest
+/// source under which it exists in `root`, else the first source as written.
+pub fn resolve(filename: &str, sources: &[String], root: &Path) -> String {
+    let name = filename.replace('\\', "/");
+    if Path::new(&name).is_absolute() || sources.is_empty() {
+        return name;
+    }
+    let join = |s: &str| -> String {
+        let s = s.replace('\\', "/");
+        if s.is_empty() || s == "." {
+            name.clone()
+        } else {
+            format!("{}/{}", s.trim_end_matches('/'), name)
+        }
+    };
+    let exists = |p: &str| {
+        let path = PathBuf::from(p);
+        if path.is_absolute() {
+            path.exists()
+        } else {
+            root.join(path).exists()
+        }
+    };
+    let mut best: Option<&String> = None;
+    for s in sources {
+        if exists(&join(s)) && best.is_none_or(|b| s.len() > b.len()) {
+            best = Some(s);
+        }
+    }
+    join(best.unwrap_or(&sources[0]))
+}
+
+/// Reads a Cobertura report. `root` is the checkout, for resolving sources.
+pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, CoberturaError> {
+    let mut xml = Reader::from_reader(LineCounting::new(reader));
+    let mut buf = Vec::new();
+    let mut sources: Vec<String> = Vec::new();
+    let mut in_source = false;
+    // Class file name and its coverage while inside a <class>.
+    let mut classes: Vec<(String, FileCoverage)> = Vec::new();
+    let mut current: Option<(String, FileCoverage)> = None;
+    let mut method_depth = 0usize;
+    let mut saw_root = false;
+    loop {
+        let event = xml
+            .read_event_into(&mut buf)
+            .map_err(|e| CoberturaError::Malformed {
+                line: xml.get_ref().line(),
+                message: format!("not well-formed XML: {e}"),
+            })?;
+        let line_no = xml.get_ref().line();
+        let bad = |message: String| CoberturaError::Malformed {
+            line: line_no,
+            message,
+        };
+        match event {
+            Event::Eof => break,
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let empty = matches!(event, Event::Empty(_));
+                match e.name().0 {
+                    "coverage" => saw_root = true,
+                    "source" if !empty => in_source = true,
+                    "class" => {
+                        let filename = attr(e, "filename").ok_or_else(|| {
+                            bad("expected a filename attribute on <class>".into())
+                        })?;
+                        if empty {
+                            classes.push((filename, FileCoverage::default()));
+                        } else {
+                            current = Some((filename, FileCoverage::default()));
+                        }
+                    }
+                    "method" if !empty => method_depth += 1,
+                    "line" if method_depth == 0 => {
+                        let Some((_, file)) = current.as_mut() else {
+                            continue; // <line> outside a class: not a Cobertura line.
+                        };
+                        let number: u32 = attr(e, "number")
+                            .and_then(|n| n.trim().parse().ok())
+                            .ok_or_else(|| bad("expected <line number=\"N\" hits=\"N\">".into()))?;
+                        let hits: u64 = attr(e, "hits")
+                            .and_then(|h| {
+                                let h = h.trim();
+                                h.parse()
+                                    .ok()
+                                    .or_else(|| h.parse::<f64>().ok().map(|f| f.max(0.0) as u64))
+                            })
+                            .ok_or_else(|| {
+                                bad(format!("line {number}: expected a hits attribute"))
+                            })?;
+                        *file.lines.entry(number).or_default() += hits;
+                        if attr(e, "branch").as_deref() == Some("true") {
+                            if let Some((k, n)) = attr(e, "condition-coverage")
+                                .as_deref()
+                                .and_then(condition_counts)
+                            {
+                                for i in 0..n {
+                                    let taken = u64::from(i < k);
+                                    *file
+                                        .branches
+                                        .entry((number, "0".into(), i.to_string()))
+                                        .or_default() += taken;
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(t) if in_source => {
+                let raw = t.into_inner();
+                let text = quick_xml::escape::unescape(&raw)
+                    .map_err(|e| bad(format!("<source> has a bad escape: {e}")))?
+                    .trim()
+                    .to_owned();
+                if !text.is_empty() {
+                    sources.push(text);
+                }
+            }
+            Event::End(e) => match e.name().0 {
+                "source" => in_source = false,
+                "method" => method_depth = method_depth.saturating_sub(1),
+                "class" => {
+                    if let Some(c) = current.take() {
+                        classes.push(c);
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        buf.clear();
+    }
+    if !saw_root {
+        return Err(CoberturaError::Malformed {
+            line: xml.get_ref().line(),
+            message: "expected a Cobertura <coverage> document".into(),
+        });
+    }
+    let mut cov = Coverage::default();
+    for (filename, file) in classes {
+        cov.add_file(resolve(&filename, &sources, root), file);
+    }
+    Ok(cov)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REPORT: &str = r#"<?xml version="1.0" ?>
+<coverage version="7.6" line-rate="0.99" branch-rate="0.99">
+  <sources>
+    <source>/home/ci/app</source>
+    <source>/home/ci/app/src</source>
+  </sources>
+  <packages>
+    <package name="pkg" line-rate="1">
+      <classes>
+        <class name="a.py" filename="pkg/a.py" line-rate="1">
+          <methods>
+            <method name="f" signature="()">
+              <lines><line number="1" hits="1"/><line number="2" hits="0"/></lines>
+            </method>
+          </methods>
+          <lines>
+            <line number="1" hits="1"/>
+            <line number="2" hits="0" branch="true" condition-coverage="50% (1/2)"/>
+            <line number="3" hits="4"/>
+          </lines>
+        </class>
+        <class name="a.py$inner" filename="pkg/a.py">
+          <lines><line number="3" hits="1"/><line number="9" hits="0"/></lines>
+        </class>
+      </classes>
+    </package>
+  </packages>
+</coverage>"#;
+
+    #[test]
+    fn lines_branches_and_merged_classes() {
+        let root = tempfile::tempdir().unwrap();
+        let cov = read(REPORT.as_bytes(), root.path()).unwrap();
+        assert_eq!(cov.files.len(), 1);
+        let (path, f) = cov.files.iter().next().unwrap();
+        assert_eq!(path, "/home/ci/app/pkg/a.py");
+        // Method lines are not counted twice; the two classes merge.
+        assert_eq!(f.lines.len(), 4);
+        assert_eq!(f.lines[&1], 1);
+        assert_eq!(f.lines[&3], 5);
+        let t = f.totals();
+        assert_eq!((t.lines_found, t.lines_hit), (4, 2));
+        assert_eq!((t.branches_found, t.branches_hit), (2, 1));
+    }
+
+    #[test]
+    fn the_longest_source_holding_the_file_wins() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("src/pkg")).unwrap();
+        std::fs::write(root.path().join("src/pkg/a.py"), "").unwrap();
+        std::fs::create_dir_all(root.path().join("pkg")).unwrap();
+        std::fs::write(root.path().join("pkg/a.py"), "").unwrap();
+        let sources = vec![".".to_owned(), "src".to_owned()];
+        assert_eq!(resolve("pkg/a.py", &sources, root.path()), "src/pkg/a.py");
+        assert_eq!(
+            resolve("pkg/missing.py", &sources, root.path()),
+            "pkg/missing.py"
+        );
+        assert_eq!(
+            resolve("x.py", &["/abs/one".to_owned()], root.path()),
+            "/abs/one/x.py"
+        );
+    }
+
+    #[test]
+    fn condition_coverage_parsing() {
+        assert_eq!(condition_counts("50% (1/2)"), Some((1, 2)));
+        assert_eq!(condition_counts("100% (4/4)"), Some((4, 4)));
+        assert_eq!(condition_counts("50%"), None);
+    }
+
+    #[test]
+    fn malformed_reports_name_the_line() {
+        let root = tempfile::tempdir().unwrap();
+        let broken = "<coverage>\n<packages>\n<class filename=\"a\"><lines>\n<line number=\"x\" hits=\"1\"/>\n";
+        let err = read(broken.as_bytes(), root.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("line 4:"), "{err}");
+        let truncated =
+            "<coverage>\n<packages>\n<class filename=\"a\"><lines><line number=\"1\" hits=";
+        let err = read(truncated.as_bytes(), root.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("line 3:"), "{err}");
+        let err = read("garbage, not xml".as_bytes(), root.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 1"), "{err}");
+    }
+}
