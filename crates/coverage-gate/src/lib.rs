@@ -2,10 +2,13 @@
 //! baseline.
 //!
 //! So far: the coverage model (per-file, per-line hit counts, branches,
-//! functions, MC/DC) and the streaming lcov reader. The other formats, the
+//! functions, MC/DC) and streaming readers for lcov, Cobertura, JaCoCo and
+//! Go coverprofiles. Format detection, path normalisation, packages, the
 //! baseline ratchet and the binary arrive with the rest of the issue.
 
 pub mod cobertura;
+pub mod gocover;
+pub mod jacoco;
 pub mod lcov;
 pub mod model;
 pub mod xml;
