@@ -110,7 +110,9 @@ pub fn read(
                     ) {
                         (Some(a), Some(b), Some(c), Some(d)) => (a, b, c, d),
                         _ => {
-                            return Err(bad(format!("line {nr}: mi, ci, mb and cb must be counts")));
+                            return Err(bad(format!(
+                                "line {nr}: mi, ci, mb and cb must be counts"
+                            )));
                         }
                     };
                     if mi + ci > 0 {

@@ -11,4 +11,7 @@ pub mod gocover;
 pub mod jacoco;
 pub mod lcov;
 pub mod model;
+pub mod packages;
+pub mod paths;
+pub mod ratchet;
 pub mod xml;
