@@ -27,7 +27,12 @@ fn workspace_root() -> PathBuf {
 fn gate_binaries() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-    for gate in ["pr-size-gate", "checklist-gate", "tag-on-staging"] {
+    for gate in [
+        "pr-size-gate",
+        "checklist-gate",
+        "tag-on-staging",
+        "coverage-gate",
+    ] {
         assert!(
             profile_dir.join(gate).is_file(),
             "{gate} is not built in {}; run cargo test --workspace first",
@@ -74,6 +79,10 @@ fn every_action_runs_under_act() {
         repo.path().join(".github/workflows/selftest.yml"),
     )
     .unwrap();
+    copy_dir(
+        &workspace_root().join("tests/fixtures/coverage"),
+        &repo.path().join("tests/fixtures/coverage"),
+    );
     repo.commit("base");
     repo.git(&["checkout", "-q", "-b", "feature"]);
     repo.write("src/feature.rs", lines(150, "feature"));
@@ -146,6 +155,7 @@ fn every_action_runs_under_act() {
         "checklist-open=0",
         "tag=v0.1.0",
         "tag-created=false",
+        "coverage=66.67",
     ] {
         assert!(
             recorded.lines().any(|l| l == want),

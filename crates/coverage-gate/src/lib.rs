@@ -6,6 +6,7 @@
 //! Go coverprofiles. Format detection, path normalisation, packages, the
 //! baseline ratchet and the binary arrive with the rest of the issue.
 
+pub mod cli;
 pub mod cobertura;
 pub mod gocover;
 pub mod jacoco;
@@ -14,4 +15,5 @@ pub mod model;
 pub mod packages;
 pub mod paths;
 pub mod ratchet;
+pub mod run;
 pub mod xml;

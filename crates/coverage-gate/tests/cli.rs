@@ -1,0 +1,151 @@
+//! The binary end to end: reports in, baseline written and compared, exit
+//! codes and messages out.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+
+use fake_github::testing::{Run, run_hermetic};
+
+const BIN: &str = env!("CARGO_BIN_EXE_coverage-gate");
+
+fn run(dir: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    run_hermetic(BIN, dir, &all, &[])
+}
+
+/// An lcov report: package `core` (crates/core has a Cargo.toml) with
+/// `hit` of `found` lines covered, and package `web` with all 10 covered.
+fn lcov(dir: &Path, name: &str, found: u32, hit: u32) -> String {
+    let mut s = String::from("TN:\nSF:crates/core/src/lib.rs\n");
+    for l in 1..=found {
+        s.push_str(&format!("DA:{l},{}\n", u32::from(l <= hit)));
+    }
+    s.push_str("end_of_record\nSF:web/app.js\n");
+    for l in 1..=10 {
+        s.push_str(&format!("DA:{l},1\n"));
+    }
+    s.push_str("end_of_record\n");
+    std::fs::write(dir.join(name), s).unwrap();
+    name.to_owned()
+}
+
+fn checkout() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(d.path().join("crates/core/src")).unwrap();
+    std::fs::write(d.path().join("crates/core/Cargo.toml"), "[package]\n").unwrap();
+    d
+}
+
+#[test]
+fn the_baseline_ratchet_end_to_end() {
+    let d = checkout();
+    let p = d.path();
+    let main = lcov(p, "main.info", 100, 90);
+    let out = run(p, &[&main, "--write-baseline", "baseline.json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = out.json();
+    assert_eq!(v["totals"]["lines_found"], 110);
+    assert_eq!(v["totals"]["lines_hit"], 100);
+    assert_eq!(v["files"], 2);
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.join("baseline.json")).unwrap()).unwrap();
+    assert_eq!(b["packages"]["crates/core"]["lines_hit"], 90);
+    assert_eq!(b["packages"]["web"]["lines_found"], 10);
+
+    // Tests deleted: the package drops and fails.
+    let dropped = lcov(p, "dropped.info", 100, 80);
+    let out = run(p, &[&dropped, "--baseline", "baseline.json"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let v = out.json();
+    let core = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "crates/core")
+        .unwrap()
+        .clone();
+    assert_eq!(core["verdict"], "fail");
+    assert_eq!(core["uncovered_delta"], 10);
+
+    // Covered code deleted: passes.
+    let deleted = lcov(p, "deleted.info", 80, 70);
+    assert_eq!(run(p, &[&deleted, "--baseline", "baseline.json"]).code, 0);
+}
+
+#[test]
+fn new_and_removed_packages() {
+    let d = checkout();
+    let p = d.path();
+    std::fs::write(p.join("baseline.json"), r#"{"format":1,"tool":"t","packages":{"web":{"lines_found":10,"lines_hit":10},"gone":{"lines_found":5,"lines_hit":5}}}"#).unwrap();
+    let report = lcov(p, "r.info", 10, 2);
+    let out = run(
+        p,
+        &[
+            &report,
+            "--baseline",
+            "baseline.json",
+            "--min-new-package",
+            "50",
+        ],
+    );
+    assert_eq!(out.code, 1);
+    let v = out.json();
+    assert!(
+        v["reasons"]
+            .to_string()
+            .contains("crates/core: a new package at 20.00%"),
+        "{v}"
+    );
+    assert_eq!(v["removed_packages"], serde_json::json!(["gone"]));
+}
+
+#[test]
+fn formats_merge_across_reports() {
+    let d = checkout();
+    let p = d.path();
+    let l = lcov(p, "rust.info", 4, 4);
+    std::fs::write(
+        p.join("py.xml"),
+        r#"<?xml version="1.0" ?><coverage><sources><source>/ci/app</source></sources><packages><package name="svc"><classes><class filename="svc/api.py"><lines><line number="1" hits="1"/><line number="2" hits="0"/></lines></class></classes></package></packages></coverage>"#,
+    )
+    .unwrap();
+    let out = run(p, &[&l, "py.xml", "--strip-prefix", "/ci/app"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = out.json();
+    assert_eq!(v["totals"]["lines_found"], 16);
+    assert!(v["packages"].to_string().contains("\"svc\""), "{v}");
+}
+
+#[test]
+fn bad_reports_and_inputs_exit_2_with_the_place() {
+    let d = checkout();
+    let p = d.path();
+    std::fs::write(p.join("trunc.info"), "SF:a\nDA:1,1\nDA:2").unwrap();
+    let out = run(p, &["trunc.info"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("reading lcov report trunc.info: line 3:"),
+        "{}",
+        out.stderr
+    );
+    std::fs::write(p.join("junk.bin"), "\u{0}\u{1}garbage").unwrap();
+    let out = run(p, &["junk.bin"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--report-format"), "{}", out.stderr);
+    let report = lcov(p, "ok.info", 2, 2);
+    let out = run(p, &[&report, "--baseline", "missing.json"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("create one with --write-baseline on main"),
+        "{}",
+        out.stderr
+    );
+    let out = run(p, &[]);
+    assert_eq!(out.code, 2);
+    let out = run(p, &[&report, "--tolerance", "-3"]);
+    assert_eq!(out.code, 2);
+}
