@@ -48,6 +48,15 @@ fn run_event(f: &FakeGitHub, event: &std::path::Path, name: &str, extra: &[&str]
     )
 }
 
+/// The next ref create lands, but its answer is lost (a 502 after applying).
+fn lose_the_answer_to_the_next_ref_create(f: &FakeGitHub) {
+    f.inject(
+        Fault::new(FaultKind::ApplyThenStatus(502), 1)
+            .on_method("POST")
+            .on_path("/git/refs"),
+    );
+}
+
 fn tag_commit(f: &FakeGitHub, tag: &str) -> Option<String> {
     let repo = f.repo(R);
     let (target, kind) = repo.refs.get(&format!("tags/{tag}"))?.clone();
@@ -79,11 +88,7 @@ fn tags_the_commit_with_an_annotated_tag() {
 #[test]
 fn a_lost_answer_then_422_with_the_same_sha_is_success_without_a_second_tag() {
     let f = fake();
-    f.inject(
-        Fault::new(FaultKind::ApplyThenStatus(502), 1)
-            .on_method("POST")
-            .on_path("/git/refs"),
-    );
+    lose_the_answer_to_the_next_ref_create(&f);
     let out = run(&f, &["--sha", &sha(3), "--lightweight"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.json()["tag"], "v1.1.0");
@@ -315,11 +320,7 @@ fn a_race_won_by_a_concurrent_run_on_the_same_commit_leaves_release_and_dispatch
 #[test]
 fn our_own_lost_answer_with_an_annotated_tag_still_releases_once() {
     let f = fake();
-    f.inject(
-        Fault::new(FaultKind::ApplyThenStatus(502), 1)
-            .on_method("POST")
-            .on_path("/git/refs"),
-    );
+    lose_the_answer_to_the_next_ref_create(&f);
     let out = run(&f, &["--sha", &sha(3), "--release"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.json()["created"], true);
