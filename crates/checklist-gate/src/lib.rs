@@ -17,7 +17,7 @@ use gate_runtime::git::Git;
 use gate_runtime::inputs::split_lines;
 use gate_runtime::report::RunNotes;
 use gate_runtime::status::{CommitStatus, StatusState, set_commit_status};
-use gate_runtime::{Format, GateIo, GitHubContext, Verdict, block_on};
+use gate_runtime::{GateIo, GitHubContext, Verdict, block_on};
 use regex::Regex;
 
 use crate::cli::Cli;
@@ -64,11 +64,7 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
     }
     block_on(async {
         let mut notes = Vec::new();
-        let dry_run_sink: Box<dyn std::io::Write + Send> = match ctx.format {
-            Format::Json => Box::new(std::io::stderr()),
-            _ => Box::new(std::io::stdout()),
-        };
-        let client = ctx.client(dry_run_sink)?;
+        let client = ctx.client()?;
         let pr = ctx.event.as_ref().and_then(Event::pull_request);
         let repo = ctx.repo.as_ref();
 

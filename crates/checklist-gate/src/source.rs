@@ -8,12 +8,10 @@
 use std::io::Read;
 
 use anyhow::{Context as _, bail};
-use base64::Engine as _;
-use gate_runtime::client::{encode_path, encode_segment};
+use gate_runtime::contents::{file_at, files_in};
 use gate_runtime::git::Git;
 use gate_runtime::{GitHubClient, Repo};
 use serde::Deserialize;
-use serde_json::Value;
 
 /// The body, and where it came from.
 #[derive(Debug, Clone)]
@@ -105,22 +103,7 @@ impl AtCommit<'_> {
                 self.sha
             );
         };
-        let api_path = format!(
-            "{}/contents/{}?ref={}",
-            repo.api_path(),
-            encode_path(path),
-            encode_segment(&self.sha)
-        );
-        let Some(v) = client.get_optional::<Value>(&api_path).await? else {
-            return Ok(None);
-        };
-        let Some(content) = v.get("content").and_then(Value::as_str) else {
-            return Ok(None); // A directory.
-        };
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(content.replace(['\n', '\r'], ""))
-            .with_context(|| format!("GET {api_path}: the content is not base64"))?;
-        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+        Ok(file_at(client, repo, path, &self.sha).await?)
     }
 
     /// The file names directly in a directory at the commit.
@@ -135,20 +118,7 @@ impl AtCommit<'_> {
         let Some((client, repo)) = self.api else {
             return Ok(Vec::new());
         };
-        let api_path = format!(
-            "{}/contents/{}?ref={}",
-            repo.api_path(),
-            encode_path(dir),
-            encode_segment(&self.sha)
-        );
-        Ok(match client.get_optional::<Value>(&api_path).await? {
-            Some(Value::Array(entries)) => entries
-                .iter()
-                .filter(|e| e.get("type").and_then(Value::as_str) == Some("file"))
-                .filter_map(|e| e.get("path").and_then(Value::as_str).map(str::to_owned))
-                .collect(),
-            _ => Vec::new(),
-        })
+        Ok(files_in(client, repo, dir, &self.sha).await?)
     }
 
     /// The PR template at this commit: `--template`'s path if given, else

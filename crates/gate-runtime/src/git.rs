@@ -101,6 +101,24 @@ impl Git {
             .filter(|s| !s.is_empty())
     }
 
+    /// Whether commit `a` is an ancestor of (or equal to) commit `b`.
+    pub fn is_ancestor(&self, a: &str, b: &str) -> anyhow::Result<bool> {
+        let args = ["merge-base", "--is-ancestor", "--end-of-options", a, b];
+        let out = self
+            .command(&args)
+            .output()
+            .with_context(|| format!("running git {}: is git installed?", args.join(" ")))?;
+        match out.status.code() {
+            Some(0) => Ok(true),
+            Some(1) => Ok(false),
+            _ => bail!(
+                "git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        }
+    }
+
     /// A file's bytes at a commit, or `None` when it does not exist there.
     pub fn show_file(&self, commit: &str, path: &str) -> Option<Vec<u8>> {
         let spec = format!("{commit}:{path}");
@@ -139,6 +157,9 @@ mod tests {
         assert_eq!(git.show_file("HEAD", "missing"), None);
         assert_eq!(git.resolve_commit("no-such-branch"), None);
         assert_eq!(git.resolve_commit("--output=/tmp/x"), None);
+        assert!(git.is_ancestor(&head, "main").unwrap());
+        assert!(git.is_ancestor("HEAD", &head).unwrap());
+        assert!(git.is_ancestor(&head, "nope").is_err());
     }
 
     #[test]

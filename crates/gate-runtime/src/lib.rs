@@ -9,6 +9,7 @@ pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod comment;
+pub mod contents;
 pub mod context;
 pub mod env;
 pub mod event;
@@ -30,11 +31,13 @@ pub use verdict::{Format, Verdict};
 
 impl GitHubContext {
     /// The API client for this run: base URL, token and `--dry-run` from the
-    /// context; dry-run lines go to `dry_run_sink`.
-    pub fn client(
-        &self,
-        dry_run_sink: Box<dyn std::io::Write + Send>,
-    ) -> anyhow::Result<GitHubClient> {
+    /// context. Dry-run lines go to stdout, or to stderr under `--format
+    /// json`, whose stdout holds exactly one object.
+    pub fn client(&self) -> anyhow::Result<GitHubClient> {
+        let dry_run_sink: Box<dyn std::io::Write + Send> = match self.format {
+            Format::Json => Box::new(std::io::stderr()),
+            _ => Box::new(std::io::stdout()),
+        };
         GitHubClient::builder(&self.api_url)
             .token(self.token.clone())
             .dry_run(self.dry_run, dry_run_sink)

@@ -39,9 +39,8 @@ impl GateCli for Cli {
 
 fn demo(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<Verdict> {
     let repo = ctx.require_repo()?.clone();
-    let dry_run_sink: Box<dyn std::io::Write + Send> = Box::new(std::io::sink());
     let title = block_on(async {
-        let client = ctx.client(dry_run_sink)?;
+        let client = ctx.client()?;
         let pr: serde_json::Value = client
             .get(&format!("{}/pulls/{}", repo.api_path(), cli.pr))
             .await?;

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use anyhow::{Context as _, bail};
-use base64::Engine as _;
-use gate_runtime::client::{encode_path, encode_segment};
+use anyhow::bail;
+use gate_runtime::client::encode_segment;
+use gate_runtime::contents::file_at;
 use gate_runtime::{GitHubClient, Repo};
 use serde::Deserialize;
 
@@ -101,12 +101,6 @@ pub async fn files(
         .collect())
 }
 
-#[derive(Debug, Deserialize)]
-struct ContentFile {
-    #[serde(default)]
-    content: String,
-}
-
 /// The `.gitattributes` files at `base_sha` that can apply to the changed
 /// paths, one contents request per candidate directory.
 pub async fn gitattributes(
@@ -121,17 +115,9 @@ pub async fn gitattributes(
         .collect();
     let mut found = Vec::new();
     for dir in dirs {
-        let path = format!(
-            "{}/contents/{}?ref={}",
-            repo.api_path(),
-            encode_path(&format!("{dir}.gitattributes")),
-            encode_segment(base_sha)
-        );
-        if let Some(file) = client.get_optional::<ContentFile>(&path).await? {
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(file.content.replace(['\n', '\r'], ""))
-                .with_context(|| format!("GET {path}: the content is not base64"))?;
-            found.push((dir, String::from_utf8_lossy(&bytes).into_owned()));
+        let path = format!("{dir}.gitattributes");
+        if let Some(text) = file_at(client, repo, &path, base_sha).await? {
+            found.push((dir, text));
         }
     }
     Ok(found)

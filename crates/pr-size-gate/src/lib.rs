@@ -138,11 +138,7 @@ async fn gather_and_report(
         info.number = cli.pr;
     }
     let mut notes = Vec::new();
-    let dry_run_sink: Box<dyn std::io::Write + Send> = match ctx.format {
-        gate_runtime::Format::Json => Box::new(std::io::stderr()),
-        _ => Box::new(std::io::stdout()),
-    };
-    let client = ctx.client(dry_run_sink)?;
+    let client = ctx.client()?;
 
     // Local when asked, or when the checkout has the PR's base commit.
     let local_plan = match (&cli.base, &info.base_sha) {

@@ -4,7 +4,7 @@
 //! care which one it has: a local dry run and a run in Actions reach the
 //! same version.
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use gate_runtime::client::encode_segment;
 use gate_runtime::git::Git;
 use gate_runtime::{GitHubClient, Repo};
@@ -93,22 +93,7 @@ impl Source<'_> {
             return Ok(true);
         }
         match self {
-            Source::Local(git) => {
-                let out = std::process::Command::new("git")
-                    .arg("-C")
-                    .arg(git.dir())
-                    .args(["merge-base", "--is-ancestor", "--end-of-options", a, b])
-                    .output()
-                    .context("running git merge-base")?;
-                match out.status.code() {
-                    Some(0) => Ok(true),
-                    Some(1) => Ok(false),
-                    _ => bail!(
-                        "git merge-base --is-ancestor {a} {b}: {}",
-                        String::from_utf8_lossy(&out.stderr).trim()
-                    ),
-                }
-            }
+            Source::Local(git) => git.is_ancestor(a, b),
             Source::Api { client, repo } => {
                 let cmp: Comparison = client
                     .get(&format!(

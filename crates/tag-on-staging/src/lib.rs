@@ -64,11 +64,7 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
     )
     .map_err(anyhow::Error::msg)?;
     block_on(async {
-        let dry_run_sink: Box<dyn std::io::Write + Send> = match ctx.format {
-            gate_runtime::Format::Json => Box::new(std::io::stderr()),
-            _ => Box::new(std::io::stdout()),
-        };
-        let client = ctx.client(dry_run_sink)?;
+        let client = ctx.client()?;
         let git = Git::new(".");
         // A local dry run needs no token: with no repository named, read git.
         let local = cli.local || (ctx.dry_run && ctx.repo.is_none() && git.is_repo());
