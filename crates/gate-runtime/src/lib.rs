@@ -9,6 +9,7 @@ pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod comment;
+pub mod compare;
 pub mod contents;
 pub mod context;
 pub mod env;

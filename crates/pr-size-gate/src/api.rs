@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use anyhow::bail;
-use gate_runtime::client::encode_segment;
+use gate_runtime::compare::commits_between;
 use gate_runtime::contents::file_at;
 use gate_runtime::{GitHubClient, Repo};
 use serde::Deserialize;
@@ -123,29 +123,6 @@ pub async fn gitattributes(
     Ok(found)
 }
 
-#[derive(Debug, Deserialize)]
-struct CompareCommitAuthor {
-    date: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct CompareCommitInner {
-    author: Option<CompareCommitAuthor>,
-}
-
-#[derive(Debug, Deserialize)]
-struct CompareCommit {
-    commit: CompareCommitInner,
-}
-
-#[derive(Debug, Deserialize)]
-struct Comparison {
-    #[serde(default)]
-    commits: Vec<CompareCommit>,
-    #[serde(default)]
-    total_commits: Option<u64>,
-}
-
 /// Author dates of the branch's commits not on base.
 pub async fn branch_commit_dates(
     client: &GitHubClient,
@@ -153,29 +130,11 @@ pub async fn branch_commit_dates(
     base_sha: &str,
     head_sha: &str,
 ) -> anyhow::Result<Vec<String>> {
-    // The compare endpoint pages its commit list (250 by default); read
-    // every page so a long-lived branch's oldest commit is seen.
-    let mut dates = Vec::new();
-    for page in 1.. {
-        let cmp: Comparison = client
-            .get(&format!(
-                "{}/compare/{}...{}?per_page=100&page={page}",
-                repo.api_path(),
-                encode_segment(base_sha),
-                encode_segment(head_sha)
-            ))
-            .await?;
-        let n = cmp.commits.len();
-        dates.extend(
-            cmp.commits
-                .into_iter()
-                .filter_map(|c| c.commit.author.map(|a| a.date)),
-        );
-        if n < 100 || cmp.total_commits.is_some_and(|t| dates.len() as u64 >= t) {
-            break;
-        }
-    }
-    Ok(dates)
+    Ok(commits_between(client, repo, base_sha, head_sha)
+        .await?
+        .into_iter()
+        .filter_map(|c| c.author_date)
+        .collect())
 }
 
 #[derive(Debug, Clone, Deserialize)]

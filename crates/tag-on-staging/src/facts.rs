@@ -6,6 +6,7 @@
 
 use anyhow::Context as _;
 use gate_runtime::client::encode_segment;
+use gate_runtime::compare;
 use gate_runtime::git::Git;
 use gate_runtime::{GitHubClient, Repo};
 use serde::Deserialize;
@@ -28,15 +29,6 @@ struct TagListing {
 #[derive(Deserialize)]
 struct ShaOnly {
     sha: String,
-}
-
-#[derive(Deserialize)]
-struct Comparison {
-    status: String,
-    #[serde(default)]
-    total_commits: Option<u64>,
-    #[serde(default)]
-    commits: Vec<ListedCommit>,
 }
 
 #[derive(Deserialize)]
@@ -94,17 +86,7 @@ impl Source<'_> {
         }
         match self {
             Source::Local(git) => git.is_ancestor(a, b),
-            Source::Api { client, repo } => {
-                let cmp: Comparison = client
-                    .get(&format!(
-                        "{}/compare/{}...{}?per_page=1",
-                        repo.api_path(),
-                        encode_segment(a),
-                        encode_segment(b)
-                    ))
-                    .await?;
-                Ok(matches!(cmp.status.as_str(), "ahead" | "identical"))
-            }
+            Source::Api { client, repo } => Ok(compare::is_ancestor(client, repo, a, b).await?),
         }
     }
 
@@ -132,22 +114,12 @@ impl Source<'_> {
             }
             Source::Api { client, repo } => match base {
                 Some(b) => {
-                    let mut all = Vec::new();
-                    for page in 1.. {
-                        let cmp: Comparison = client
-                            .get(&format!(
-                                "{}/compare/{}...{}?per_page=100&page={page}",
-                                repo.api_path(),
-                                encode_segment(b),
-                                encode_segment(sha)
-                            ))
-                            .await?;
-                        let n = cmp.commits.len();
-                        all.extend(cmp.commits.into_iter().map(|c| (c.sha, c.commit.message)));
-                        if n < 100 || cmp.total_commits.is_some_and(|t| all.len() as u64 >= t) {
-                            break;
-                        }
-                    }
+                    let mut all: Vec<(String, String)> =
+                        compare::commits_between(client, repo, b, sha)
+                            .await?
+                            .into_iter()
+                            .map(|c| (c.sha, c.message))
+                            .collect();
                     all.reverse();
                     Ok(all)
                 }
