@@ -12,15 +12,8 @@ use std::path::{Path, PathBuf};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use crate::model::{Coverage, FileCoverage};
-use crate::xml::{LineCounting, attr};
-
-/// Why a Cobertura report could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum CoberturaError {
-    #[error("line {line}: {message}")]
-    Malformed { line: u64, message: String },
-}
+use crate::model::{Coverage, FileCoverage, ReadError, malformed};
+use crate::xml::{LineCounting, attr, next_event};
 
 /// `(k, n)` from `condition-coverage="50% (1/2)"`.
 pub fn condition_counts(s: &str) -> Option<(u64, u64)> {
@@ -62,7 +55,7 @@ pub fn resolve(filename: &str, sources: &[String], root: &Path) -> String {
 }
 
 /// Reads a Cobertura report. `root` is the checkout, for resolving sources.
-pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, CoberturaError> {
+pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, ReadError> {
     let mut xml = Reader::from_reader(LineCounting::new(reader));
     let mut buf = Vec::new();
     let mut sources: Vec<String> = Vec::new();
@@ -73,17 +66,8 @@ pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, CoberturaErro
     let mut method_depth = 0usize;
     let mut saw_root = false;
     loop {
-        let event = xml
-            .read_event_into(&mut buf)
-            .map_err(|e| CoberturaError::Malformed {
-                line: xml.get_ref().line(),
-                message: format!("not well-formed XML: {e}"),
-            })?;
-        let line_no = xml.get_ref().line();
-        let bad = |message: String| CoberturaError::Malformed {
-            line: line_no,
-            message,
-        };
+        let (event, line_no) = next_event(&mut xml, &mut buf)?;
+        let bad = |message: String| malformed(line_no, message);
         match event {
             Event::Eof => break,
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -163,10 +147,10 @@ pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, CoberturaErro
         buf.clear();
     }
     if !saw_root {
-        return Err(CoberturaError::Malformed {
-            line: xml.get_ref().line(),
-            message: "expected a Cobertura <coverage> document".into(),
-        });
+        return Err(malformed(
+            xml.get_ref().line(),
+            "expected a Cobertura <coverage> document",
+        ));
     }
     let mut cov = Coverage::default();
     for (filename, file) in classes {

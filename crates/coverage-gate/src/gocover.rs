@@ -7,16 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
-use crate::model::{Coverage, FileCoverage};
-
-/// Why a coverprofile could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum GoCoverError {
-    #[error("line {line}: {message}")]
-    Malformed { line: u64, message: String },
-    #[error("reading: {0}")]
-    Io(#[from] std::io::Error),
-}
+use crate::model::{Coverage, FileCoverage, ReadError, malformed};
 
 /// The module path declared in a `go.mod`.
 pub fn module_path(go_mod: &str) -> Option<String> {
@@ -36,7 +27,7 @@ fn block_lines(range: &str) -> Option<(u32, u32)> {
 
 /// Reads a coverprofile; `module` (from `go.mod` or `--go-module`) is
 /// stripped from import paths.
-pub fn read(reader: impl BufRead, module: Option<&str>) -> Result<Coverage, GoCoverError> {
+pub fn read(reader: impl BufRead, module: Option<&str>) -> Result<Coverage, ReadError> {
     let mut mode: Option<String> = None;
     // (file, block range) → (statements, count)
     let mut blocks: BTreeMap<(String, String), u64> = BTreeMap::new();
@@ -47,7 +38,7 @@ pub fn read(reader: impl BufRead, module: Option<&str>) -> Result<Coverage, GoCo
         if line.trim().is_empty() {
             continue;
         }
-        let bad = |m: String| GoCoverError::Malformed {
+        let bad = |m: String| ReadError::Malformed {
             line: line_no,
             message: m,
         };
@@ -95,10 +86,10 @@ pub fn read(reader: impl BufRead, module: Option<&str>) -> Result<Coverage, GoCo
         };
     }
     if mode.is_none() {
-        return Err(GoCoverError::Malformed {
-            line: 1,
-            message: "empty profile: expected mode: set|count|atomic".into(),
-        });
+        return Err(malformed(
+            1,
+            "empty profile: expected mode: set|count|atomic",
+        ));
     }
     let mut files: BTreeMap<String, FileCoverage> = BTreeMap::new();
     for ((loc, range), count) in blocks {

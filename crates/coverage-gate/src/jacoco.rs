@@ -10,15 +10,8 @@ use std::path::Path;
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use crate::model::{Coverage, FileCoverage};
-use crate::xml::{LineCounting, attr};
-
-/// Why a JaCoCo report could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum JacocoError {
-    #[error("line {line}: {message}")]
-    Malformed { line: u64, message: String },
-}
+use crate::model::{Coverage, FileCoverage, ReadError, malformed};
+use crate::xml::{LineCounting, attr, next_event};
 
 /// `package/File.java` under the first source root where it exists, else
 /// under the first root as given.
@@ -56,7 +49,7 @@ pub fn read(
     reader: impl BufRead,
     root: &Path,
     source_roots: &[String],
-) -> Result<Coverage, JacocoError> {
+) -> Result<Coverage, ReadError> {
     let mut xml = Reader::from_reader(LineCounting::new(reader));
     let mut buf = Vec::new();
     let mut package = String::new();
@@ -64,17 +57,8 @@ pub fn read(
     let mut cov = Coverage::default();
     let mut saw_root = false;
     loop {
-        let event = xml
-            .read_event_into(&mut buf)
-            .map_err(|e| JacocoError::Malformed {
-                line: xml.get_ref().line(),
-                message: format!("not well-formed XML: {e}"),
-            })?;
-        let line_no = xml.get_ref().line();
-        let bad = |message: String| JacocoError::Malformed {
-            line: line_no,
-            message,
-        };
+        let (event, line_no) = next_event(&mut xml, &mut buf)?;
+        let bad = |message: String| malformed(line_no, message);
         match event {
             Event::Eof => break,
             Event::Start(ref e) | Event::Empty(ref e) => match e.name().0 {
@@ -141,10 +125,10 @@ pub fn read(
         buf.clear();
     }
     if !saw_root {
-        return Err(JacocoError::Malformed {
-            line: xml.get_ref().line(),
-            message: "expected a JaCoCo <report> document".into(),
-        });
+        return Err(malformed(
+            xml.get_ref().line(),
+            "expected a JaCoCo <report> document",
+        ));
     }
     Ok(cov)
 }

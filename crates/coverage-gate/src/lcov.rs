@@ -10,27 +10,9 @@
 
 use std::io::BufRead;
 
-use crate::model::{Coverage, FileCoverage, Function};
+use crate::model::{Coverage, FileCoverage, Function, ReadError, malformed};
 
-/// Why a tracefile could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum LcovError {
-    /// A record did not have the expected shape.
-    #[error("line {line}: {message}")]
-    Malformed { line: u64, message: String },
-    /// The reader failed.
-    #[error("reading: {0}")]
-    Io(#[from] std::io::Error),
-}
-
-fn malformed(line: u64, message: impl Into<String>) -> LcovError {
-    LcovError::Malformed {
-        line,
-        message: message.into(),
-    }
-}
-
-fn num<T: std::str::FromStr>(s: &str, line: u64, what: &str) -> Result<T, LcovError> {
+fn num<T: std::str::FromStr>(s: &str, line: u64, what: &str) -> Result<T, ReadError> {
     s.trim()
         .parse()
         .map_err(|_| malformed(line, format!("expected {what}, found {:?}", s.trim())))
@@ -38,7 +20,7 @@ fn num<T: std::str::FromStr>(s: &str, line: u64, what: &str) -> Result<T, LcovEr
 
 /// An execution count; lcov writes huge counts as floats at times
 /// (`DA:3,1.8e19` from some gcov versions), so accept those, saturating.
-fn count(s: &str, line: u64, what: &str) -> Result<u64, LcovError> {
+fn count(s: &str, line: u64, what: &str) -> Result<u64, ReadError> {
     let s = s.trim();
     if let Ok(n) = s.parse::<u64>() {
         return Ok(n);
@@ -63,7 +45,7 @@ struct Section {
 }
 
 /// Reads a tracefile into `Coverage`, merging repeated files.
-pub fn read(mut reader: impl BufRead) -> Result<Coverage, LcovError> {
+pub fn read(mut reader: impl BufRead) -> Result<Coverage, ReadError> {
     let mut cov = Coverage::default();
     let mut section = Section::default();
     let mut buf = Vec::with_capacity(256);

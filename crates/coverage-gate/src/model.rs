@@ -6,6 +6,25 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+/// Why a report could not be read: every reader says where.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The report is not of the expected shape at this line.
+    #[error("line {line}: {message}")]
+    Malformed { line: u64, message: String },
+    /// The file could not be read.
+    #[error("reading: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A malformed-report error at `line`.
+pub fn malformed(line: u64, message: impl Into<String>) -> ReadError {
+    ReadError::Malformed {
+        line,
+        message: message.into(),
+    }
+}
+
 /// One branch outcome: `(line, block, branch)`, where block and branch are
 /// the report's own identifiers (lcov 2.x's may be text with commas).
 pub type BranchKey = (u32, String, String);

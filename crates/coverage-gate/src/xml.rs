@@ -3,7 +3,10 @@
 
 use std::io::{BufRead, Read};
 
-use quick_xml::events::BytesStart;
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use crate::model::{ReadError, malformed};
 
 /// A `BufRead` that counts the newlines it has handed out, so the line of
 /// the parser's current position is known exactly.
@@ -55,4 +58,16 @@ pub fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
                 .ok()
                 .map(|v| v.into_owned())
         })
+}
+
+/// The next XML event and the line it ended on; a syntax error names its line.
+pub fn next_event<'b, R: BufRead>(
+    xml: &mut Reader<LineCounting<R>>,
+    buf: &'b mut Vec<u8>,
+) -> Result<(Event<'b>, u64), ReadError> {
+    let event = xml.read_event_into(buf);
+    let line = xml.get_ref().line();
+    event
+        .map(|e| (e, line))
+        .map_err(|e| malformed(line, format!("not well-formed XML: {e}")))
 }
