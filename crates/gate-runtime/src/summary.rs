@@ -38,24 +38,25 @@ pub fn md_code(s: &str) -> String {
 
 /// Renders a Markdown table; cells are escaped.
 pub fn md_table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = String::new();
-    out.push_str(&format!(
-        "| {} |\n",
-        header
-            .iter()
-            .map(|h| md_cell(h))
-            .collect::<Vec<_>>()
-            .join(" | ")
-    ));
-    out.push_str(&format!("|{}\n", " --- |".repeat(header.len())));
+    let escaped: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| md_cell(c)).collect())
+        .collect();
+    let header: Vec<String> = header.iter().map(|h| md_cell(h)).collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    md_table_raw(&header, &escaped)
+}
+
+/// Renders a Markdown table whose cells are already Markdown, escaped by
+/// the caller (links, code spans).
+pub fn md_table_raw(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = format!(
+        "| {} |\n|{}\n",
+        header.join(" | "),
+        " --- |".repeat(header.len())
+    );
     for row in rows {
-        out.push_str(&format!(
-            "| {} |\n",
-            row.iter()
-                .map(|c| md_cell(c))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        ));
+        out.push_str(&format!("| {} |\n", row.join(" | ")));
     }
     out
 }

@@ -2,7 +2,7 @@
 
 use gate_runtime::commands::{Annotation, Level};
 use gate_runtime::report::{GateReport, RunNotes};
-use gate_runtime::summary::{md_cell, md_code, md_table};
+use gate_runtime::summary::{md_cell, md_code, md_table, md_table_raw};
 use gate_runtime::{GateIo, GitHubContext, Verdict};
 use serde::Serialize;
 use serde_json::json;
@@ -292,19 +292,6 @@ fn summary_markdown(
         m.push_str(&format!("\n> {note}\n"));
     }
     m
-}
-
-/// A table whose cells are already Markdown (escaped by the caller).
-fn md_table_raw(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = format!(
-        "| {} |\n|{}\n",
-        header.join(" | "),
-        " --- |".repeat(header.len())
-    );
-    for r in rows {
-        out.push_str(&format!("| {} |\n", r.join(" | ")));
-    }
-    out
 }
 
 /// The sticky comment while the PR fails.
