@@ -48,6 +48,14 @@ fn run_event(f: &FakeGitHub, event: &std::path::Path, name: &str, extra: &[&str]
     )
 }
 
+/// Just before our ref create, a concurrent run tags commit `n` as `tag`.
+fn another_run_tags_before_our_create(f: &FakeGitHub, tag: &str, n: u64) {
+    let name = format!("tags/{tag}");
+    f.before_next("POST", "/git/refs", R, move |repo| {
+        repo.refs.insert(name, (sha(n), "commit".into()));
+    });
+}
+
 /// The next ref create lands, but its answer is lost (a 502 after applying).
 fn lose_the_answer_to_the_next_ref_create(f: &FakeGitHub) {
     f.inject(
@@ -106,12 +114,7 @@ fn a_lost_answer_then_422_with_the_same_sha_is_success_without_a_second_tag() {
 fn a_race_lost_to_another_commit_gives_a_fresh_bump() {
     let f = fake();
     // Another run tags the older commit c2 as v1.1.0 just before our create.
-    f.before_next("POST", "/git/refs", R, |repo| {
-        repo.refs.insert(
-            "tags/v1.1.0".into(),
-            (format!("{:040x}", 2), "commit".into()),
-        );
-    });
+    another_run_tags_before_our_create(&f, "v1.1.0", 2);
     let out = run(&f, &["--sha", &sha(3), "--lightweight"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let v = out.json();
@@ -292,12 +295,7 @@ fn a_failed_triggering_run_refuses() {
 #[test]
 fn a_race_won_by_a_concurrent_run_on_the_same_commit_leaves_release_and_dispatch_to_it() {
     let f = fake();
-    f.before_next("POST", "/git/refs", R, |repo| {
-        repo.refs.insert(
-            "tags/v1.1.0".into(),
-            (format!("{:040x}", 3), "commit".into()),
-        );
-    });
+    another_run_tags_before_our_create(&f, "v1.1.0", 3);
     let out = run(
         &f,
         &[
