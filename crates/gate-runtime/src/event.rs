@@ -193,6 +193,14 @@ pub struct DeploymentStatus {
     pub environment_url: Option<String>,
 }
 
+/// `deployment`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct DeploymentEvent {
+    pub action: String,
+    pub deployment: Deployment,
+    pub repository: Repository,
+}
+
 /// `deployment_status`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct DeploymentStatusEvent {
@@ -263,6 +271,7 @@ pub enum Event {
     },
     Push(Box<PushEvent>),
     WorkflowRun(Box<WorkflowRunEvent>),
+    Deployment(Box<DeploymentEvent>),
     DeploymentStatus(Box<DeploymentStatusEvent>),
     WorkflowDispatch(Box<WorkflowDispatchEvent>),
     MergeGroup(Box<MergeGroupEvent>),
@@ -284,7 +293,7 @@ pub enum EventError {
     },
     /// No event name was given and none could be inferred.
     #[error(
-        "cannot tell which event this payload is; pass --event-name (pull_request, push, workflow_run, deployment_status, workflow_dispatch, merge_group)"
+        "cannot tell which event this payload is; pass --event-name (pull_request, push, workflow_run, deployment, deployment_status, workflow_dispatch, merge_group)"
     )]
     UnknownName,
 }
@@ -310,6 +319,7 @@ impl Event {
             },
             "push" => Event::Push(typed(name, payload)?),
             "workflow_run" => Event::WorkflowRun(typed(name, payload)?),
+            "deployment" => Event::Deployment(typed(name, payload)?),
             "deployment_status" => Event::DeploymentStatus(typed(name, payload)?),
             "workflow_dispatch" => Event::WorkflowDispatch(typed(name, payload)?),
             "merge_group" => Event::MergeGroup(typed(name, payload)?),
@@ -323,7 +333,7 @@ impl Event {
     /// Guesses the event name from a payload's shape, for replaying a saved
     /// payload locally with `--event FILE` and no `GITHUB_EVENT_NAME`.
     pub fn infer_name(payload: &Value) -> Option<&'static str> {
-        let has = |k: &str| payload.get(k).is_some();
+        let has = |k: &str| payload.get(k).is_some_and(|v| !v.is_null());
         if has("pull_request") && has("number") {
             Some("pull_request")
         } else if has("merge_group") {
@@ -332,6 +342,8 @@ impl Event {
             Some("workflow_run")
         } else if has("deployment_status") && has("deployment") {
             Some("deployment_status")
+        } else if has("deployment") {
+            Some("deployment")
         } else if has("inputs") && has("workflow") {
             Some("workflow_dispatch")
         } else if has("before") && has("after") && has("ref") {
@@ -348,10 +360,20 @@ impl Event {
             Event::PullRequest { target: false, .. } => "pull_request",
             Event::Push(_) => "push",
             Event::WorkflowRun(_) => "workflow_run",
+            Event::Deployment(_) => "deployment",
             Event::DeploymentStatus(_) => "deployment_status",
             Event::WorkflowDispatch(_) => "workflow_dispatch",
             Event::MergeGroup(_) => "merge_group",
             Event::Other { name, .. } => name,
+        }
+    }
+
+    /// The deployment, for `deployment` and `deployment_status` events.
+    pub fn deployment(&self) -> Option<&Deployment> {
+        match self {
+            Event::Deployment(e) => Some(&e.deployment),
+            Event::DeploymentStatus(e) => Some(&e.deployment),
+            _ => None,
         }
     }
 
@@ -369,6 +391,7 @@ impl Event {
             Event::PullRequest { event, .. } => Some(&event.repository),
             Event::Push(e) => Some(&e.repository),
             Event::WorkflowRun(e) => Some(&e.repository),
+            Event::Deployment(e) => Some(&e.repository),
             Event::DeploymentStatus(e) => Some(&e.repository),
             Event::WorkflowDispatch(e) => Some(&e.repository),
             Event::MergeGroup(e) => Some(&e.repository),
@@ -383,6 +406,7 @@ impl Event {
             Event::PullRequest { event, .. } => Some(&event.pull_request.head.sha),
             Event::Push(e) => Some(&e.after),
             Event::WorkflowRun(e) => Some(&e.workflow_run.head_sha),
+            Event::Deployment(e) => Some(&e.deployment.sha),
             Event::DeploymentStatus(e) => Some(&e.deployment.sha),
             Event::MergeGroup(e) => Some(&e.merge_group.head_sha),
             Event::WorkflowDispatch(_) | Event::Other { .. } => None,
@@ -473,6 +497,17 @@ mod tests {
         };
         assert_eq!(run.workflow_run.pull_requests[0].number, 2);
         assert_eq!(run.workflow_run.pull_requests[0].head.git_ref, "changes");
+    }
+
+    #[test]
+    fn deployment_fixture_parses() {
+        let event = parse_fixture("deployment.payload.json");
+        let Event::Deployment(d) = &event else {
+            panic!("not a deployment")
+        };
+        assert_eq!(d.deployment.environment, "production");
+        assert_eq!(event.deployment().map(|d| d.id), Some(d.deployment.id));
+        assert_eq!(event.subject_sha(), Some(d.deployment.sha.as_str()));
     }
 
     #[test]

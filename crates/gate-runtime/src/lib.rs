@@ -12,6 +12,7 @@ pub mod comment;
 pub mod compare;
 pub mod contents;
 pub mod context;
+pub mod deployments;
 pub mod env;
 pub mod event;
 pub mod git;

@@ -13,6 +13,7 @@ pub mod version;
 
 use anyhow::{Context as _, bail};
 use gate_runtime::client::{ApiError, WriteOutcome, encode_segment};
+use gate_runtime::deployments;
 use gate_runtime::event::Event;
 use gate_runtime::git::Git;
 use gate_runtime::{GateIo, GitHubClient, GitHubContext, Repo, Verdict, block_on};
@@ -110,16 +111,6 @@ fn target_sha(cli: &Cli, ctx: &GitHubContext) -> Option<String> {
             _ => None,
         })
         .or_else(|| ctx.sha.clone())
-}
-
-#[derive(Deserialize)]
-struct DeploymentRow {
-    id: u64,
-}
-
-#[derive(Deserialize)]
-struct StatusRow {
-    state: String,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -425,29 +416,15 @@ async fn deployment_failure(
     sha: &str,
     env: &str,
 ) -> anyhow::Result<Option<String>> {
-    let deployments: Vec<DeploymentRow> = client
-        .get_pages(
-            &format!(
-                "{}/deployments?sha={}&environment={}",
-                repo.api_path(),
-                encode_segment(sha),
-                encode_segment(env)
-            ),
-            Some(1),
-        )
-        .await?;
-    let Some(newest) = deployments.first() else {
+    let newest =
+        deployments::list(client, repo, &[("sha", sha), ("environment", env)], Some(1)).await?;
+    let Some(newest) = newest.first() else {
         return Ok(Some(format!(
             "{} has no deployment to {env}; staging has not accepted it",
             short(sha)
         )));
     };
-    let statuses: Vec<StatusRow> = client
-        .get_pages(
-            &format!("{}/deployments/{}/statuses", repo.api_path(), newest.id),
-            Some(1),
-        )
-        .await?;
+    let statuses = deployments::statuses(client, repo, newest.id, Some(1)).await?;
     Ok(match statuses.first().map(|s| s.state.as_str()) {
         Some("success") => None,
         Some(state) => Some(format!(
@@ -575,12 +552,6 @@ async fn create_tag(
     }
 }
 
-#[derive(Deserialize)]
-struct DispatchAnswer {
-    #[serde(default)]
-    workflow_run_id: Option<u64>,
-}
-
 /// The release and the production dispatch, after the tag exists.
 async fn follow_up(
     cli: &Cli,
@@ -610,15 +581,15 @@ async fn follow_up(
         o.actions.push(format!("release {}", o.tag));
     }
     if let Some(workflow) = &cli.dispatch_workflow {
-        let answer: WriteOutcome<Option<DispatchAnswer>> = client
-            .write(
-                Method::POST,
-                &format!("{}/actions/workflows/{}/dispatches", repo.api_path(), encode_segment(workflow)),
-                Some(json!({"ref": cli.dispatch_ref, "inputs": {cli.dispatch_input.clone(): o.tag}, "return_run_details": true})),
-            )
-            .await
-            .map_err(|e| anyhow::Error::new(e).context(format!("dispatching {workflow}")))?;
-        let run_id = answer.into_done().flatten().and_then(|a| a.workflow_run_id);
+        let run_id = deployments::dispatch(
+            client,
+            repo,
+            workflow,
+            &cli.dispatch_ref,
+            json!({cli.dispatch_input.clone(): o.tag}),
+        )
+        .await
+        .map_err(|e| anyhow::Error::new(e).context(format!("dispatching {workflow}")))?;
         o.actions.push(match run_id {
             Some(id) => format!("dispatched {workflow} on {} (run {id})", cli.dispatch_ref),
             None => format!("dispatched {workflow} on {}", cli.dispatch_ref),

@@ -1,0 +1,728 @@
+//! What to watch: checks from flags or TOML, validated up front so a typo
+//! fails in the first second, not after thirty minutes.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use gate_runtime::Env;
+use gate_runtime::inputs::split_lines;
+use regex::Regex;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::Deserialize;
+
+use crate::cli::{Cli, NoData};
+
+/// A duration such as `800ms`, `30s`, `2m` or `1h30m`.
+pub fn parse_duration(s: &str, what: &str) -> anyhow::Result<Duration> {
+    let d: jiff::SignedDuration = s.trim().parse().ok().with_context(|| {
+        format!("{what} {s:?}: not a duration; write e.g. 800ms, 30s, 2m or 1h")
+    })?;
+    if d.is_negative() {
+        bail!("{what} {s:?}: a duration cannot be negative");
+    }
+    Duration::try_from(d).with_context(|| format!("{what} {s:?}: out of range"))
+}
+
+/// The comparison in a Prometheus condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl Op {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Eq => "==",
+            Op::Ne => "!=",
+        }
+    }
+
+    /// Whether `value OP threshold` holds (NaN never does).
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Op::Lt => value < threshold,
+            Op::Le => value <= threshold,
+            Op::Gt => value > threshold,
+            Op::Ge => value >= threshold,
+            Op::Eq => value == threshold,
+            Op::Ne => value != threshold,
+        }
+    }
+}
+
+/// `EXPR OP NUMBER`: the query and the condition every series must meet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub expr: String,
+    pub op: Op,
+    pub threshold: f64,
+}
+
+impl Condition {
+    /// Splits off the trailing comparison. The expression may itself hold
+    /// comparisons (`rate(x[5m]) > 0`); the last one, against a plain
+    /// number, is the condition.
+    pub fn parse(s: &str, what: &str) -> anyhow::Result<Self> {
+        // Lazy expression, so the operator is the first one after which only
+        // a number follows.
+        let re = Regex::new(
+            r"(?s)^(.+?)\s*(<=|>=|==|!=|<|>)\s*([-+]?(?:[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?|Inf|inf))\s*$",
+        )?;
+        let caps = re.captures(s.trim()).with_context(|| {
+            format!("{what} {s:?}: end the query with a condition, e.g. `sum(rate(errors_total[5m])) < 0.01` (one of < <= > >= == !=, then a number)")
+        })?;
+        let op = match &caps[2] {
+            "<" => Op::Lt,
+            "<=" => Op::Le,
+            ">" => Op::Gt,
+            ">=" => Op::Ge,
+            "==" => Op::Eq,
+            _ => Op::Ne,
+        };
+        let threshold = parse_prom_number(&caps[3])
+            .with_context(|| format!("{what} {s:?}: {} is not a number", &caps[3]))?;
+        Ok(Self {
+            expr: caps[1].trim().to_owned(),
+            op,
+            threshold,
+        })
+    }
+}
+
+/// A Prometheus sample value: a float, or `NaN`, `+Inf`, `-Inf`.
+pub fn parse_prom_number(s: &str) -> Option<f64> {
+    match s.trim() {
+        "NaN" => Some(f64::NAN),
+        "+Inf" | "Inf" | "inf" | "+inf" => Some(f64::INFINITY),
+        "-Inf" | "-inf" => Some(f64::NEG_INFINITY),
+        t => t.parse().ok(),
+    }
+}
+
+/// Accepted HTTP statuses: a list of ranges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusSpec {
+    pub text: String,
+    ranges: Vec<(u16, u16)>,
+}
+
+impl StatusSpec {
+    /// `2xx`, `200`, `200,204`, `200-299`, or a mix.
+    pub fn parse(s: &str, what: &str) -> anyhow::Result<Self> {
+        let bad = || format!("{what} {s:?}: give statuses such as 2xx, 200, 200,204 or 200-299");
+        let mut ranges = Vec::new();
+        for part in s.split(',').map(str::trim) {
+            let range = if let Some(d) = part.strip_suffix("xx").or(part.strip_suffix("XX")) {
+                let d: u16 = d
+                    .parse()
+                    .ok()
+                    .filter(|d| (1..=5).contains(d))
+                    .with_context(bad)?;
+                (d * 100, d * 100 + 99)
+            } else if let Some((a, b)) = part.split_once('-') {
+                let a: u16 = a.trim().parse().ok().with_context(bad)?;
+                let b: u16 = b.trim().parse().ok().with_context(bad)?;
+                (a, b)
+            } else {
+                let n: u16 = part.parse().ok().with_context(bad)?;
+                (n, n)
+            };
+            if !(100..=599).contains(&range.0)
+                || !(100..=599).contains(&range.1)
+                || range.0 > range.1
+            {
+                bail!(bad());
+            }
+            ranges.push(range);
+        }
+        Ok(Self {
+            text: s.trim().to_owned(),
+            ranges,
+        })
+    }
+
+    pub fn accepts(&self, status: u16) -> bool {
+        self.ranges.iter().any(|(a, b)| (*a..=*b).contains(&status))
+    }
+}
+
+/// An HTTP check.
+#[derive(Debug, Clone)]
+pub struct HttpCheck {
+    pub url: reqwest::Url,
+    pub expect: StatusSpec,
+    pub max_latency: Option<Duration>,
+    pub body_regex: Option<Regex>,
+    pub headers: HeaderMap,
+}
+
+/// A Prometheus instant query with its condition.
+#[derive(Debug, Clone)]
+pub struct PromCheck {
+    pub base_url: reqwest::Url,
+    pub condition: Condition,
+    pub no_data: NoData,
+    pub headers: HeaderMap,
+}
+
+#[derive(Debug, Clone)]
+pub enum Probe {
+    Http(HttpCheck),
+    Prometheus(PromCheck),
+}
+
+/// One check, as the watch runs it.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: String,
+    pub probe: Probe,
+    pub timeout: Duration,
+    pub observe_only: bool,
+    pub failure_threshold: u32,
+    pub error_threshold: u32,
+}
+
+impl Check {
+    pub fn kind(&self) -> &'static str {
+        match self.probe {
+            Probe::Http(_) => "http",
+            Probe::Prometheus(_) => "prometheus",
+        }
+    }
+
+    /// The line a chart draws the values against: the condition's number,
+    /// or the latency limit in milliseconds.
+    pub fn threshold(&self) -> Option<f64> {
+        match &self.probe {
+            Probe::Http(h) => h.max_latency.map(|d| d.as_secs_f64() * 1000.0),
+            Probe::Prometheus(p) => Some(p.condition.threshold),
+        }
+    }
+
+    /// What the threshold means, for reports.
+    pub fn condition_text(&self) -> String {
+        match &self.probe {
+            Probe::Http(h) => {
+                let mut t = format!("status {}", h.expect.text);
+                if let Some(d) = h.max_latency {
+                    t.push_str(&format!(", latency <= {}ms", d.as_millis()));
+                }
+                if let Some(r) = &h.body_regex {
+                    t.push_str(&format!(", body matches /{}/", r.as_str()));
+                }
+                t
+            }
+            Probe::Prometheus(p) => format!(
+                "{} {} {}",
+                p.condition.expr,
+                p.condition.op.as_str(),
+                p.condition.threshold
+            ),
+        }
+    }
+}
+
+/// Headers `NAME=ENV_VAR`, their values read from the environment.
+fn headers(specs: &[(String, String)], env: &Env, what: &str) -> anyhow::Result<HeaderMap> {
+    let mut map = HeaderMap::new();
+    for (name, var) in specs {
+        let header = HeaderName::from_bytes(name.trim().as_bytes())
+            .with_context(|| format!("{what} {name}={var}: {name:?} is not a header name"))?;
+        let value = env.get(var.trim()).with_context(|| {
+            format!("{what} {name}={var}: the environment variable {var} is not set; set it (e.g. from a secret) or drop the header")
+        })?;
+        let mut value = HeaderValue::from_str(value).ok().with_context(|| {
+            format!("{what} {name}={var}: the value of {var} cannot be sent in a header (control characters?)")
+        })?;
+        value.set_sensitive(true);
+        map.insert(header, value);
+    }
+    Ok(map)
+}
+
+fn header_specs(values: &[String], what: &str) -> anyhow::Result<Vec<(String, String)>> {
+    split_lines(values)
+        .into_iter()
+        .map(|l| {
+            l.split_once('=')
+                .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+                .filter(|(n, v)| !n.is_empty() && !v.is_empty())
+                .with_context(|| {
+                    format!("{what} {l:?}: write NAME=ENV_VAR, e.g. Authorization=HEALTH_TOKEN")
+                })
+        })
+        .collect()
+}
+
+fn url(s: &str, what: &str) -> anyhow::Result<reqwest::Url> {
+    let u = reqwest::Url::parse(s.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .with_context(|| format!("{what} {s:?}: give an http:// or https:// URL"))?;
+    Ok(u)
+}
+
+/// One `[[check]]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Entry {
+    name: Option<String>,
+    url: Option<String>,
+    expect_status: Option<String>,
+    max_latency: Option<String>,
+    body_regex: Option<String>,
+    query: Option<String>,
+    prometheus: Option<String>,
+    no_data: Option<NoData>,
+    timeout: Option<String>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    observe_only: bool,
+    failure_threshold: Option<u32>,
+    error_threshold: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChecksFile {
+    #[serde(default)]
+    check: Vec<Entry>,
+}
+
+/// Every check the command line and the checks file ask for.
+pub fn from_cli(cli: &Cli, env: &Env) -> anyhow::Result<Vec<Check>> {
+    let timeout = parse_duration(&cli.timeout, "--timeout")?;
+    if timeout.is_zero() {
+        bail!("--timeout 0: give each request some time, e.g. 10s");
+    }
+    let observe: Vec<String> = split_lines(&cli.observe_only);
+    let mut checks = Vec::new();
+    let url_headers = headers(&header_specs(&cli.header, "--header")?, env, "--header")?;
+    let expect = StatusSpec::parse(&cli.expect_status, "--expect-status")?;
+    let max_latency = cli
+        .max_latency
+        .as_deref()
+        .map(|s| parse_duration(s, "--max-latency"))
+        .transpose()?;
+    let body_regex = cli
+        .body_regex
+        .as_deref()
+        .map(|s| Regex::new(s).with_context(|| format!("--body-regex {s:?}: not a valid regex")))
+        .transpose()?;
+    for u in split_lines(&cli.url) {
+        checks.push(Check {
+            name: u.clone(),
+            probe: Probe::Http(HttpCheck {
+                url: url(&u, "--url")?,
+                expect: expect.clone(),
+                max_latency,
+                body_regex: body_regex.clone(),
+                headers: url_headers.clone(),
+            }),
+            timeout,
+            observe_only: false,
+            failure_threshold: cli.failure_threshold,
+            error_threshold: cli.error_threshold,
+        });
+    }
+    let prom_headers = headers(
+        &header_specs(&cli.prometheus_header, "--prometheus-header")?,
+        env,
+        "--prometheus-header",
+    )?;
+    let prom_base = cli
+        .prometheus_url
+        .as_deref()
+        .map(|s| url(s, "--prometheus-url"))
+        .transpose()?;
+    let name_re = Regex::new(r"^([A-Za-z0-9_.-]+):\s+(.+)$")?;
+    for q in split_lines(&cli.query) {
+        let caps = name_re.captures(&q).with_context(|| {
+            format!("--query {q:?}: start with a name, e.g. \"error-rate: sum(rate(errors_total[5m])) < 0.01\"")
+        })?;
+        let base = prom_base.clone().with_context(|| {
+            format!(
+                "--query {}: no Prometheus to ask; pass --prometheus-url",
+                &caps[1]
+            )
+        })?;
+        checks.push(Check {
+            name: caps[1].to_owned(),
+            probe: Probe::Prometheus(PromCheck {
+                base_url: base,
+                condition: Condition::parse(&caps[2], &format!("--query {}", &caps[1]))?,
+                no_data: cli.no_data,
+                headers: prom_headers.clone(),
+            }),
+            timeout,
+            observe_only: false,
+            failure_threshold: cli.failure_threshold,
+            error_threshold: cli.error_threshold,
+        });
+    }
+    if let Some(spec) = &cli.checks {
+        let (text, origin) = if spec.contains('\n') {
+            (spec.clone(), "the checks input".to_owned())
+        } else {
+            let text = std::fs::read_to_string(spec.trim()).with_context(|| {
+                format!("--checks {spec}: cannot read the checks file; give a TOML file with [[check]] tables")
+            })?;
+            (text, format!("--checks {spec}"))
+        };
+        let file: ChecksFile = toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{origin}: not a valid checks file: {}",
+                e.to_string().trim()
+            )
+        })?;
+        if file.check.is_empty() {
+            bail!("{origin}: no [[check]] tables");
+        }
+        for (i, e) in file.check.into_iter().enumerate() {
+            let what = format!("{origin}: check {}", i + 1);
+            checks.push(entry(e, &what, cli, env, timeout, prom_base.as_ref())?);
+        }
+    }
+    if checks.is_empty() {
+        bail!("nothing to watch: pass --url, --query (with --prometheus-url) or --checks");
+    }
+    for c in &mut checks {
+        if observe.contains(&c.name) {
+            c.observe_only = true;
+        }
+    }
+    for name in &observe {
+        if !checks.iter().any(|c| &c.name == name) {
+            bail!("--observe-only {name}: no check has that name");
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &checks {
+        if !seen.insert(c.name.as_str()) {
+            bail!(
+                "two checks are named {:?}; give each check its own name",
+                c.name
+            );
+        }
+        if c.failure_threshold == 0 || c.error_threshold == 0 {
+            bail!("check {}: thresholds start at 1", c.name);
+        }
+    }
+    if checks.iter().all(|c| c.observe_only) {
+        bail!(
+            "every check is observe-only, so nothing could decide the verdict; leave at least one deciding check"
+        );
+    }
+    Ok(checks)
+}
+
+fn entry(
+    e: Entry,
+    what: &str,
+    cli: &Cli,
+    env: &Env,
+    default_timeout: Duration,
+    prom_base: Option<&reqwest::Url>,
+) -> anyhow::Result<Check> {
+    let timeout = match &e.timeout {
+        Some(t) => parse_duration(t, &format!("{what}: timeout"))?,
+        None => default_timeout,
+    };
+    let header_specs: Vec<(String, String)> = e.headers.into_iter().collect();
+    let headers = headers(&header_specs, env, &format!("{what}: headers"))?;
+    let probe = match (&e.url, &e.query) {
+        (Some(u), None) => {
+            if e.prometheus.is_some() || e.no_data.is_some() {
+                bail!("{what}: prometheus and no-data belong to query checks, not url checks");
+            }
+            Probe::Http(HttpCheck {
+                url: url(u, &format!("{what}: url"))?,
+                expect: StatusSpec::parse(
+                    e.expect_status.as_deref().unwrap_or("2xx"),
+                    &format!("{what}: expect-status"),
+                )?,
+                max_latency: e
+                    .max_latency
+                    .as_deref()
+                    .map(|s| parse_duration(s, &format!("{what}: max-latency")))
+                    .transpose()?,
+                body_regex: e
+                    .body_regex
+                    .as_deref()
+                    .map(|s| {
+                        Regex::new(s).with_context(|| {
+                            format!("{what}: body-regex {s:?} is not a valid regex")
+                        })
+                    })
+                    .transpose()?,
+                headers,
+            })
+        }
+        (None, Some(q)) => {
+            if e.expect_status.is_some() || e.max_latency.is_some() || e.body_regex.is_some() {
+                bail!("{what}: expect-status, max-latency and body-regex belong to url checks");
+            }
+            let base = match &e.prometheus {
+                Some(p) => url(p, &format!("{what}: prometheus"))?,
+                None => prom_base.cloned().with_context(|| {
+                    format!("{what}: no Prometheus to ask; set prometheus = \"http://...\" or pass --prometheus-url")
+                })?,
+            };
+            Probe::Prometheus(PromCheck {
+                base_url: base,
+                condition: Condition::parse(q, &format!("{what}: query"))?,
+                no_data: e.no_data.unwrap_or(cli.no_data),
+                headers: if header_specs.is_empty() {
+                    // The global Prometheus headers apply unless the check
+                    // has its own.
+                    self::headers(
+                        &self::header_specs(&cli.prometheus_header, "--prometheus-header")?,
+                        env,
+                        "--prometheus-header",
+                    )?
+                } else {
+                    headers
+                },
+            })
+        }
+        _ => bail!("{what}: give exactly one of url (an HTTP check) or query (a Prometheus check)"),
+    };
+    let name = match e.name {
+        Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
+        Some(_) => bail!("{what}: the name is empty"),
+        None => match &probe {
+            Probe::Http(h) => h.url.to_string(),
+            Probe::Prometheus(_) => bail!("{what}: a query check needs a name"),
+        },
+    };
+    Ok(Check {
+        name,
+        probe,
+        timeout,
+        observe_only: e.observe_only,
+        failure_threshold: e.failure_threshold.unwrap_or(cli.failure_threshold),
+        error_threshold: e.error_threshold.unwrap_or(cli.error_threshold),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        let d = |s| parse_duration(s, "--x").unwrap();
+        assert_eq!(d("800ms"), Duration::from_millis(800));
+        assert_eq!(d("30s"), Duration::from_secs(30));
+        assert_eq!(d("2m"), Duration::from_secs(120));
+        assert_eq!(d("1h30m"), Duration::from_secs(5400));
+        assert_eq!(d("0s"), Duration::ZERO);
+        let e = parse_duration("soon", "--interval")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--interval") && e.contains("30s"), "{e}");
+        assert!(parse_duration("-5s", "--x").is_err());
+    }
+
+    #[test]
+    fn conditions_split_at_the_last_comparison_with_a_number() {
+        let c = Condition::parse("sum(rate(errors_total[5m])) < 0.01", "q").unwrap();
+        assert_eq!(c.expr, "sum(rate(errors_total[5m]))");
+        assert_eq!((c.op, c.threshold), (Op::Lt, 0.01));
+        let c = Condition::parse("count(rate(x[5m]) > 0) <= 3", "q").unwrap();
+        assert_eq!(c.expr, "count(rate(x[5m]) > 0)");
+        assert_eq!((c.op, c.threshold), (Op::Le, 3.0));
+        let c = Condition::parse("up{job!=\"a\"}==1", "q").unwrap();
+        assert_eq!(c.expr, "up{job!=\"a\"}");
+        assert_eq!((c.op, c.threshold), (Op::Eq, 1.0));
+        for (s, op) in [
+            ("x>=1e3", Op::Ge),
+            ("x > -2", Op::Gt),
+            ("x != 0", Op::Ne),
+            ("x<.5", Op::Lt),
+        ] {
+            assert_eq!(Condition::parse(s, "q").unwrap().op, op, "{s}");
+        }
+        assert_eq!(Condition::parse("x > -2", "q").unwrap().threshold, -2.0);
+        for bad in ["sum(x)", "x < y", "< 1", "x <"] {
+            let e = Condition::parse(bad, "--query a").unwrap_err().to_string();
+            assert!(e.contains("--query a"), "{e}");
+        }
+    }
+
+    #[test]
+    fn operators_never_hold_for_nan() {
+        for op in [Op::Lt, Op::Le, Op::Gt, Op::Ge, Op::Eq] {
+            assert!(!op.holds(f64::NAN, 1.0));
+        }
+        assert!(Op::Lt.holds(0.001, 0.01) && !Op::Lt.holds(0.01, 0.01));
+        assert!(Op::Le.holds(0.01, 0.01));
+    }
+
+    #[test]
+    fn status_specs() {
+        let s = StatusSpec::parse("2xx", "--expect-status").unwrap();
+        assert!(s.accepts(200) && s.accepts(299) && !s.accepts(301) && !s.accepts(500));
+        let s = StatusSpec::parse("200, 301-302", "--expect-status").unwrap();
+        assert!(s.accepts(200) && s.accepts(302) && !s.accepts(204));
+        for bad in ["ok", "6xx", "299-200", "99", ""] {
+            assert!(StatusSpec::parse(bad, "--expect-status").is_err(), "{bad}");
+        }
+    }
+
+    fn cli(args: &[&str]) -> Cli {
+        use clap::Parser;
+        let mut argv = vec!["post-deploy-watch"];
+        argv.extend_from_slice(args);
+        Cli::parse_from(argv)
+    }
+
+    #[test]
+    fn flags_make_checks_and_headers_come_from_the_environment() {
+        let env = Env::from_pairs([("HEALTH_TOKEN", "Bearer s3cret")]);
+        let c = cli(&[
+            "--url",
+            "http://127.0.0.1:1/health",
+            "--header",
+            "Authorization=HEALTH_TOKEN",
+            "--max-latency",
+            "800ms",
+            "--prometheus-url",
+            "http://127.0.0.1:9090",
+            "--query",
+            "errors: sum(rate(e[1m])) < 0.01",
+            "--observe-only",
+            "errors",
+        ]);
+        let checks = from_cli(&c, &env).unwrap();
+        assert_eq!(checks.len(), 2);
+        let Probe::Http(h) = &checks[0].probe else {
+            panic!()
+        };
+        assert_eq!(h.headers["authorization"], "Bearer s3cret");
+        assert!(h.headers["authorization"].is_sensitive());
+        assert!(!format!("{:?}", checks[0]).contains("s3cret"));
+        assert_eq!(checks[0].threshold(), Some(800.0));
+        assert_eq!(checks[1].name, "errors");
+        assert!(checks[1].observe_only);
+        let e = from_cli(&c, &Env::default()).unwrap_err().to_string();
+        assert!(e.contains("HEALTH_TOKEN is not set"), "{e}");
+    }
+
+    #[test]
+    fn bad_flags_name_the_input() {
+        let env = Env::default();
+        for (args, want) in [
+            (vec![], "nothing to watch"),
+            (vec!["--url", "ftp://x"], "--url"),
+            (vec!["--query", "a: x < 1"], "--prometheus-url"),
+            (vec!["--url", "http://a/", "--timeout", "0s"], "--timeout"),
+            (
+                vec!["--url", "http://a/", "--observe-only", "b"],
+                "--observe-only b",
+            ),
+            (
+                vec!["--url", "http://a/", "--observe-only", "http://a/"],
+                "observe-only",
+            ),
+            (
+                vec!["--url", "http://a/", "--url", "http://a/"],
+                "two checks",
+            ),
+            (
+                vec!["--url", "http://a/", "--header", "Authorization"],
+                "NAME=ENV_VAR",
+            ),
+            (
+                vec!["--url", "http://a/", "--body-regex", "("],
+                "--body-regex",
+            ),
+        ] {
+            let e = from_cli(&cli(&args), &env).unwrap_err().to_string();
+            assert!(e.contains(want), "{args:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn toml_checks_inline_or_from_a_file() {
+        let toml = r#"
+[[check]]
+name = "health"
+url = "https://example.test/health"
+expect-status = "200"
+max-latency = "1s"
+body-regex = "ok"
+headers = { Authorization = "TOKEN" }
+
+[[check]]
+name = "errors"
+prometheus = "http://127.0.0.1:9090"
+query = "sum(rate(errors_total[1m])) > 5"
+no-data = "ok"
+observe-only = true
+failure-threshold = 2
+"#;
+        let env = Env::from_pairs([("TOKEN", "t")]);
+        let checks = from_cli(&cli(&["--checks", toml]), &env).unwrap();
+        assert_eq!(checks.len(), 2);
+        assert_eq!(checks[0].kind(), "http");
+        assert_eq!(checks[1].kind(), "prometheus");
+        assert!(checks[1].observe_only);
+        assert_eq!(checks[1].failure_threshold, 2);
+        assert_eq!(checks[1].error_threshold, 5);
+        let Probe::Prometheus(p) = &checks[1].probe else {
+            panic!()
+        };
+        assert_eq!(p.no_data, NoData::Ok);
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("checks.toml");
+        std::fs::write(&f, toml).unwrap();
+        let from_file = from_cli(&cli(&["--checks", f.to_str().unwrap()]), &env).unwrap();
+        assert_eq!(from_file.len(), 2);
+    }
+
+    #[test]
+    fn bad_toml_names_the_check_and_the_field() {
+        let env = Env::default();
+        for (toml, want) in [
+            (
+                "[[check]]\nname = \"a\"\nurl = \"http://a/\"\nquery = \"x < 1\"\n",
+                "exactly one of url",
+            ),
+            (
+                "[[check]]\nname = \"a\"\nurl = \"http://a/\"\ncolour = 1\n",
+                "colour",
+            ),
+            (
+                "[[check]]\nquery = \"x < 1\"\nprometheus = \"http://p/\"\n",
+                "needs a name",
+            ),
+            (
+                "[[check]]\nname = \"a\"\nurl = \"http://a/\"\nmax-latency = \"fast\"\n",
+                "check 1: max-latency",
+            ),
+            ("[[check]\n", "not a valid checks file"),
+            ("# nothing\n\n", "no [[check]]"),
+        ] {
+            let e = from_cli(&cli(&["--checks", toml]), &env)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{toml}: {e}");
+        }
+        let e = from_cli(&cli(&["--checks", "/nonexistent/checks.toml"]), &env)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot read the checks file"), "{e}");
+    }
+}

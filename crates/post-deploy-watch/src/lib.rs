@@ -1,0 +1,371 @@
+//! `post-deploy-watch`: watches production after a deploy, marks the
+//! deployment, and rolls back and alerts on a breach.
+//!
+//! Checks ([`checks`]) are validated before anything starts; the watch
+//! ([`watch`]) runs them every interval and decides by consecutive breaches
+//! and errors; [`respond`] finds the last good tag and alerts; [`report`]
+//! renders what happened.
+
+pub mod checks;
+pub mod cli;
+pub mod probe;
+pub mod report;
+pub mod respond;
+pub mod watch;
+
+use anyhow::{Context as _, bail};
+use gate_runtime::deployments;
+use gate_runtime::{Env, Format, GateIo, GitHubContext, Verdict, block_on};
+
+use crate::checks::parse_duration;
+use crate::cli::{Cli, OnBreach, OnInconclusive};
+use crate::report::RollbackResult;
+use crate::watch::{Outcome, Timing, clock};
+
+/// The gate's name.
+pub const GATE: &str = "post-deploy-watch";
+
+/// The deployment the watch speaks for.
+struct Target {
+    id: u64,
+    repo: gate_runtime::Repo,
+}
+
+/// Runs the gate. `env` supplies header secrets and the Slack webhook.
+pub fn run(
+    cli: Cli,
+    ctx: GitHubContext,
+    io: &mut GateIo<'_>,
+    env: &Env,
+) -> anyhow::Result<Verdict> {
+    let checks = checks::from_cli(&cli, env)?;
+    let timing = Timing {
+        initial_delay: parse_duration(&cli.initial_delay, "--initial-delay")?,
+        interval: parse_duration(&cli.interval, "--interval")?,
+        duration: parse_duration(&cli.duration, "--duration")?,
+    };
+    if timing.interval.is_zero() {
+        bail!("--interval 0: give the time between checks, e.g. 30s");
+    }
+    let slack_url = match &cli.slack_webhook_env {
+        None => None,
+        Some(var) => {
+            let url = env.get(var).with_context(|| {
+                format!("--slack-webhook-env {var}: the environment variable {var} is not set; set it from a secret")
+            })?;
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                bail!("--slack-webhook-env {var}: the value of {var} is not an http(s) URL");
+            }
+            Some(url.to_owned())
+        }
+    };
+    let http = probe::client()?;
+    let event_deployment = ctx.event.as_ref().and_then(|e| e.deployment()).cloned();
+    let deployment_id = cli
+        .deployment_id
+        .or(event_deployment.as_ref().map(|d| d.id));
+    block_on(async {
+        let client = ctx.client()?;
+        let mut notes = Vec::new();
+        let mut actions = Vec::new();
+        let target = match deployment_id {
+            Some(id) => {
+                let repo = ctx
+                    .require_repo()
+                    .context("--deployment-id needs the repository")?
+                    .clone();
+                if ctx.token.is_none() && !ctx.dry_run {
+                    bail!(
+                        "--deployment-id {id}: setting its status needs a token; set GITHUB_TOKEN (deployments: write)"
+                    );
+                }
+                Some(Target { id, repo })
+            }
+            None => {
+                notes.push("no deployment (--deployment-id or a deployment event): no deployment status is set".to_owned());
+                None
+            }
+        };
+        // The deployed tag: --tag, else the deployment's ref.
+        let mut tag = cli
+            .tag
+            .clone()
+            .or(event_deployment.as_ref().map(|d| d.git_ref.clone()));
+        if let Some(t) = &target {
+            if tag.is_none() {
+                let d = deployments::get(&client, &t.repo, t.id)
+                    .await
+                    .context("reading the deployment")?
+                    .with_context(|| {
+                        format!(
+                            "--deployment-id {}: no such deployment in {}",
+                            t.id,
+                            t.repo.full_name()
+                        )
+                    })?;
+                tag = Some(d.git_ref);
+            }
+            deployments::set_status(
+                &client,
+                &t.repo,
+                t.id,
+                "in_progress",
+                &format!(
+                    "post-deploy-watch: watching production for {}",
+                    cli.duration
+                ),
+                ctx.run_url().as_deref(),
+            )
+            .await
+            .context("marking the deployment in_progress (needs deployments: write)")?;
+            actions.push(format!("deployment {}: in_progress", t.id));
+        }
+        let tag = tag.map(|t| t.strip_prefix("refs/tags/").map(str::to_owned).unwrap_or(t));
+
+        let live_to_stdout = ctx.format != Format::Json;
+        let watch = {
+            let sink: &mut dyn std::io::Write = if live_to_stdout {
+                &mut *io.stdout
+            } else {
+                &mut *io.stderr
+            };
+            let _ = writeln!(
+                sink,
+                "{GATE}: watching {} check(s) every {} for {}{}",
+                checks.len(),
+                cli.interval,
+                cli.duration,
+                if timing.initial_delay.is_zero() {
+                    String::new()
+                } else {
+                    format!(", after {}", cli.initial_delay)
+                }
+            );
+            watch::run(&checks, &http, timing, watch::termination(), |line| {
+                let _ = writeln!(sink, "{line}");
+                let _ = sink.flush();
+            })
+            .await
+        };
+        let outcome = watch
+            .outcome
+            .clone()
+            .unwrap_or(Outcome::Cancelled { after: 0.0 });
+        let verdict = match (&outcome, cli.on_inconclusive) {
+            (Outcome::Pass, _) => Verdict::Pass,
+            (Outcome::Inconclusive { .. }, OnInconclusive::Warn) => Verdict::Warn,
+            _ => Verdict::Fail,
+        };
+        let mut result = report::Result {
+            watch,
+            outcome: outcome.clone(),
+            verdict,
+            deployment_id,
+            tag: tag.clone(),
+            rollback: None,
+            freeze: false,
+            notes,
+            actions,
+            streamed: live_to_stdout,
+        };
+        let description = match &outcome {
+            Outcome::Pass => format!("healthy for {}", cli.duration),
+            other => other.reason(),
+        };
+        let state = match &outcome {
+            Outcome::Pass => "success",
+            Outcome::Breach(_) => "failure",
+            // The watch could not tell: not success, and not a breach.
+            Outcome::Inconclusive { .. } | Outcome::Cancelled { .. } => "error",
+        };
+        if let Outcome::Cancelled { .. } = outcome {
+            // The runner kills a cancelled step seconds later: the summary
+            // and outputs come first, then a best-effort status.
+            let verdict = report::emit(&ctx, io, &result)?;
+            if let Some(t) = &target {
+                if let Err(e) = deployments::set_status(
+                    &client,
+                    &t.repo,
+                    t.id,
+                    state,
+                    &description,
+                    ctx.run_url().as_deref(),
+                )
+                .await
+                {
+                    let _ = writeln!(
+                        io.stderr,
+                        "{GATE}: deployment {}: could not set {state}: {e}",
+                        t.id
+                    );
+                }
+            }
+            return Ok(verdict);
+        }
+        let mut problems = Vec::new();
+        if let Some(t) = &target {
+            match deployments::set_status(
+                &client,
+                &t.repo,
+                t.id,
+                state,
+                &description,
+                ctx.run_url().as_deref(),
+            )
+            .await
+            {
+                Ok(()) => result.actions.push(format!("deployment {}: {state}", t.id)),
+                Err(e) => problems.push(format!("deployment {}: could not set {state}: {e}", t.id)),
+            }
+        }
+        if let Outcome::Breach(_) = outcome {
+            match cli.on_breach {
+                OnBreach::Freeze => result.freeze = true,
+                OnBreach::Alert => {}
+                OnBreach::Rollback => {
+                    result.rollback =
+                        Some(rollback(&cli, &ctx, &client, tag.as_deref(), &mut problems).await);
+                }
+            }
+        }
+        let alert = !matches!(outcome, Outcome::Pass) || cli.slack_on_pass;
+        if let (Some(url), true) = (&slack_url, alert) {
+            let text = slack_text(&ctx, &result, deployment_id, &cli.environment);
+            let var = cli.slack_webhook_env.as_deref().unwrap_or_default();
+            if ctx.dry_run {
+                result.actions.push(format!(
+                    "would post to Slack (the webhook in ${var}): {}",
+                    text.lines().next().unwrap_or_default()
+                ));
+            } else {
+                match respond::post_slack(&http, url, &text).await {
+                    Ok(()) => result
+                        .actions
+                        .push(format!("posted to Slack (the webhook in ${var})")),
+                    Err(e) => problems.push(e),
+                }
+            }
+        }
+        if !problems.is_empty() {
+            result.notes.extend(problems);
+            if result.verdict == Verdict::Pass {
+                // Production was fine; what failed was recording it.
+                result.verdict = Verdict::Warn;
+            }
+        }
+        report::emit(&ctx, io, &result)
+    })?
+}
+
+async fn rollback(
+    cli: &Cli,
+    ctx: &GitHubContext,
+    client: &gate_runtime::GitHubClient,
+    tag: Option<&str>,
+    problems: &mut Vec<String>,
+) -> RollbackResult {
+    let mut r = RollbackResult::default();
+    let Some(repo) = ctx.repo.as_ref() else {
+        r.how = "no repository (--repo or GITHUB_REPOSITORY), so no deployment history to pick a tag from".to_owned();
+        return r;
+    };
+    let Some(tag) = tag else {
+        r.how = "the deployed tag is unknown; pass --tag or --deployment-id".to_owned();
+        return r;
+    };
+    match respond::last_good_tag(client, repo, &cli.prefix, tag, &cli.environment).await {
+        Ok(pick) => {
+            r.tag = pick.tag;
+            r.how = pick.how;
+        }
+        Err(e) => {
+            r.how = format!("finding the last good tag failed: {e:#}");
+            problems.push(r.how.clone());
+            return r;
+        }
+    }
+    let (Some(workflow), Some(good)) = (&cli.rollback_workflow, &r.tag) else {
+        return r;
+    };
+    let inputs = serde_json::json!({ cli.rollback_input.clone(): good });
+    match deployments::dispatch(client, repo, workflow, &cli.rollback_ref, inputs).await {
+        Ok(run_id) => {
+            r.dispatched = !client.is_dry_run();
+            r.run_id = run_id;
+            r.how.push_str(&match (client.is_dry_run(), run_id) {
+                (true, _) => format!("; would dispatch {workflow} on {}", cli.rollback_ref),
+                (false, Some(id)) => {
+                    format!("; dispatched {workflow} on {} (run {id})", cli.rollback_ref)
+                }
+                (false, None) => format!("; dispatched {workflow} on {}", cli.rollback_ref),
+            });
+        }
+        Err(e) => {
+            let why = format!("dispatching {workflow} failed: {e}");
+            r.how.push_str(&format!("; {why}"));
+            problems.push(why);
+        }
+    }
+    r
+}
+
+/// The Slack message: the verdict, the reason, the tag, and links.
+fn slack_text(
+    ctx: &GitHubContext,
+    r: &report::Result,
+    deployment_id: Option<u64>,
+    environment: &str,
+) -> String {
+    let icon = match r.outcome {
+        Outcome::Pass => ":white_check_mark:",
+        Outcome::Breach(_) => ":rotating_light:",
+        _ => ":grey_question:",
+    };
+    let repo = ctx
+        .repo
+        .as_ref()
+        .map(|r| r.full_name())
+        .unwrap_or_else(|| "production".to_owned());
+    let mut t = format!(
+        "{icon} post-deploy-watch: *{}* on {repo}{}",
+        r.outcome.word(),
+        r.tag
+            .as_ref()
+            .map(|t| format!(" ({t})"))
+            .unwrap_or_default()
+    );
+    t.push_str(&format!("\nReason: {}", r.outcome.reason()));
+    if let Some(rb) = &r.rollback {
+        t.push_str(&format!(
+            "\nRollback: {}",
+            rb.tag
+                .as_deref()
+                .map_or_else(|| rb.how.clone(), |tag| format!("{tag} ({})", rb.how))
+        ));
+    }
+    if r.freeze {
+        t.push_str("\nFrozen: no automatic rollback");
+    }
+    if let Some(url) = ctx.run_url() {
+        t.push_str(&format!("\n<{url}|Workflow run>"));
+    }
+    if let (Some(repo), Some(id)) = (&ctx.repo, deployment_id) {
+        t.push_str(&format!(
+            " · <{}/{}/deployments/{}|Deployment {id}>",
+            ctx.server_url.trim_end_matches('/'),
+            repo.full_name(),
+            gate_runtime::client::encode_segment(environment)
+        ));
+    }
+    t.push_str(&format!(
+        "\nWatched for {}",
+        clock(
+            r.watch
+                .checks
+                .iter()
+                .map(|c| c.history.last().map_or(0.0, |h| h.0))
+                .fold(0.0, f64::max)
+        )
+    ));
+    t
+}

@@ -1,0 +1,13 @@
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let env = gate_runtime::Env::from_process();
+    gate_runtime::run_gate::<post_deploy_watch::cli::Cli, _>(
+        post_deploy_watch::GATE,
+        std::env::args_os(),
+        &env,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+        |cli, ctx, io| post_deploy_watch::run(cli, ctx, io, &env),
+    )
+}

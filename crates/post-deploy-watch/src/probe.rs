@@ -1,0 +1,496 @@
+//! Running one check once: an HTTP GET or a Prometheus instant query, and
+//! what its answer means.
+
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::checks::{Check, HttpCheck, Op, Probe, PromCheck, parse_prom_number};
+use crate::cli::NoData;
+
+/// One measurement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sample {
+    /// The check held. `value` is what charts draw (latency in ms, or the
+    /// query's value).
+    Ok { value: Option<f64>, detail: String },
+    /// Production breached the check.
+    Breach { value: Option<f64>, detail: String },
+    /// The measurement itself failed: it says nothing about production.
+    Error { detail: String },
+}
+
+impl Sample {
+    pub fn value(&self) -> Option<f64> {
+        match self {
+            Sample::Ok { value, .. } | Sample::Breach { value, .. } => *value,
+            Sample::Error { .. } => None,
+        }
+    }
+
+    pub fn detail(&self) -> &str {
+        match self {
+            Sample::Ok { detail, .. }
+            | Sample::Breach { detail, .. }
+            | Sample::Error { detail } => detail,
+        }
+    }
+
+    pub fn word(&self) -> &'static str {
+        match self {
+            Sample::Ok { .. } => "ok",
+            Sample::Breach { .. } => "BREACH",
+            Sample::Error { .. } => "error",
+        }
+    }
+}
+
+/// Builds the one HTTP client every probe uses. No cookies, the system's
+/// proxies, rustls with ring (the provider octocrab already brings).
+pub fn client() -> anyhow::Result<reqwest::Client> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .user_agent(concat!(
+            "trunkline-post-deploy-watch/",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .build()
+        .map_err(|e| anyhow::anyhow!("starting the HTTP client: {}", e.without_url()))
+}
+
+/// Runs `check` once, at `at` (Unix seconds, for Prometheus's `time`).
+pub async fn run(client: &reqwest::Client, check: &Check, at: f64) -> Sample {
+    match &check.probe {
+        Probe::Http(h) => http(client, h, check.timeout).await,
+        Probe::Prometheus(p) => prometheus(client, p, check.timeout, at).await,
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0 * 10.0).round() / 10.0
+}
+
+/// Why a request failed, without its URL (which may carry a secret).
+fn failure(e: &reqwest::Error, timeout: Duration) -> String {
+    if e.is_timeout() {
+        format!("no answer within {}ms", timeout.as_millis())
+    } else if e.is_connect() {
+        "connection refused or unreachable".to_owned()
+    } else if e.is_body() || e.is_decode() {
+        "the answer broke off".to_owned()
+    } else if e.is_redirect() {
+        "too many redirects".to_owned()
+    } else {
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            text = format!("{text}: {s}");
+            source = s.source();
+        }
+        // reqwest names the URL in its own message; drop it.
+        match e.url() {
+            Some(u) => text.replace(u.as_str(), "the URL"),
+            None => text,
+        }
+    }
+}
+
+async fn http(client: &reqwest::Client, h: &HttpCheck, timeout: Duration) -> Sample {
+    let started = Instant::now();
+    let answer = client
+        .get(h.url.clone())
+        .headers(h.headers.clone())
+        .timeout(timeout)
+        .send()
+        .await;
+    let response = match answer {
+        Ok(r) => r,
+        // Production not answering is a breach, not a measurement error.
+        Err(e) => {
+            return Sample::Breach {
+                value: None,
+                detail: failure(&e, timeout),
+            };
+        }
+    };
+    let status = response.status().as_u16();
+    let body = match &h.body_regex {
+        Some(_) => match response.text().await {
+            Ok(b) => Some(b),
+            Err(e) => {
+                return Sample::Breach {
+                    value: None,
+                    detail: failure(&e, timeout),
+                };
+            }
+        },
+        None => {
+            drop(response);
+            None
+        }
+    };
+    let latency = started.elapsed();
+    let value = Some(ms(latency));
+    let mut detail = format!("{status} in {}ms", ms(latency));
+    if !h.expect.accepts(status) {
+        detail.push_str(&format!(" (expected {})", h.expect.text));
+        return Sample::Breach { value, detail };
+    }
+    if let Some(max) = h.max_latency {
+        if latency > max {
+            detail.push_str(&format!(" (slower than {}ms)", max.as_millis()));
+            return Sample::Breach { value, detail };
+        }
+    }
+    if let (Some(re), Some(body)) = (&h.body_regex, &body) {
+        if !re.is_match(body) {
+            detail.push_str(&format!(" (body does not match /{}/)", re.as_str()));
+            return Sample::Breach { value, detail };
+        }
+    }
+    Sample::Ok { value, detail }
+}
+
+#[derive(Debug, Deserialize)]
+struct PromEnvelope {
+    status: String,
+    #[serde(default)]
+    data: Option<PromData>,
+    #[serde(default, rename = "errorType")]
+    error_type: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PromData {
+    #[serde(rename = "resultType")]
+    result_type: String,
+    result: Value,
+}
+
+async fn prometheus(client: &reqwest::Client, p: &PromCheck, timeout: Duration, at: f64) -> Sample {
+    let mut url = p.base_url.clone();
+    {
+        let path = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{path}/api/v1/query"));
+        url.query_pairs_mut()
+            .append_pair("query", &p.condition.expr)
+            .append_pair("time", &format!("{at:.3}"));
+    }
+    let answer = client
+        .get(url)
+        .headers(p.headers.clone())
+        .timeout(timeout)
+        .send()
+        .await;
+    let response = match answer {
+        Ok(r) => r,
+        Err(e) => {
+            return Sample::Error {
+                detail: format!("Prometheus: {}", failure(&e, timeout)),
+            };
+        }
+    };
+    let status = response.status();
+    let body = match response.bytes().await {
+        Ok(b) => b,
+        Err(e) => {
+            return Sample::Error {
+                detail: format!("Prometheus: {}", failure(&e, timeout)),
+            };
+        }
+    };
+    evaluate(p, status.as_u16(), &body)
+}
+
+/// What a Prometheus answer means for the check.
+pub fn evaluate(p: &PromCheck, status: u16, body: &[u8]) -> Sample {
+    let envelope: Option<PromEnvelope> = serde_json::from_slice(body).ok();
+    if !(200..300).contains(&status) {
+        let why = envelope
+            .as_ref()
+            .and_then(|e| e.error.clone())
+            .unwrap_or_else(|| "no API error given".to_owned());
+        return Sample::Error {
+            detail: format!("Prometheus answered {status}: {}", clip(&why)),
+        };
+    }
+    let Some(envelope) = envelope else {
+        return Sample::Error {
+            detail: "Prometheus's answer is not a query result (unparsable JSON)".to_owned(),
+        };
+    };
+    if envelope.status != "success" {
+        return Sample::Error {
+            detail: format!(
+                "Prometheus: {} error: {}",
+                envelope.error_type.as_deref().unwrap_or("unknown"),
+                clip(envelope.error.as_deref().unwrap_or(""))
+            ),
+        };
+    }
+    let Some(data) = envelope.data else {
+        return Sample::Error {
+            detail: "Prometheus's answer has no data".to_owned(),
+        };
+    };
+    let series: Vec<(String, f64)> = match data.result_type.as_str() {
+        "vector" => {
+            let Some(items) = data.result.as_array() else {
+                return malformed();
+            };
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                let Some(v) = item.get("value").and_then(sample_value) else {
+                    return malformed();
+                };
+                out.push((series_name(item.get("metric")), v));
+            }
+            out
+        }
+        "scalar" => match sample_value(&data.result) {
+            Some(v) => vec![("scalar".to_owned(), v)],
+            None => return malformed(),
+        },
+        other => {
+            return Sample::Error {
+                detail: format!(
+                    "the query gives a {other}, not a number per series; an instant query must give a vector or a scalar"
+                ),
+            };
+        }
+    };
+    let c = &p.condition;
+    let numbers: Vec<&(String, f64)> = series.iter().filter(|(_, v)| !v.is_nan()).collect();
+    let failing: Vec<&&(String, f64)> = numbers
+        .iter()
+        .filter(|(_, v)| !c.op.holds(*v, c.threshold))
+        .collect();
+    // The value a chart draws: the worst series for the condition.
+    let worst = match c.op {
+        Op::Lt | Op::Le => numbers.iter().map(|s| s.1).reduce(f64::max),
+        Op::Gt | Op::Ge => numbers.iter().map(|s| s.1).reduce(f64::min),
+        Op::Eq | Op::Ne => failing
+            .first()
+            .map(|s| s.1)
+            .or(numbers.first().map(|s| s.1)),
+    };
+    let cond = format!("{} {}", c.op.as_str(), c.threshold);
+    if !failing.is_empty() {
+        let names: Vec<String> = failing
+            .iter()
+            .take(5)
+            .map(|(n, v)| format!("{n} = {v}"))
+            .collect();
+        let more = failing.len().saturating_sub(5);
+        let mut detail = format!(
+            "{} of {} series not {cond}: {}",
+            failing.len(),
+            series.len(),
+            names.join(", ")
+        );
+        if more > 0 {
+            detail.push_str(&format!(", and {more} more"));
+        }
+        return Sample::Breach {
+            value: worst,
+            detail,
+        };
+    }
+    let no_data = if series.is_empty() {
+        Some("no data (empty result)".to_owned())
+    } else if numbers.len() < series.len() {
+        let nan: Vec<&str> = series
+            .iter()
+            .filter(|s| s.1.is_nan())
+            .map(|s| s.0.as_str())
+            .take(5)
+            .collect();
+        Some(format!("no data (NaN: {})", nan.join(", ")))
+    } else {
+        None
+    };
+    match (no_data, p.no_data) {
+        (None, _) | (Some(_), NoData::Ok) => {
+            let detail = match worst {
+                Some(w) if series.len() == 1 => format!("{w} {cond}"),
+                Some(w) => format!("{} series {cond} (worst {w})", numbers.len()),
+                None => "no data, counted as ok".to_owned(),
+            };
+            Sample::Ok {
+                value: worst,
+                detail,
+            }
+        }
+        (Some(why), NoData::Breach) => Sample::Breach {
+            value: worst,
+            detail: format!("{why}, counted as a breach"),
+        },
+        (Some(why), NoData::Error) => Sample::Error {
+            detail: format!("{why}; see --no-data, or add `or vector(0)` to the query"),
+        },
+    }
+}
+
+fn malformed() -> Sample {
+    Sample::Error {
+        detail: "Prometheus's answer does not have the query result's shape".to_owned(),
+    }
+}
+
+/// `[<time>, "<value>"]`.
+fn sample_value(v: &Value) -> Option<f64> {
+    parse_prom_number(v.as_array()?.get(1)?.as_str()?)
+}
+
+/// `name{label="value",...}`, as Prometheus writes a series.
+fn series_name(metric: Option<&Value>) -> String {
+    let Some(m) = metric.and_then(Value::as_object) else {
+        return "{}".to_owned();
+    };
+    let name = m.get("__name__").and_then(Value::as_str).unwrap_or("");
+    let labels: Vec<String> = m
+        .iter()
+        .filter(|(k, _)| k.as_str() != "__name__")
+        .map(|(k, v)| format!("{k}={:?}", v.as_str().unwrap_or("")))
+        .collect();
+    format!("{name}{{{}}}", labels.join(","))
+}
+
+/// Untrusted text from a server, shortened and on one line.
+fn clip(s: &str) -> String {
+    let one: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    match one.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &one[..i]),
+        None => one,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Condition;
+    use reqwest::header::HeaderMap;
+
+    fn check(cond: &str, no_data: NoData) -> PromCheck {
+        PromCheck {
+            base_url: reqwest::Url::parse("http://127.0.0.1:9090").unwrap(),
+            condition: Condition::parse(cond, "q").unwrap(),
+            no_data,
+            headers: HeaderMap::new(),
+        }
+    }
+
+    fn vector(values: &[(&str, &str)]) -> Vec<u8> {
+        let result: Vec<Value> = values
+            .iter()
+            .map(|(job, v)| serde_json::json!({"metric": {"__name__": "errors", "job": job}, "value": [1700000000.0, v]}))
+            .collect();
+        serde_json::to_vec(&serde_json::json!({"status": "success", "data": {"resultType": "vector", "result": result}})).unwrap()
+    }
+
+    #[test]
+    fn every_series_must_hold_and_the_failing_ones_are_named() {
+        let c = check("errors < 5", NoData::Error);
+        let s = evaluate(&c, 200, &vector(&[("a", "1"), ("b", "2")]));
+        assert_eq!(
+            s,
+            Sample::Ok {
+                value: Some(2.0),
+                detail: "2 series < 5 (worst 2)".into()
+            }
+        );
+        let s = evaluate(&c, 200, &vector(&[("a", "1"), ("b", "7"), ("c", "+Inf")]));
+        let Sample::Breach { value, detail } = s else {
+            panic!("{s:?}")
+        };
+        assert_eq!(value, Some(f64::INFINITY));
+        assert!(detail.starts_with("2 of 3 series not < 5"), "{detail}");
+        assert!(
+            detail.contains("errors{job=\"b\"} = 7") && !detail.contains("\"a\""),
+            "{detail}"
+        );
+    }
+
+    #[test]
+    fn scalars_are_one_series() {
+        let c = check("scalar(x) >= 1", NoData::Error);
+        let body = br#"{"status":"success","data":{"resultType":"scalar","result":[1.5,"0.5"]}}"#;
+        assert!(
+            matches!(evaluate(&c, 200, body), Sample::Breach { value: Some(v), .. } if v == 0.5)
+        );
+    }
+
+    #[test]
+    fn empty_and_nan_follow_the_no_data_policy() {
+        let empty = vector(&[]);
+        let nan = vector(&[("a", "NaN")]);
+        for body in [&empty, &nan] {
+            assert!(matches!(
+                evaluate(&check("x < 1", NoData::Ok), 200, body),
+                Sample::Ok { .. }
+            ));
+            assert!(matches!(
+                evaluate(&check("x < 1", NoData::Breach), 200, body),
+                Sample::Breach { .. }
+            ));
+            let s = evaluate(&check("x < 1", NoData::Error), 200, body);
+            assert!(
+                matches!(&s, Sample::Error { detail } if detail.contains("or vector(0)")),
+                "{s:?}"
+            );
+        }
+        // A real breach wins over a NaN series.
+        let s = evaluate(
+            &check("x < 1", NoData::Ok),
+            200,
+            &vector(&[("a", "NaN"), ("b", "3")]),
+        );
+        assert!(matches!(s, Sample::Breach { .. }));
+    }
+
+    #[test]
+    fn bad_answers_are_measurement_errors_never_breaches_or_passes() {
+        let c = check("x < 1", NoData::Ok);
+        let cases: [(u16, &[u8], &str); 6] = [
+            (
+                503,
+                br#"{"status":"error","errorType":"unavailable","error":"overloaded"}"#,
+                "503: overloaded",
+            ),
+            (
+                200,
+                br#"{"status":"error","errorType":"bad_data","error":"parse error"}"#,
+                "bad_data error: parse error",
+            ),
+            (200, b"<html>proxy</html>", "unparsable"),
+            (
+                200,
+                br#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#,
+                "gives a matrix",
+            ),
+            (
+                200,
+                br#"{"status":"success","data":{"resultType":"string","result":[1,"a"]}}"#,
+                "gives a string",
+            ),
+            (
+                200,
+                br#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{}}]}}"#,
+                "shape",
+            ),
+        ];
+        for (status, body, want) in cases {
+            let s = evaluate(&c, status, body);
+            assert!(
+                matches!(&s, Sample::Error { detail } if detail.contains(want)),
+                "{want}: {s:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! Acting on the verdict: the last good tag, the rollback dispatch, and the
+//! Slack message.
+
+use std::cmp::Ordering;
+
+use gate_runtime::client::encode_path;
+use gate_runtime::deployments::{self, StatusRow};
+use gate_runtime::{GitHubClient, Repo};
+use serde::Deserialize;
+
+/// A version tag's order key: numeric dot parts (`1.2.3`, `2026.11.23.1`),
+/// then a release above its prereleases (`-rc.2`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    core: Vec<u64>,
+    pre: Option<(String, u64)>,
+}
+
+impl Version {
+    /// The version of `tag` under `prefix`; `None` when it is not one.
+    pub fn of(tag: &str, prefix: &str) -> Option<Self> {
+        let rest = tag.strip_prefix(prefix)?;
+        let (core, pre) = match rest.split_once('-') {
+            Some((c, p)) => (c, Some(p)),
+            None => (rest, None),
+        };
+        let core: Option<Vec<u64>> = core
+            .split('.')
+            .map(|p| {
+                (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| p.parse().ok())
+                    .flatten()
+            })
+            .collect();
+        let pre = match pre {
+            None => None,
+            Some(p) => {
+                let (id, n) = p.rsplit_once('.').unwrap_or((p, "0"));
+                Some((id.to_owned(), n.parse().ok()?))
+            }
+        };
+        Some(Self { core: core?, pre })
+    }
+}
+
+impl Ord for Version {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let len = self.core.len().max(other.core.len());
+        let part = |v: &Version, i: usize| v.core.get(i).copied().unwrap_or(0);
+        (0..len)
+            .map(|i| part(self, i).cmp(&part(other, i)))
+            .find(|o| o.is_ne())
+            .unwrap_or(Ordering::Equal)
+            .then_with(|| match (&self.pre, &other.pre) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(_), None) => Ordering::Less,
+                (Some(a), Some(b)) => a.0.cmp(&b.0).then(a.1.cmp(&b.1)),
+            })
+    }
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Whether a deployment's statuses (newest first) say it ended in success.
+/// `inactive` is what GitHub marks a superseded deployment with, so it is
+/// looked past; anything else newest decides.
+pub fn ended_in_success(statuses: &[StatusRow]) -> bool {
+    statuses
+        .iter()
+        .find(|s| s.state != "inactive")
+        .is_some_and(|s| s.state == "success")
+}
+
+/// The last good tag, and how it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pick {
+    pub tag: Option<String>,
+    pub how: String,
+}
+
+#[derive(Deserialize)]
+struct RefRow {
+    #[serde(rename = "ref")]
+    name: String,
+}
+
+/// Picks the tag to roll back to: the newest version tag with `prefix`,
+/// older than `deployed`, whose deployment to `environment` ended in
+/// success. When no older tag was ever deployed there, the previous version
+/// tag. When older tags were deployed but none succeeded, none.
+pub async fn last_good_tag(
+    client: &GitHubClient,
+    repo: &Repo,
+    prefix: &str,
+    deployed: &str,
+    environment: &str,
+) -> anyhow::Result<Pick> {
+    let Some(current) = Version::of(deployed, prefix) else {
+        return Ok(Pick {
+            tag: None,
+            how: format!(
+                "the deployed ref {deployed} is not a version tag with prefix {prefix:?}; pass --tag and --prefix"
+            ),
+        });
+    };
+    let refs: Vec<RefRow> = client
+        .get_pages(
+            &format!(
+                "{}/git/matching-refs/tags/{}",
+                repo.api_path(),
+                encode_path(prefix)
+            ),
+            None,
+        )
+        .await?;
+    let mut older: Vec<(Version, String)> = refs
+        .into_iter()
+        .filter_map(|r| {
+            let tag = r.name.strip_prefix("refs/tags/")?.to_owned();
+            let v = Version::of(&tag, prefix)?;
+            (v < current).then_some((v, tag))
+        })
+        .collect();
+    older.sort_by(|a, b| b.0.cmp(&a.0));
+    if older.is_empty() {
+        return Ok(Pick {
+            tag: None,
+            how: format!("no version tag older than {deployed}"),
+        });
+    }
+    let history =
+        deployments::list(client, repo, &[("environment", environment)], Some(1000)).await?;
+    let mut recorded = 0;
+    for (_, tag) in &older {
+        let of_tag = history
+            .iter()
+            .filter(|d| d.git_ref.strip_prefix("refs/tags/").unwrap_or(&d.git_ref) == tag);
+        for d in of_tag {
+            recorded += 1;
+            let statuses = deployments::statuses(client, repo, d.id, Some(100)).await?;
+            if ended_in_success(&statuses) {
+                return Ok(Pick {
+                    tag: Some(tag.clone()),
+                    how: format!(
+                        "{tag} is the newest tag before {deployed} whose deployment to {environment} (#{}) succeeded",
+                        d.id
+                    ),
+                });
+            }
+        }
+    }
+    if recorded == 0 {
+        let tag = older[0].1.clone();
+        return Ok(Pick {
+            how: format!(
+                "no deployment of an older tag to {environment} is recorded, so the previous version tag {tag}"
+            ),
+            tag: Some(tag),
+        });
+    }
+    Ok(Pick {
+        tag: None,
+        how: format!(
+            "none of the {recorded} deployments of tags older than {deployed} to {environment} ended in success; nothing known good to roll back to"
+        ),
+    })
+}
+
+/// Posts `text` to a Slack incoming webhook. Errors never carry the URL.
+pub async fn post_slack(http: &reqwest::Client, url: &str, text: &str) -> Result<(), String> {
+    let body = serde_json::json!({ "text": text });
+    let answer = http
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .timeout(std::time::Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|e| format!("posting to Slack failed: {}", e.without_url()))?;
+    let status = answer.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("Slack answered {}", status.as_u16()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_order_like_releases() {
+        let v = |s| Version::of(s, "v").unwrap();
+        assert!(v("v1.10.0") > v("v1.9.9"));
+        assert!(v("v1.2.0") > v("v1.2.0-rc.2"));
+        assert!(v("v1.2.0-rc.10") > v("v1.2.0-rc.9"));
+        assert!(v("v2026.11.23.1") > v("v2026.11.23"));
+        assert_eq!(v("v1.2").cmp(&v("v1.2.0")), Ordering::Equal);
+        assert_eq!(Version::of("release-1", "v"), None);
+        assert_eq!(Version::of("v1.x", "v"), None);
+        assert_eq!(Version::of("v", "v"), None);
+    }
+
+    #[test]
+    fn success_is_the_newest_state_that_is_not_inactive() {
+        let rows = |states: &[&str]| -> Vec<StatusRow> {
+            states
+                .iter()
+                .map(|s| StatusRow {
+                    state: (*s).to_owned(),
+                    description: None,
+                })
+                .collect()
+        };
+        assert!(ended_in_success(&rows(&["success", "in_progress"])));
+        assert!(ended_in_success(&rows(&["inactive", "success"])));
+        assert!(!ended_in_success(&rows(&["failure", "success"])));
+        assert!(!ended_in_success(&rows(&["in_progress"])));
+        assert!(!ended_in_success(&rows(&["inactive"])));
+        assert!(!ended_in_success(&rows(&[])));
+    }
+}
