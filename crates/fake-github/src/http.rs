@@ -30,26 +30,30 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// A loopback server of fixed files (release archives, checksums), for the
-/// download path's tests. Any other path is a 404.
-pub struct StaticServer {
+/// What a [`HandlerServer`] answers with, request by request.
+pub type Handler = dyn Fn(&RecordedRequest) -> Reply + Send + Sync;
+
+/// A loopback HTTP server whose answers a test decides, request by request
+/// (health endpoints that go bad, a Slack webhook, a metrics exporter). It
+/// records every request, and [`refuse`](Self::refuse) closes the listener
+/// so later connections are refused.
+pub struct HandlerServer {
     url: String,
     addr: std::net::SocketAddr,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     accept: Option<std::thread::JoinHandle<()>>,
-    requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<RecordedRequest>>>,
 }
 
-impl StaticServer {
-    /// Serves `(path, bytes)` pairs, paths like `/v1/app.tar.gz`.
-    pub fn start(files: Vec<(String, Vec<u8>)>) -> Self {
+impl HandlerServer {
+    pub fn start(handler: impl Fn(&RecordedRequest) -> Reply + Send + Sync + 'static) -> Self {
         #[allow(clippy::unwrap_used)] // A test fixture that cannot bind cannot run.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         #[allow(clippy::unwrap_used)]
         let addr = listener.local_addr().unwrap();
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let files = std::sync::Arc::new(files);
+        let handler: std::sync::Arc<Handler> = std::sync::Arc::new(handler);
         let accept = {
             let stop = std::sync::Arc::clone(&stop);
             let requests = std::sync::Arc::clone(&requests);
@@ -59,25 +63,15 @@ impl StaticServer {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
-                    let files = std::sync::Arc::clone(&files);
+                    let handler = std::sync::Arc::clone(&handler);
                     let requests = std::sync::Arc::clone(&requests);
                     std::thread::spawn(move || {
                         serve_connection(stream, |req| {
                             requests
                                 .lock()
                                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                                .push(req.path.clone());
-                            match files.iter().find(|(p, _)| *p == req.path) {
-                                Some((_, bytes)) => Reply {
-                                    status: 200,
-                                    body: Some(bytes.clone()),
-                                    headers: vec![(
-                                        "Content-Type".into(),
-                                        "application/octet-stream".into(),
-                                    )],
-                                },
-                                None => Reply::error(404, "Not Found"),
-                            }
+                                .push(req.clone());
+                            handler(&req)
                         })
                     });
                 }
@@ -92,26 +86,61 @@ impl StaticServer {
         }
     }
 
+    /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> &str {
         &self.url
     }
 
-    /// The paths requested so far.
-    pub fn requests(&self) -> Vec<String> {
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
         self.requests
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
     }
-}
 
-impl Drop for StaticServer {
-    fn drop(&mut self) {
+    /// Closes the listener: from now on connections are refused.
+    pub fn refuse(&mut self) {
         self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
         let _ = TcpStream::connect(self.addr);
         if let Some(h) = self.accept.take() {
             let _ = h.join();
         }
+    }
+}
+
+impl Drop for HandlerServer {
+    fn drop(&mut self) {
+        self.refuse();
+    }
+}
+
+/// A loopback server of fixed files (release archives, checksums), for the
+/// download path's tests. Any other path is a 404.
+pub struct StaticServer(HandlerServer);
+
+impl StaticServer {
+    /// Serves `(path, bytes)` pairs, paths like `/v1/app.tar.gz`.
+    pub fn start(files: Vec<(String, Vec<u8>)>) -> Self {
+        Self(HandlerServer::start(move |req| {
+            match files.iter().find(|(p, _)| *p == req.path) {
+                Some((_, bytes)) => Reply {
+                    status: 200,
+                    body: Some(bytes.clone()),
+                    headers: vec![("Content-Type".into(), "application/octet-stream".into())],
+                },
+                None => Reply::error(404, "Not Found"),
+            }
+        }))
+    }
+
+    pub fn url(&self) -> &str {
+        self.0.url()
+    }
+
+    /// The paths requested so far.
+    pub fn requests(&self) -> Vec<String> {
+        self.0.requests().into_iter().map(|r| r.path).collect()
     }
 }
 

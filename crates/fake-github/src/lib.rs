@@ -9,7 +9,7 @@
 //! Test-only: never a dependency of a release binary.
 
 mod http;
-pub use http::StaticServer;
+pub use http::{Handler, HandlerServer, StaticServer};
 mod routes;
 mod shapes;
 pub mod state;
@@ -440,14 +440,24 @@ impl Drop for FakeGitHub {
 }
 
 /// A response before it is sent.
-pub(crate) struct Reply {
-    pub(crate) status: u16,
-    pub(crate) body: Option<Vec<u8>>,
-    pub(crate) headers: Vec<(String, String)>,
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Option<Vec<u8>>,
+    pub headers: Vec<(String, String)>,
 }
 
 impl Reply {
-    pub(crate) fn json(status: u16, body: Value) -> Self {
+    /// A plain-text answer.
+    pub fn text(status: u16, body: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: Some(body.into().into_bytes()),
+            headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
+        }
+    }
+
+    pub fn json(status: u16, body: Value) -> Self {
         Self {
             status,
             body: Some(body.to_string().into_bytes()),
@@ -455,7 +465,7 @@ impl Reply {
         }
     }
 
-    pub(crate) fn empty(status: u16) -> Self {
+    pub fn empty(status: u16) -> Self {
         Self {
             status,
             body: None,
@@ -463,7 +473,7 @@ impl Reply {
         }
     }
 
-    pub(crate) fn error(status: u16, message: &str) -> Self {
+    pub fn error(status: u16, message: &str) -> Self {
         Self::json(
             status,
             serde_json::json!({

@@ -1,0 +1,134 @@
+//! What the watch's integration tests share: a fake GitHub with deployment
+//! history, and a hermetic run that captures outputs and the summary.
+
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+
+use std::path::Path;
+
+use fake_github::FakeGitHub;
+use fake_github::testing::{Run, run_hermetic};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_post-deploy-watch");
+pub const R: &str = "acme/shop";
+pub const RUN_ID: &str = "4242";
+/// A Slack webhook URL is a secret: it must never be printed.
+pub const WEBHOOK_SECRET_PATH: &str = "/services/T000/B000/WEBHOOKsecretXYZ";
+/// A health-check header value is a secret too.
+pub const HEADER_SECRET: &str = "Bearer health-SECRET-9f8e7d";
+
+pub fn sha(n: u64) -> String {
+    format!("{n:040x}")
+}
+
+/// History in production: v1.0.0 succeeded, v1.1.0 succeeded then went
+/// inactive, v1.2.0 failed; v1.3.0 is the deployment being watched. Also a
+/// v1.2.5 tag never deployed and a v9.0.0 newer than the deployed one.
+/// Returns the fake and the id of v1.3.0's deployment.
+pub fn fake_with_history() -> (FakeGitHub, u64) {
+    let f = FakeGitHub::start();
+    f.add_repo(R, "main");
+    for (n, tag) in [
+        (1, "v1.0.0"),
+        (2, "v1.1.0"),
+        (3, "v1.2.0"),
+        (4, "v1.2.5"),
+        (5, "v1.3.0"),
+        (6, "v9.0.0"),
+    ] {
+        f.add_commit(R, &sha(n), &format!("release {tag}"), &[]);
+        f.set_ref(R, &format!("tags/{tag}"), &sha(n));
+    }
+    f.set_ref(R, "heads/main", &sha(6));
+    f.add_deployment(
+        R,
+        &sha(1),
+        "v1.0.0",
+        "production",
+        &["in_progress", "success", "inactive"],
+    );
+    f.add_deployment(
+        R,
+        &sha(2),
+        "v1.1.0",
+        "production",
+        &["in_progress", "success", "inactive"],
+    );
+    f.add_deployment(R, &sha(2), "v1.1.0", "staging", &["success"]);
+    f.add_deployment(
+        R,
+        &sha(3),
+        "v1.2.0",
+        "production",
+        &["in_progress", "failure"],
+    );
+    f.add_deployment(R, &sha(4), "v1.2.5", "staging", &["success"]);
+    let id = f.add_deployment(R, &sha(5), "v1.3.0", "production", &["queued"]);
+    (f, id)
+}
+
+/// One hermetic run with `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files.
+pub struct Watched {
+    pub run: Run,
+    pub outputs: Vec<(String, String)>,
+    pub summary: String,
+    pub seconds: f64,
+}
+
+impl Watched {
+    pub fn output(&self, name: &str) -> String {
+        self.outputs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no output {name}: {:?}", self.outputs))
+    }
+
+    /// Everything the run printed or wrote, for secret checks.
+    pub fn everything(&self) -> String {
+        format!(
+            "{}\n{}\n{:?}\n{}",
+            self.run.stdout, self.run.stderr, self.outputs, self.summary
+        )
+    }
+}
+
+pub fn watch(args: &[&str], env: &[(&str, &str)]) -> Watched {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("output");
+    let summary = d.path().join("summary");
+    std::fs::write(&out, "").unwrap();
+    std::fs::write(&summary, "").unwrap();
+    let mut all_env = vec![
+        ("GITHUB_OUTPUT", out.to_str().unwrap()),
+        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+        ("GITHUB_RUN_ID", RUN_ID),
+        ("GITHUB_SERVER_URL", "https://github.example"),
+    ];
+    all_env.extend_from_slice(env);
+    let started = std::time::Instant::now();
+    let run = run_hermetic(BIN, d.path(), args, &all_env);
+    let seconds = started.elapsed().as_secs_f64();
+    Watched {
+        outputs: read_outputs(&out),
+        summary: std::fs::read_to_string(&summary).unwrap(),
+        run,
+        seconds,
+    }
+}
+
+pub fn read_outputs(path: &Path) -> Vec<(String, String)> {
+    gate_runtime::outputs::parse_output_file(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The states a deployment went through, oldest first.
+pub fn states(f: &FakeGitHub, id: u64) -> Vec<String> {
+    f.repo(R)
+        .deployments
+        .iter()
+        .find(|d| d.id == id)
+        .unwrap()
+        .statuses
+        .iter()
+        .map(|s| s.state.clone())
+        .collect()
+}

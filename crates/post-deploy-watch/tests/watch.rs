@@ -1,0 +1,548 @@
+//! The watch against real HTTP servers on 127.0.0.1 whose behaviour
+//! changes over time, with the fake GitHub holding the deployment history.
+
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use fake_github::testing::CANARY_TOKEN;
+use fake_github::{HandlerServer, Reply};
+use support::*;
+
+/// A health endpoint: healthy for the first `healthy` requests, then what
+/// `then` answers.
+fn endpoint(healthy: usize, then: impl Fn() -> Reply + Send + Sync + 'static) -> HandlerServer {
+    let n = Arc::new(AtomicUsize::new(0));
+    HandlerServer::start(move |_| {
+        if n.fetch_add(1, Ordering::SeqCst) < healthy {
+            Reply::text(200, "ok")
+        } else {
+            then()
+        }
+    })
+}
+
+fn webhook() -> HandlerServer {
+    HandlerServer::start(|_| Reply::text(200, "ok"))
+}
+
+#[test]
+fn a_healthy_window_passes_and_the_deployment_ends_in_success() {
+    let (f, id) = fake_with_history();
+    let app = HandlerServer::start(|_| Reply::text(200, "ok"));
+    let url = format!("{}/health", app.url());
+    let id_s = id.to_string();
+    let w = watch(
+        &[
+            "--url",
+            &url,
+            "--interval",
+            "200ms",
+            "--duration",
+            "1s",
+            "--repo",
+            R,
+            "--api-url",
+            f.url(),
+            "--deployment-id",
+            &id_s,
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(w.run.code, 0, "{}\n{}", w.run.stdout, w.run.stderr);
+    let j = w.run.json();
+    assert_eq!(j["verdict"], "pass");
+    assert_eq!(j["outcome"], "pass");
+    assert_eq!(j["checks"][0]["samples"], 6, "{j}");
+    assert_eq!(j["checks"][0]["breaches"], 0);
+    assert_eq!(j["checks"][0]["kind"], "http");
+    assert!(j["checks"][0]["last_value"].as_f64().unwrap() >= 0.0);
+    assert_eq!(j["breach"], serde_json::Value::Null);
+    assert_eq!(j["timeline"].as_array().unwrap().len(), 6);
+    assert_eq!(app.requests().len(), 6);
+    assert_eq!(states(&f, id), ["queued", "in_progress", "success"]);
+    let repo = f.repo(R);
+    let last = repo
+        .deployments
+        .iter()
+        .find(|d| d.id == id)
+        .unwrap()
+        .statuses
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        last.log_url.as_deref(),
+        Some(format!("https://github.example/{R}/actions/runs/{RUN_ID}").as_str())
+    );
+    assert!(repo.dispatches.is_empty());
+    assert_eq!(w.output("verdict"), "pass");
+    assert_eq!(w.output("rollback-tag"), "");
+    assert!(
+        w.summary.contains("post-deploy-watch: pass"),
+        "{}",
+        w.summary
+    );
+    assert!(w.summary.contains("xychart-beta"), "{}", w.summary);
+}
+
+#[test]
+fn consecutive_500s_fail_at_once_roll_back_to_the_last_good_tag_and_alert() {
+    let (f, id) = fake_with_history();
+    let app = endpoint(2, || Reply::text(500, "boom"));
+    let hook = webhook();
+    let hook_url = format!("{}{WEBHOOK_SECRET_PATH}", hook.url());
+    let url = format!("{}/health", app.url());
+    let id_s = id.to_string();
+    let w = watch(
+        &[
+            "--url",
+            &url,
+            "--header",
+            "Authorization=HEALTH_TOKEN",
+            "--interval",
+            "200ms",
+            "--duration",
+            "20s",
+            "--failure-threshold",
+            "3",
+            "--repo",
+            R,
+            "--api-url",
+            f.url(),
+            "--deployment-id",
+            &id_s,
+            "--rollback-workflow",
+            "rollback.yml",
+            "--rollback-ref",
+            "main",
+            "--rollback-input",
+            "version",
+            "--slack-webhook-env",
+            "SLACK_URL",
+            "--format",
+            "json",
+        ],
+        &[("SLACK_URL", &hook_url), ("HEALTH_TOKEN", HEADER_SECRET)],
+    );
+    assert_eq!(w.run.code, 1, "{}\n{}", w.run.stdout, w.run.stderr);
+    // Three breaches in a row end the watch at once, not after 20 s.
+    assert!(w.seconds < 10.0, "took {}s", w.seconds);
+    let j = w.run.json();
+    assert_eq!(j["verdict"], "fail");
+    assert_eq!(j["outcome"], "fail");
+    assert_eq!(j["breach"]["check"], url.as_str());
+    assert_eq!(j["breach"]["threshold"], "status 2xx");
+    assert!(j["breach"]["at"].as_str().unwrap().starts_with("20"), "{j}");
+    assert_eq!(j["checks"][0]["samples"], 5);
+    assert_eq!(j["checks"][0]["breaches"], 3);
+    assert_eq!(j["checks"][0]["consecutive_breaches"], 3);
+    // The header came from the environment.
+    assert!(
+        app.requests()
+            .iter()
+            .all(|r| r.header("authorization") == Some(HEADER_SECRET))
+    );
+    // v1.2.5 was never deployed to production and v1.2.0 failed there;
+    // v1.1.0 succeeded (and was later marked inactive).
+    assert_eq!(j["rollback"]["tag"], "v1.1.0", "{j}");
+    assert_eq!(j["rollback"]["dispatched"], true);
+    let repo = f.repo(R);
+    assert_eq!(repo.dispatches.len(), 1);
+    let d = &repo.dispatches[0];
+    assert_eq!(d.workflow, "rollback.yml");
+    assert_eq!(d.git_ref, "main");
+    assert_eq!(d.inputs, serde_json::json!({"version": "v1.1.0"}));
+    assert_eq!(j["rollback"]["run_id"], d.run_id);
+    assert_eq!(w.output("rollback-run"), d.run_id.to_string());
+    assert_eq!(w.output("rollback-tag"), "v1.1.0");
+    assert_eq!(w.output("verdict"), "fail");
+    assert_eq!(w.output("breached-check"), url);
+    assert_eq!(w.output("freeze"), "false");
+    // The deployment failed, with the breach as its description.
+    assert_eq!(states(&f, id), ["queued", "in_progress", "failure"]);
+    let st = repo
+        .deployments
+        .iter()
+        .find(|d| d.id == id)
+        .unwrap()
+        .statuses
+        .last()
+        .unwrap()
+        .clone();
+    let desc = st.description.unwrap();
+    assert!(
+        desc.contains("500") && desc.chars().count() <= 140,
+        "{desc}"
+    );
+    assert!(
+        st.log_url
+            .unwrap()
+            .ends_with(&format!("/actions/runs/{RUN_ID}"))
+    );
+    // Slack got one message with the reason, the tag and the links.
+    let posts = hook.requests();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0].path, WEBHOOK_SECRET_PATH);
+    let text = posts[0].json()["text"].as_str().unwrap().to_owned();
+    for want in [
+        "fail",
+        "v1.3.0",
+        "500",
+        "v1.1.0",
+        "/actions/runs/4242",
+        "Deployment",
+    ] {
+        assert!(text.contains(want), "{want} missing from {text}");
+    }
+    // No secret anywhere.
+    let all = w.everything();
+    for secret in [CANARY_TOKEN, "WEBHOOKsecretXYZ", "health-SECRET"] {
+        assert!(!all.contains(secret), "{secret} leaked:\n{all}");
+    }
+}
+
+#[test]
+fn a_slow_endpoint_breaches_its_latency_limit() {
+    let app = endpoint(1, || {
+        std::thread::sleep(Duration::from_millis(400));
+        Reply::text(200, "ok")
+    });
+    let url = format!("{}/health", app.url());
+    let w = watch(
+        &[
+            "--url",
+            &url,
+            "--max-latency",
+            "150ms",
+            "--interval",
+            "100ms",
+            "--duration",
+            "20s",
+            "--failure-threshold",
+            "2",
+            "--on-breach",
+            "alert",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(w.run.code, 1, "{}", w.run.stdout);
+    let j = w.run.json();
+    assert_eq!(j["outcome"], "fail");
+    assert!(
+        j["breach"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("slower than 150ms"),
+        "{j}"
+    );
+    assert!(j["breach"]["value"].as_f64().unwrap() >= 400.0, "{j}");
+    assert_eq!(j["rollback"], serde_json::Value::Null);
+    // Local use: no token work, no deployment.
+    assert!(j["notes"][0].as_str().unwrap().contains("no deployment"));
+}
+
+#[test]
+fn an_endpoint_that_starts_refusing_connections_breaches() {
+    let app = Arc::new(std::sync::Mutex::new(HandlerServer::start(|_| {
+        Reply::text(200, "ok")
+    })));
+    let url = format!("{}/health", app.lock().unwrap().url());
+    let closer = {
+        let app = Arc::clone(&app);
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(700));
+            app.lock().unwrap().refuse();
+        })
+    };
+    let w = watch(
+        &[
+            "--url",
+            &url,
+            "--interval",
+            "250ms",
+            "--duration",
+            "20s",
+            "--on-breach",
+            "freeze",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    closer.join().unwrap();
+    assert_eq!(w.run.code, 1, "{}", w.run.stdout);
+    let j = w.run.json();
+    assert!(j["checks"][0]["ok"].as_u64().unwrap() >= 2, "{j}");
+    assert!(
+        j["breach"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("connection refused"),
+        "{j}"
+    );
+    assert_eq!(j["freeze"], true);
+    assert_eq!(w.output("freeze"), "true");
+    assert_eq!(w.output("rollback-tag"), "");
+}
+
+#[test]
+fn the_body_regex_and_status_list_are_checked() {
+    let app = endpoint(1, || Reply::text(200, "{\"status\":\"degraded\"}"));
+    let url = format!("{}/health", app.url());
+    let w = watch(
+        &[
+            "--url",
+            &url,
+            "--body-regex",
+            "ok|\"status\":\"up\"",
+            "--expect-status",
+            "200,204",
+            "--interval",
+            "100ms",
+            "--duration",
+            "10s",
+            "--failure-threshold",
+            "1",
+            "--on-breach",
+            "alert",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let j = w.run.json();
+    assert_eq!(j["outcome"], "fail", "{j}");
+    assert!(
+        j["breach"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("body does not match"),
+        "{j}"
+    );
+}
+
+#[test]
+fn the_deployment_and_its_tag_come_from_a_deployment_event() {
+    let (f, id) = fake_with_history();
+    let app = endpoint(0, || Reply::text(503, "down"));
+    let d = tempfile::tempdir().unwrap();
+    let event = d.path().join("event.json");
+    let payload = serde_json::json!({
+        "action": "created",
+        "deployment": {"id": id, "sha": sha(5), "ref": "v1.3.0", "environment": "production", "task": "deploy", "payload": {}},
+        "repository": {"full_name": R, "name": "shop", "owner": {"login": "acme"}, "default_branch": "main"},
+    });
+    std::fs::write(&event, payload.to_string()).unwrap();
+    let url = format!("{}/health", app.url());
+    let w = watch(
+        &[
+            "--url",
+            &url,
+            "--interval",
+            "100ms",
+            "--duration",
+            "10s",
+            "--api-url",
+            f.url(),
+            "--format",
+            "json",
+            "--dry-run",
+        ],
+        &[
+            ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+            ("GITHUB_EVENT_NAME", "deployment"),
+            ("GITHUB_REPOSITORY", R),
+        ],
+    );
+    assert_eq!(w.run.code, 1, "{}\n{}", w.run.stdout, w.run.stderr);
+    let j = w.run.json();
+    assert_eq!(j["deployment_id"], id);
+    assert_eq!(j["tag"], "v1.3.0");
+    assert_eq!(j["rollback"]["tag"], "v1.1.0");
+    // --dry-run: every read, no write.
+    assert_eq!(states(&f, id), ["queued"]);
+    assert!(f.writes().is_empty());
+    assert!(w.run.stderr.contains("would POST"), "{}", w.run.stderr);
+}
+
+#[test]
+fn with_no_deployment_history_the_previous_version_tag_is_the_fallback() {
+    let f = fake_github::FakeGitHub::start();
+    f.add_repo(R, "main");
+    for (n, tag) in [(1, "v2.0.0"), (2, "v2.1.0"), (3, "v2.2.0")] {
+        f.add_commit(R, &sha(n), tag, &[]);
+        f.set_ref(R, &format!("tags/{tag}"), &sha(n));
+    }
+    f.set_ref(R, "heads/main", &sha(3));
+    let app = endpoint(0, || Reply::text(500, "x"));
+    let url = format!("{}/", app.url());
+    let w = watch(
+        &[
+            "--url",
+            &url,
+            "--interval",
+            "100ms",
+            "--duration",
+            "10s",
+            "--repo",
+            R,
+            "--api-url",
+            f.url(),
+            "--tag",
+            "v2.2.0",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let j = w.run.json();
+    assert_eq!(j["rollback"]["tag"], "v2.1.0", "{j}");
+    assert!(
+        j["rollback"]["how"]
+            .as_str()
+            .unwrap()
+            .contains("previous version tag"),
+        "{j}"
+    );
+    assert_eq!(j["rollback"]["dispatched"], false);
+}
+
+#[test]
+fn sigterm_cancels_with_a_summary_and_a_non_zero_exit() {
+    let (f, id) = fake_with_history();
+    let app = HandlerServer::start(|_| Reply::text(200, "ok"));
+    let url = format!("{}/health", app.url());
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("output");
+    let summary = d.path().join("summary");
+    std::fs::write(&out, "").unwrap();
+    std::fs::write(&summary, "").unwrap();
+    let id_s = id.to_string();
+    let child = fake_github::testing::hermetic_command(BIN)
+        .args([
+            "--url",
+            &url,
+            "--interval",
+            "200ms",
+            "--duration",
+            "60s",
+            "--repo",
+            R,
+            "--api-url",
+            f.url(),
+            "--deployment-id",
+            &id_s,
+            "--format",
+            "json",
+        ])
+        .env("GITHUB_OUTPUT", &out)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until it is watching.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while app.requests().len() < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the watch never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let output = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5), "slow to stop");
+    let (stdout, stderr) = fake_github::testing::output_text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    let j: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(j["verdict"], "fail");
+    assert_eq!(j["outcome"], "cancelled");
+    assert!(j["checks"][0]["samples"].as_u64().unwrap() >= 3);
+    let outputs = read_outputs(&out);
+    assert!(
+        outputs.contains(&("verdict".to_owned(), "cancelled".to_owned())),
+        "{outputs:?}"
+    );
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary.contains("cancelled") && summary.contains("Timeline"),
+        "{summary}"
+    );
+    // A cancelled watch is never a success.
+    assert_eq!(states(&f, id), ["queued", "in_progress", "error"]);
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_input() {
+    for (args, env, want) in [
+        (
+            vec!["--url", "http://127.0.0.1:1/", "--interval", "0s"],
+            vec![],
+            "--interval",
+        ),
+        (
+            vec!["--url", "http://127.0.0.1:1/", "--duration", "forever"],
+            vec![],
+            "--duration",
+        ),
+        (
+            vec![
+                "--url",
+                "http://127.0.0.1:1/",
+                "--slack-webhook-env",
+                "NOPE",
+            ],
+            vec![],
+            "NOPE is not set",
+        ),
+        (
+            vec!["--url", "http://127.0.0.1:1/", "--header", "X-Key=MISSING"],
+            vec![],
+            "MISSING is not set",
+        ),
+        (vec!["--query", "a: x < 1"], vec![], "--prometheus-url"),
+        (
+            vec!["--checks", "/nope.toml"],
+            vec![],
+            "--checks /nope.toml",
+        ),
+        (
+            vec!["--url", "http://127.0.0.1:1/", "--deployment-id", "5"],
+            vec![],
+            "repository",
+        ),
+        (
+            vec![
+                "--url",
+                "http://127.0.0.1:1/",
+                "--slack-webhook-env",
+                "HOOK",
+            ],
+            vec![("HOOK", "not a url")],
+            "not an http(s) URL",
+        ),
+    ] {
+        let mut all = args.clone();
+        all.extend(["--format", "json"]);
+        let w = watch(&all, &env);
+        assert_eq!(w.run.code, 2, "{args:?}: {}", w.run.stdout);
+        let j = w.run.json();
+        let reasons = j["reasons"].to_string();
+        assert!(reasons.contains(want), "{args:?}: {reasons}");
+    }
+}
