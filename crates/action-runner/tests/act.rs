@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use fake_github::testing::{CANARY_TOKEN, TestRepo, assert_no_canary, hermetic_command, lines};
-use fake_github::{FakeGitHub, Pull};
+use fake_github::{FakeGitHub, HandlerServer, Pull, Reply};
 
 const REPO: &str = "Codertocat/Hello-World";
 /// The fixture event's base and head.
@@ -32,6 +32,7 @@ fn gate_binaries() -> PathBuf {
         "checklist-gate",
         "tag-on-staging",
         "coverage-gate",
+        "post-deploy-watch",
     ] {
         assert!(
             profile_dir.join(gate).is_file(),
@@ -104,6 +105,11 @@ fn every_action_runs_under_act() {
         b"## User flows tested\n- [ ] Checkout\n- [ ] Refund\n## Safety\n- [ ] New features sit behind a feature flag\n",
     );
 
+    // Production, for post-deploy-watch: a healthy endpoint, and the
+    // deployment whose status follows the watch.
+    let health = HandlerServer::start(|_| Reply::text(200, "ok"));
+    let deployment = fake.add_deployment(REPO, HEAD_SHA, "v1.3.0", "production", &["queued"]);
+
     let scratch = tempfile::tempdir().unwrap();
     let results = scratch.path().join("results");
     let config = scratch.path().join("config");
@@ -129,6 +135,10 @@ fn every_action_runs_under_act() {
         .arg(format!("GITHUB_API_URL={}", fake.url()))
         .arg("--env")
         .arg(format!("TRUNKLINE_RESULTS={}", results.display()))
+        .arg("--env")
+        .arg(format!("TRUNKLINE_HEALTH_URL={}/health", health.url()))
+        .arg("--env")
+        .arg(format!("TRUNKLINE_DEPLOYMENT_ID={deployment}"))
         .args(["-s", &format!("GITHUB_TOKEN={CANARY_TOKEN}")])
         .env("XDG_CACHE_HOME", scratch.path().join("cache"))
         .env("XDG_CONFIG_HOME", &config)
@@ -156,6 +166,7 @@ fn every_action_runs_under_act() {
         "tag=v0.1.0",
         "tag-created=false",
         "coverage=66.67",
+        "watch-verdict=pass",
     ] {
         assert!(
             recorded.lines().any(|l| l == want),
@@ -190,6 +201,17 @@ fn every_action_runs_under_act() {
     assert_eq!(state.statuses.len(), 1, "{log}");
     assert_eq!(state.statuses[0].sha, HEAD_SHA);
     assert_eq!(state.statuses[0].state, "success");
+    let states: Vec<String> = state
+        .deployments
+        .iter()
+        .find(|d| d.id == deployment)
+        .unwrap()
+        .statuses
+        .iter()
+        .map(|s| s.state.clone())
+        .collect();
+    assert_eq!(states, ["queued", "in_progress", "success"], "{log}");
+    assert_eq!(health.requests().len(), 4, "{log}");
     assert!(
         fake.requests()
             .iter()
