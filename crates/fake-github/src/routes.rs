@@ -868,6 +868,12 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             if resolve(repo, git_ref).is_none() {
                 return Reply::error(422, &format!("No ref found for: {git_ref}"));
             }
+            if repo.rejects_run_details && body.get("return_run_details").is_some() {
+                return Reply::error(
+                    422,
+                    "Invalid request.\n\n\"return_run_details\" is not a permitted key.",
+                );
+            }
             repo.dispatches.push(Dispatch {
                 workflow: (*workflow).to_owned(),
                 git_ref: git_ref.to_owned(),

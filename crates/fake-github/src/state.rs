@@ -195,4 +195,6 @@ pub struct RepoState {
     pub releases: Vec<Release>,
     pub deployments: Vec<Deployment>,
     pub dispatches: Vec<Dispatch>,
+    /// Answer `return_run_details` with 422, as older GHES does.
+    pub rejects_run_details: bool,
 }

@@ -161,6 +161,8 @@ struct PromEnvelope {
     error_type: Option<String>,
     #[serde(default)]
     error: Option<String>,
+    #[serde(default)]
+    warnings: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -205,8 +207,25 @@ async fn prometheus(client: &reqwest::Client, p: &PromCheck, timeout: Duration, 
     evaluate(p, status.as_u16(), &body)
 }
 
-/// What a Prometheus answer means for the check.
+/// What a Prometheus answer means for the check, with any warnings it
+/// gave appended (e.g. a query touching too many samples).
 pub fn evaluate(p: &PromCheck, status: u16, body: &[u8]) -> Sample {
+    let warnings: Vec<String> = serde_json::from_slice::<PromEnvelope>(body)
+        .map(|e| e.warnings)
+        .unwrap_or_default();
+    let mut sample = judge(p, status, body);
+    if !warnings.is_empty() {
+        let note = format!(" (Prometheus warns: {})", clip(&warnings.join("; ")));
+        match &mut sample {
+            Sample::Ok { detail, .. }
+            | Sample::Breach { detail, .. }
+            | Sample::Error { detail } => detail.push_str(&note),
+        }
+    }
+    sample
+}
+
+fn judge(p: &PromCheck, status: u16, body: &[u8]) -> Sample {
     let envelope: Option<PromEnvelope> = serde_json::from_slice(body).ok();
     if !(200..300).contains(&status) {
         let why = envelope
@@ -414,6 +433,17 @@ mod tests {
         assert!(
             detail.contains("errors{job=\"b\"} = 7") && !detail.contains("\"a\""),
             "{detail}"
+        );
+    }
+
+    #[test]
+    fn prometheus_warnings_are_kept() {
+        let c = check("x < 5", NoData::Error);
+        let body = br#"{"status":"success","warnings":["PromQL info: metric might not be a counter"],"data":{"resultType":"scalar","result":[1.5,"1"]}}"#;
+        let s = evaluate(&c, 200, body);
+        assert!(
+            matches!(&s, Sample::Ok { detail, .. } if detail.contains("warns: PromQL info")),
+            "{s:?}"
         );
     }
 

@@ -546,3 +546,77 @@ fn bad_input_exits_2_naming_the_input() {
         assert!(reasons.contains(want), "{args:?}: {reasons}");
     }
 }
+
+fn breach_with_rollback(f: &fake_github::FakeGitHub, id: u64) -> Watched {
+    let app = endpoint(0, || Reply::text(500, "x"));
+    let url = format!("{}/", app.url());
+    let id_s = id.to_string();
+    watch(
+        &[
+            "--url",
+            &url,
+            "--interval",
+            "100ms",
+            "--duration",
+            "10s",
+            "--repo",
+            R,
+            "--api-url",
+            f.url(),
+            "--deployment-id",
+            &id_s,
+            "--rollback-workflow",
+            "rollback.yml",
+            "--format",
+            "json",
+        ],
+        &[],
+    )
+}
+
+#[test]
+fn a_server_that_rejects_return_run_details_still_gets_the_dispatch() {
+    let (f, id) = fake_with_history();
+    f.with_repo(R, |r| r.rejects_run_details = true);
+    let w = breach_with_rollback(&f, id);
+    let j = w.run.json();
+    assert_eq!(j["rollback"]["dispatched"], true, "{j}");
+    assert_eq!(j["rollback"]["run_id"], serde_json::Value::Null);
+    assert_eq!(w.output("rollback-run"), "");
+    let repo = f.repo(R);
+    assert_eq!(repo.dispatches.len(), 1);
+    assert_eq!(
+        repo.dispatches[0].inputs,
+        serde_json::json!({"tag": "v1.1.0"})
+    );
+}
+
+#[test]
+fn a_failed_dispatch_is_reported_and_never_sent_twice() {
+    let (f, id) = fake_with_history();
+    f.inject(
+        fake_github::Fault::new(fake_github::FaultKind::ApplyThenStatus(502), 1)
+            .on_path("/dispatches"),
+    );
+    let w = breach_with_rollback(&f, id);
+    assert_eq!(w.run.code, 1);
+    let j = w.run.json();
+    assert_eq!(j["rollback"]["tag"], "v1.1.0");
+    assert_eq!(j["rollback"]["dispatched"], false, "{j}");
+    assert!(
+        j["notes"]
+            .to_string()
+            .contains("dispatching rollback.yml failed"),
+        "{j}"
+    );
+    // The dispatch landed once; its answer was lost, and it was not re-sent.
+    let sent = f
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/dispatches"))
+        .count();
+    assert_eq!(sent, 1);
+    assert_eq!(f.repo(R).dispatches.len(), 1);
+    // The deployment still ends in failure.
+    assert_eq!(states(&f, id).last().unwrap(), "failure");
+}
