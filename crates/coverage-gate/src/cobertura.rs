@@ -5,15 +5,19 @@
 //! attributes are never trusted. Branches come from
 //! `condition-coverage="50% (1/2)"`. A class's filename is resolved against
 //! every `<source>`, the longest one under which the file exists winning.
+//!
+//! `<line>` elements are most of a report, so their attributes are read in
+//! one pass without allocating when they are plain numbers; anything else
+//! (escapes, odd spacing, a broken attribute) goes the general way.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use quick_xml::Reader;
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 
-use crate::model::{Coverage, FileCoverage, ReadError, malformed};
-use crate::xml::{LineCounting, attr, next_event};
+use crate::model::{Coverage, FileBuilder, FileCoverage, ReadError, malformed};
+use crate::xml::{LineCounting, attr, next_event, plain_attributes};
 
 /// `(k, n)` from `condition-coverage="50% (1/2)"`.
 pub fn condition_counts(s: &str) -> Option<(u64, u64)> {
@@ -54,6 +58,54 @@ pub fn resolve(filename: &str, sources: &[String], root: &Path) -> String {
     join(best.unwrap_or(&sources[0]))
 }
 
+/// A `<line>`'s number, hits and `(k, n)` branch counts.
+type Line = (u32, u64, Option<(u64, u64)>);
+
+/// A `<line>` whose attributes are plain (see [`plain_attributes`]) and
+/// whose numbers are only digits. `None` sends it to [`general_line`],
+/// which decides what anything else means.
+fn plain_line(e: &BytesStart<'_>) -> Option<Line> {
+    let [number, hits, branch, condition] =
+        plain_attributes(e, ["number", "hits", "branch", "condition-coverage"])?;
+    let number = u32::try_from(plain_u64(number?)?).ok()?;
+    let hits = plain_u64(hits?)?;
+    let branches = match branch {
+        Some("true") => condition.and_then(condition_counts),
+        _ => None,
+    };
+    Some((number, hits, branches))
+}
+
+fn plain_u64(v: &str) -> Option<u64> {
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    v.parse().ok()
+}
+
+/// Any `<line>`, attribute by attribute: every form and every error.
+fn general_line(e: &BytesStart<'_>) -> Result<Line, String> {
+    let number: u32 = attr(e, "number")
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or_else(|| "expected <line number=\"N\" hits=\"N\">".to_owned())?;
+    let hits: u64 = attr(e, "hits")
+        .and_then(|h| {
+            let h = h.trim();
+            h.parse()
+                .ok()
+                .or_else(|| h.parse::<f64>().ok().map(|f| f.max(0.0) as u64))
+        })
+        .ok_or_else(|| format!("line {number}: expected a hits attribute"))?;
+    let branches = if attr(e, "branch").as_deref() == Some("true") {
+        attr(e, "condition-coverage")
+            .as_deref()
+            .and_then(condition_counts)
+    } else {
+        None
+    };
+    Ok((number, hits, branches))
+}
+
 /// Reads a Cobertura report. `root` is the checkout, for resolving sources.
 pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, ReadError> {
     let mut xml = Reader::from_reader(LineCounting::new(reader));
@@ -62,12 +114,14 @@ pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, ReadError> {
     let mut in_source = false;
     // Class file name and its coverage while inside a <class>.
     let mut classes: Vec<(String, FileCoverage)> = Vec::new();
-    let mut current: Option<(String, FileCoverage)> = None;
+    let mut current: Option<(String, FileBuilder)> = None;
+    // Reused from class to class.
+    let mut spare = FileBuilder::default();
     let mut method_depth = 0usize;
     let mut saw_root = false;
     loop {
-        let (event, line_no) = next_event(&mut xml, &mut buf)?;
-        let bad = |message: String| malformed(line_no, message);
+        let event = next_event(&mut xml, &mut buf)?;
+        let bad = |message: String| malformed(xml.get_ref().line(), message);
         match event {
             Event::Eof => break,
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -82,7 +136,12 @@ pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, ReadError> {
                         if empty {
                             classes.push((filename, FileCoverage::default()));
                         } else {
-                            current = Some((filename, FileCoverage::default()));
+                            if let Some((_, unclosed)) = current.take() {
+                                // A class never closed is dropped.
+                                spare = unclosed;
+                                spare.finish();
+                            }
+                            current = Some((filename, std::mem::take(&mut spare)));
                         }
                     }
                     "method" if !empty => method_depth += 1,
@@ -90,32 +149,14 @@ pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, ReadError> {
                         let Some((_, file)) = current.as_mut() else {
                             continue; // <line> outside a class: not a Cobertura line.
                         };
-                        let number: u32 = attr(e, "number")
-                            .and_then(|n| n.trim().parse().ok())
-                            .ok_or_else(|| bad("expected <line number=\"N\" hits=\"N\">".into()))?;
-                        let hits: u64 = attr(e, "hits")
-                            .and_then(|h| {
-                                let h = h.trim();
-                                h.parse()
-                                    .ok()
-                                    .or_else(|| h.parse::<f64>().ok().map(|f| f.max(0.0) as u64))
-                            })
-                            .ok_or_else(|| {
-                                bad(format!("line {number}: expected a hits attribute"))
-                            })?;
-                        *file.lines.entry(number).or_default() += hits;
-                        if attr(e, "branch").as_deref() == Some("true") {
-                            if let Some((k, n)) = attr(e, "condition-coverage")
-                                .as_deref()
-                                .and_then(condition_counts)
-                            {
-                                for i in 0..n {
-                                    let taken = u64::from(i < k);
-                                    *file
-                                        .branches
-                                        .entry((number, "0".into(), i.to_string()))
-                                        .or_default() += taken;
-                                }
+                        let (number, hits, branches) = match plain_line(e) {
+                            Some(l) => l,
+                            None => general_line(e).map_err(bad)?,
+                        };
+                        file.line(number, hits);
+                        if let Some((k, n)) = branches {
+                            for i in 0..n {
+                                file.branch_numbers(number, 0, i, u64::from(i < k));
                             }
                         }
                     }
@@ -136,8 +177,9 @@ pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, ReadError> {
                 "source" => in_source = false,
                 "method" => method_depth = method_depth.saturating_sub(1),
                 "class" => {
-                    if let Some(c) = current.take() {
-                        classes.push(c);
+                    if let Some((filename, mut file)) = current.take() {
+                        classes.push((filename, file.finish()));
+                        spare = file;
                     }
                 }
                 _ => {}
@@ -201,8 +243,8 @@ mod tests {
         assert_eq!(path, "/home/ci/app/pkg/a.py");
         // Method lines are not counted twice; the two classes merge.
         assert_eq!(f.lines.len(), 4);
-        assert_eq!(f.lines[&1], 1);
-        assert_eq!(f.lines[&3], 5);
+        assert_eq!(f.lines.get(1), Some(1));
+        assert_eq!(f.lines.get(3), Some(5));
         let t = f.totals();
         assert_eq!((t.lines_found, t.lines_hit), (4, 2));
         assert_eq!((t.branches_found, t.branches_hit), (2, 1));

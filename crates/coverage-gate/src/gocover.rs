@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
-use crate::model::{Coverage, FileCoverage, ReadError, malformed};
+use crate::model::{Coverage, FileBuilder, ReadError, malformed};
 
 /// The module path declared in a `go.mod`.
 pub fn module_path(go_mod: &str) -> Option<String> {
@@ -91,7 +91,8 @@ pub fn read(reader: impl BufRead, module: Option<&str>) -> Result<Coverage, Read
             "empty profile: expected mode: set|count|atomic",
         ));
     }
-    let mut files: BTreeMap<String, FileCoverage> = BTreeMap::new();
+    // Path → line → the largest count of the blocks on it.
+    let mut files: BTreeMap<String, BTreeMap<u32, u64>> = BTreeMap::new();
     for ((loc, range), count) in blocks {
         let path = match module {
             Some(m) => loc
@@ -103,13 +104,17 @@ pub fn read(reader: impl BufRead, module: Option<&str>) -> Result<Coverage, Read
         let (start, end) = block_lines(&range).unwrap_or((0, 0));
         let file = files.entry(path).or_default();
         for l in start..=end {
-            let hits = file.lines.entry(l).or_default();
+            let hits = file.entry(l).or_default();
             *hits = (*hits).max(count);
         }
     }
     let mut cov = Coverage::default();
-    for (p, f) in files {
-        cov.add_file(p, f);
+    let mut builder = FileBuilder::default();
+    for (p, lines) in files {
+        for (line, hits) in lines {
+            builder.line(line, hits);
+        }
+        cov.add_file(p, builder.finish());
     }
     Ok(cov)
 }
@@ -123,14 +128,16 @@ mod tests {
         let profile = "mode: count\nexample.com/shop/cart/cart.go:3.20,5.2 2 3\nexample.com/shop/cart/cart.go:7.2,7.10 1 0\nexample.com/shop/cart/cart.go:3.20,5.2 2 1\n";
         let cov = read(profile.as_bytes(), Some("example.com/shop")).unwrap();
         let f = &cov.files["cart/cart.go"];
-        assert_eq!(f.lines[&3], 4);
-        assert_eq!(f.lines[&5], 4);
-        assert_eq!(f.lines[&7], 0);
+        assert_eq!(f.lines.get(3), Some(4));
+        assert_eq!(f.lines.get(5), Some(4));
+        assert_eq!(f.lines.get(7), Some(0));
         assert_eq!(f.totals().lines_found, 4);
         let set = "mode: set\na/b.go:1.1,1.5 1 1\na/b.go:1.1,1.5 1 1\n";
         assert_eq!(
-            read(set.as_bytes(), None).unwrap().files["a/b.go"].lines[&1],
-            1
+            read(set.as_bytes(), None).unwrap().files["a/b.go"]
+                .lines
+                .get(1),
+            Some(1)
         );
     }
 

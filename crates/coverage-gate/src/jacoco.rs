@@ -10,7 +10,7 @@ use std::path::Path;
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use crate::model::{Coverage, FileCoverage, ReadError, malformed};
+use crate::model::{Coverage, FileBuilder, FileCoverage, ReadError, malformed};
 use crate::xml::{LineCounting, attr, next_event};
 
 /// `package/File.java` under the first source root where it exists, else
@@ -53,12 +53,12 @@ pub fn read(
     let mut xml = Reader::from_reader(LineCounting::new(reader));
     let mut buf = Vec::new();
     let mut package = String::new();
-    let mut current: Option<(String, FileCoverage)> = None;
+    let mut current: Option<(String, FileBuilder)> = None;
     let mut cov = Coverage::default();
     let mut saw_root = false;
     loop {
-        let (event, line_no) = next_event(&mut xml, &mut buf)?;
-        let bad = |message: String| malformed(line_no, message);
+        let event = next_event(&mut xml, &mut buf)?;
+        let bad = |message: String| malformed(xml.get_ref().line(), message);
         match event {
             Event::Eof => break,
             Event::Start(ref e) | Event::Empty(ref e) => match e.name().0 {
@@ -71,7 +71,7 @@ pub fn read(
                     if matches!(event, Event::Empty(_)) {
                         cov.add_file(path, FileCoverage::default());
                     } else {
-                        current = Some((path, FileCoverage::default()));
+                        current = Some((path, FileBuilder::default()));
                     }
                 }
                 "line" => {
@@ -99,22 +99,19 @@ pub fn read(
                             )));
                         }
                     };
-                    if mi + ci > 0 {
-                        *file.lines.entry(nr).or_default() += ci;
+                    if mi.saturating_add(ci) > 0 {
+                        file.line(nr, ci);
                     }
-                    for i in 0..(mb + cb) {
-                        *file
-                            .branches
-                            .entry((nr, "0".into(), i.to_string()))
-                            .or_default() += u64::from(i < cb);
+                    for i in 0..mb.saturating_add(cb) {
+                        file.branch_numbers(nr, 0, i, u64::from(i < cb));
                     }
                 }
                 _ => {}
             },
             Event::End(e) => match e.name().0 {
                 "sourcefile" => {
-                    if let Some((path, file)) = current.take() {
-                        cov.add_file(path, file);
+                    if let Some((path, mut file)) = current.take() {
+                        cov.add_file(path, file.finish());
                     }
                 }
                 "package" => package.clear(),

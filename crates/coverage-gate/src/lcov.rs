@@ -7,10 +7,16 @@
 //! missing final `end_of_record`) and merges repeated sections line by line.
 //! Summary records (`LF`, `LH`, `BRF`, ...) are read and ignored: totals are
 //! computed from `DA` and `BRDA`, since lcov 1.16 captures often omit them.
+//!
+//! Reports run to hundreds of megabytes, so the common records (`DA`,
+//! `BRDA`, `FN`, `FNDA` and `end_of_record` in their usual form) are parsed
+//! straight from the read buffer's bytes. Any line that does not fit that
+//! form exactly takes the general path below, which decides what it means,
+//! so odd input reads the same either way.
 
-use std::io::BufRead;
+use std::io::{BufRead, ErrorKind};
 
-use crate::model::{Coverage, FileCoverage, Function, ReadError, malformed};
+use crate::model::{Coverage, FileBuilder, ReadError, malformed};
 
 fn num<T: std::str::FromStr>(s: &str, line: u64, what: &str) -> Result<T, ReadError> {
     s.trim()
@@ -39,24 +45,286 @@ fn count(s: &str, line: u64, what: &str) -> Result<u64, ReadError> {
 #[derive(Default)]
 struct Section {
     path: Option<String>,
-    file: FileCoverage,
+    file: FileBuilder,
     /// lcov 2.2 `FNL`/`FNA`: function index to start line.
     fn_index_lines: Vec<(u64, u32)>,
 }
 
+/// The reader's state between lines.
+#[derive(Default)]
+struct Parser {
+    cov: Coverage,
+    section: Section,
+    line_no: u64,
+}
+
 /// Reads a tracefile into `Coverage`, merging repeated files.
 pub fn read(mut reader: impl BufRead) -> Result<Coverage, ReadError> {
-    let mut cov = Coverage::default();
-    let mut section = Section::default();
-    let mut buf = Vec::with_capacity(256);
-    let mut line_no: u64 = 0;
+    let mut p = Parser::default();
+    // A line cut by the end of the read buffer.
+    let mut partial: Vec<u8> = Vec::new();
     loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if chunk.is_empty() {
             break;
         }
-        line_no += 1;
-        let mut bytes: &[u8] = &buf;
+        let len = chunk.len();
+        let mut start = 0;
+        if !partial.is_empty() {
+            let Some(end) = memchr::memchr(b'\n', chunk) else {
+                partial.extend_from_slice(chunk);
+                reader.consume(len);
+                continue;
+            };
+            partial.extend_from_slice(&chunk[..end]);
+            p.line(&partial)?;
+            partial.clear();
+            start = end + 1;
+        }
+        start += p.lines(&chunk[start..])?;
+        partial.extend_from_slice(&chunk[start..]);
+        reader.consume(len);
+    }
+    if !partial.is_empty() {
+        p.line(&partial)?;
+    }
+    p.finish();
+    Ok(p.cov)
+}
+
+/// Leading ASCII digits as a number, and how many there were; `None`
+/// without digits or past `u64`.
+fn digits(s: &[u8]) -> Option<(u64, usize)> {
+    let mut v: u64 = 0;
+    let mut n = 0;
+    while let Some(d) = s.get(n).map(|b| b.wrapping_sub(b'0')).filter(|d| *d < 10) {
+        v = v.wrapping_mul(10).wrapping_add(u64::from(d));
+        n += 1;
+    }
+    match n {
+        0 => None,
+        // 19 digits always fit.
+        1..=19 => Some((v, n)),
+        _ => {
+            let mut v: u64 = 0;
+            for &b in &s[..n] {
+                v = v.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+            }
+            Some((v, n))
+        }
+    }
+}
+
+/// Reads plain numbers and fixed punctuation off the front of a record.
+struct Bytes<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Bytes<'a> {
+    #[inline]
+    fn number(&mut self) -> Option<u64> {
+        let (v, n) = digits(&self.s[self.i..])?;
+        self.i += n;
+        Some(v)
+    }
+
+    fn line_number(&mut self) -> Option<u32> {
+        u32::try_from(self.number()?).ok()
+    }
+
+    /// A branch id the general path would also read as a number: digits
+    /// without a leading zero (`00` is text there).
+    fn branch_id(&mut self) -> Option<u64> {
+        if self.s.get(self.i) == Some(&b'0')
+            && self.s.get(self.i + 1).is_some_and(u8::is_ascii_digit)
+        {
+            return None;
+        }
+        self.number()
+    }
+
+    fn byte(&mut self, b: u8) -> Option<()> {
+        (self.s.get(self.i) == Some(&b)).then(|| self.i += 1)
+    }
+
+    /// The line's end: `\r`s, then `\n` or, for a `whole` line, the end of
+    /// the bytes. How many bytes the line took.
+    fn end(&self, whole: bool) -> Option<usize> {
+        let mut j = self.i;
+        while self.s.get(j) == Some(&b'\r') {
+            j += 1;
+        }
+        match self.s.get(j) {
+            Some(b'\n') => Some(j + 1),
+            None if whole => Some(j),
+            _ => None,
+        }
+    }
+
+    /// The rest of the line, without its `\r`s, and how many bytes the
+    /// line took.
+    fn rest(&self, whole: bool) -> Option<(&'a [u8], usize)> {
+        let tail = &self.s[self.i..];
+        let (mut text, used) = match memchr::memchr(b'\n', tail) {
+            Some(n) => (&tail[..n], self.i + n + 1),
+            None if whole => (tail, self.s.len()),
+            None => return None,
+        };
+        while let [t @ .., b'\r'] = text {
+            text = t;
+        }
+        Some((text, used))
+    }
+}
+
+impl Parser {
+    /// Every complete line at the start of `buf`; how many bytes they took.
+    fn lines(&mut self, buf: &[u8]) -> Result<usize, ReadError> {
+        let mut pos = 0;
+        while pos < buf.len() {
+            let rest = &buf[pos..];
+            // Line 1 may carry a BOM: the general path strips it.
+            if self.line_no > 0 && self.section.path.is_some() {
+                if let Some(used) = self.fast(rest, false) {
+                    self.line_no += 1;
+                    pos += used;
+                    continue;
+                }
+            }
+            let Some(end) = memchr::memchr(b'\n', rest) else {
+                break;
+            };
+            self.line_no += 1;
+            self.general(&rest[..end])?;
+            pos += end + 1;
+        }
+        Ok(pos)
+    }
+
+    /// One whole line, without its `\n`.
+    fn line(&mut self, raw: &[u8]) -> Result<(), ReadError> {
+        self.line_no += 1;
+        if self.line_no > 1 && self.section.path.is_some() && self.fast(raw, true).is_some() {
+            return Ok(());
+        }
+        self.general(raw)
+    }
+
+    /// The common records in their usual form, straight from the bytes at
+    /// the start of `s`: how many bytes the line took, or `None` to leave
+    /// it to the general path. `whole`: `s` is exactly one line.
+    fn fast(&mut self, s: &[u8], whole: bool) -> Option<usize> {
+        let file = &mut self.section.file;
+        match s.first()? {
+            b'D' => {
+                // DA:line,count[,checksum]
+                let mut b = Bytes {
+                    s: s.strip_prefix(b"DA:")?,
+                    i: 0,
+                };
+                let line = b.line_number()?;
+                b.byte(b',')?;
+                let hits = b.number()?;
+                let used = match b.end(whole) {
+                    Some(used) => used,
+                    None => {
+                        b.byte(b',')?;
+                        let (checksum, used) = b.rest(whole)?;
+                        std::str::from_utf8(checksum).ok()?;
+                        used
+                    }
+                };
+                file.line(line, hits);
+                Some(3 + used)
+            }
+            b'B' => {
+                // BRDA:line,block,branch,taken with plain numbers.
+                let mut b = Bytes {
+                    s: s.strip_prefix(b"BRDA:")?,
+                    i: 0,
+                };
+                let line = b.line_number()?;
+                b.byte(b',')?;
+                let block = b.branch_id()?;
+                b.byte(b',')?;
+                let branch = b.branch_id()?;
+                b.byte(b',')?;
+                let taken = match b.byte(b'-') {
+                    Some(()) => 0,
+                    None => b.number()?,
+                };
+                let used = b.end(whole)?;
+                file.branch_numbers(line, block, branch, taken);
+                Some(5 + used)
+            }
+            b'F' if s.starts_with(b"FNDA:") => {
+                // FNDA:count,name
+                let mut b = Bytes { s: &s[5..], i: 0 };
+                let hits = b.number()?;
+                b.byte(b',')?;
+                let (name, used) = b.rest(whole)?;
+                if !file.repeated_function(name, None, hits) {
+                    file.function(std::str::from_utf8(name).ok()?, None, hits);
+                }
+                Some(5 + used)
+            }
+            b'F' => {
+                // FN:line,name or FN:line,end,name
+                let mut b = Bytes {
+                    s: s.strip_prefix(b"FN:")?,
+                    i: 0,
+                };
+                let line = b.line_number()?;
+                b.byte(b',')?;
+                let (after, used) = b.rest(whole)?;
+                let after = std::str::from_utf8(after).ok()?;
+                let name = match after.split_once(',') {
+                    None => after,
+                    Some((end, name)) => {
+                        let e = end.as_bytes();
+                        if !e.is_empty() && e.iter().all(u8::is_ascii_digit) {
+                            if end.parse::<u32>().is_ok() {
+                                name
+                            } else {
+                                after
+                            }
+                        } else if e
+                            .iter()
+                            .any(|c| c.is_ascii_whitespace() || *c == b'+' || *c >= 0x80)
+                        {
+                            // It might still read as an end line once trimmed.
+                            return None;
+                        } else {
+                            after
+                        }
+                    }
+                };
+                file.function(name, Some(line), 0);
+                Some(3 + used)
+            }
+            b'e' => {
+                let b = Bytes {
+                    s: s.strip_prefix(b"end_of_record")?,
+                    i: 0,
+                };
+                let used = b.end(whole)?;
+                self.finish();
+                Some(13 + used)
+            }
+            _ => None,
+        }
+    }
+
+    /// Any line, as text: every record and every error.
+    fn general(&mut self, raw: &[u8]) -> Result<(), ReadError> {
+        let line_no = self.line_no;
+        let section = &mut self.section;
+        let mut bytes = raw;
         if line_no == 1 {
             bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
         }
@@ -65,11 +333,11 @@ pub fn read(mut reader: impl BufRead) -> Result<Coverage, ReadError> {
             .trim_end_matches(['\n', '\r']);
         let text = text.trim_start();
         if text.is_empty() || text.starts_with('#') {
-            continue;
+            return Ok(());
         }
         if text == "end_of_record" {
-            finish(&mut cov, &mut section);
-            continue;
+            self.finish();
+            return Ok(());
         }
         let Some((tag, rest)) = text.split_once(':') else {
             return Err(malformed(
@@ -82,9 +350,9 @@ pub fn read(mut reader: impl BufRead) -> Result<Coverage, ReadError> {
             "SF" => {
                 if section.path.is_some() {
                     // A missing end_of_record: close the previous section.
-                    finish(&mut cov, &mut section);
+                    self.finish();
                 }
-                section.path = Some(rest.trim().to_owned());
+                self.section.path = Some(rest.trim().to_owned());
             }
             _ if section.path.is_none() => {
                 return Err(malformed(
@@ -103,7 +371,7 @@ pub fn read(mut reader: impl BufRead) -> Result<Coverage, ReadError> {
                     line_no,
                     "an execution count in DA",
                 )?;
-                *section.file.lines.entry(line).or_default() += hits;
+                section.file.line(line, hits);
             }
             "BRDA" => {
                 // BRDA:line,[e|f|U]block,branch,taken, where branch may hold commas.
@@ -116,21 +384,15 @@ pub fn read(mut reader: impl BufRead) -> Result<Coverage, ReadError> {
                     .next()
                     .ok_or_else(|| malformed(line_no, "expected BRDA:line,block,branch,taken"))?
                     .trim()
-                    .trim_start_matches(['e', 'f', 'U'])
-                    .to_owned();
+                    .trim_start_matches(['e', 'f', 'U']);
                 let branch = parts
                     .next()
-                    .ok_or_else(|| malformed(line_no, "expected BRDA:line,block,branch,taken"))?
-                    .to_owned();
+                    .ok_or_else(|| malformed(line_no, "expected BRDA:line,block,branch,taken"))?;
                 let taken = match taken.trim() {
                     "-" => 0,
                     t => count(t, line_no, "a taken count or - in BRDA")?,
                 };
-                *section
-                    .file
-                    .branches
-                    .entry((line, block, branch))
-                    .or_default() += taken;
+                section.file.branch(line, block, branch, taken);
             }
             "FN" => {
                 // 1.x: FN:line,name   2.x: FN:line,end,name (names may hold commas)
@@ -142,20 +404,14 @@ pub fn read(mut reader: impl BufRead) -> Result<Coverage, ReadError> {
                     Some((end, name)) if end.trim().parse::<u32>().is_ok() => name,
                     _ => after,
                 };
-                let f = section.file.functions.entry(name.to_owned()).or_default();
-                f.line = f.line.or(Some(line));
+                section.file.function(name, Some(line), 0);
             }
             "FNDA" => {
                 let (hits, name) = rest
                     .split_once(',')
                     .ok_or_else(|| malformed(line_no, "expected FNDA:count,name"))?;
                 let hits = count(hits, line_no, "an execution count in FNDA")?;
-                section
-                    .file
-                    .functions
-                    .entry(name.to_owned())
-                    .or_default()
-                    .hits += hits;
+                section.file.function(name, None, hits);
             }
             "FNL" => {
                 // lcov 2.2: FNL:index,line[,end]
@@ -197,13 +453,7 @@ pub fn read(mut reader: impl BufRead) -> Result<Coverage, ReadError> {
                     .iter()
                     .find(|(i, _)| *i == index)
                     .map(|(_, l)| *l);
-                let f = section
-                    .file
-                    .functions
-                    .entry(name.to_owned())
-                    .or_insert(Function::default());
-                f.hits += hits;
-                f.line = f.line.or(start);
+                section.file.function(name, start, hits);
             }
             "MCDC" => {
                 // lcov 2.2: MCDC:line,groupSize,sense,taken,index,expression
@@ -235,25 +485,23 @@ pub fn read(mut reader: impl BufRead) -> Result<Coverage, ReadError> {
                     t => count(t, line_no, "a taken count in MCDC")?,
                 };
                 let index: u32 = num(next("the index")?, line_no, "an index in MCDC")?;
-                *section
-                    .file
-                    .mcdc
-                    .entry((line, group, sense, index))
-                    .or_default() += taken;
+                section.file.mcdc((line, group, sense, index), taken);
             }
             other => {
                 return Err(malformed(line_no, format!("unknown lcov record {other:?}")));
             }
         }
+        Ok(())
     }
-    finish(&mut cov, &mut section);
-    Ok(cov)
-}
 
-fn finish(cov: &mut Coverage, section: &mut Section) {
-    let done = std::mem::take(section);
-    if let Some(path) = done.path {
-        cov.add_file(path, done.file);
+    /// Closes the current section, merging it into the coverage.
+    fn finish(&mut self) {
+        let section = &mut self.section;
+        section.fn_index_lines.clear();
+        let file = section.file.finish();
+        if let Some(path) = section.path.take() {
+            self.cov.add_file(path, file);
+        }
     }
 }
 
@@ -275,7 +523,7 @@ mod tests {
         assert_eq!((t.lines_found, t.lines_hit), (3, 2));
         assert_eq!((t.branches_found, t.branches_hit), (2, 1));
         assert_eq!((t.functions_found, t.functions_hit), (1, 1));
-        assert_eq!(f.functions["main"].line, Some(3));
+        assert_eq!(f.functions.get("main").unwrap().line, Some(3));
     }
 
     #[test]
@@ -307,16 +555,13 @@ mod tests {
             "end_of_record\n"
         ));
         let f = &cov.files["src/lib.rs"];
-        assert_eq!(f.functions["Foo::<T, U>::new"].hits, 4);
-        assert_eq!(f.functions["Foo::<T, U>::new"].line, Some(10));
-        assert_eq!(f.functions["bar"].line, Some(30));
-        assert_eq!(f.lines[&10], 4);
-        assert_eq!(
-            f.branches[&(11, "0".into(), "jump to line 235, taken".into())],
-            2
-        );
+        let new = f.functions.get("Foo::<T, U>::new").unwrap();
+        assert_eq!((new.hits, new.line), (4, Some(10)));
+        assert_eq!(f.functions.get("bar").unwrap().line, Some(30));
+        assert_eq!(f.lines.get(10), Some(4));
+        assert_eq!(f.branches.get(11, "0", "jump to line 235, taken"), Some(2));
         assert_eq!(f.branches.len(), 4);
-        assert_eq!(f.branches[&(12, "1".into(), "1".into())], 0);
+        assert_eq!(f.branches.get(12, "1", "1"), Some(0));
         let t = f.totals();
         assert_eq!((t.branches_found, t.branches_hit), (4, 2));
         assert_eq!((t.mcdc_found, t.mcdc_hit), (2, 1));
@@ -328,7 +573,7 @@ mod tests {
             "\u{feff}# produced by a tool\r\nTN:x\r\n\r\nSF:C:\\work\\src\\a.c\r\nDA:1,1\r\nSF:b.c\r\nDA:2,0\r\n",
         );
         assert!(cov.files.contains_key("C:\\work\\src\\a.c"));
-        assert_eq!(cov.files["b.c"].lines[&2], 0);
+        assert_eq!(cov.files["b.c"].lines.get(2), Some(0));
     }
 
     #[test]
@@ -338,15 +583,41 @@ mod tests {
         );
         let f = &cov.files["a"];
         assert_eq!(f.lines.len(), 3);
-        assert_eq!(f.lines[&2], 3);
-        assert_eq!(f.functions["f"].hits, 3);
+        assert_eq!(f.lines.get(2), Some(3));
+        assert_eq!(f.functions.get("f").unwrap().hits, 3);
     }
 
     #[test]
     fn odd_counts() {
         let cov = parse("SF:a\nDA:1,1.8446744073709552e19\nDA:2,-1\nend_of_record\n");
-        assert_eq!(cov.files["a"].lines[&1], u64::MAX);
-        assert_eq!(cov.files["a"].lines[&2], 0);
+        assert_eq!(cov.files["a"].lines.get(1), Some(u64::MAX));
+        assert_eq!(cov.files["a"].lines.get(2), Some(0));
+    }
+
+    #[test]
+    fn lines_cut_by_the_read_buffer_read_the_same() {
+        let text = concat!(
+            "TN:\r\nSF:a\nFN:1,f\nFN:2,g\nFNDA:2,f\nFNDA:0,g\nDA:1,1\nDA:2,0,abc\r\n",
+            "BRDA:1,0,0,1\nBRDA:1,e0,x, y,-\nBRDA:1,00,1,2\nend_of_record\n",
+            "SF:b\r\nDA:3,4\r\nDA:3,1\nDA:1,0\n  DA:7,1\nend_of_record"
+        );
+        let whole = parse(text);
+        assert_eq!(whole.files["b"].lines.get(3), Some(5));
+        assert_eq!(whole.files["a"].branches.len(), 3);
+        for capacity in 1..40 {
+            let cut = read(std::io::BufReader::with_capacity(capacity, text.as_bytes())).unwrap();
+            assert_eq!(cut, whole, "capacity {capacity}");
+            let err = read(std::io::BufReader::with_capacity(
+                capacity,
+                &b"SF:a\nDA:1,1\nFNDA:1,\xff\n"[..],
+            ))
+            .unwrap_err()
+            .to_string();
+            assert!(
+                err.starts_with("line 3: not UTF-8"),
+                "capacity {capacity}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod jacoco;
 pub mod lcov;
 pub mod model;
 pub mod packages;
+mod packed;
 pub mod paths;
 pub mod ratchet;
 pub mod run;

@@ -2,9 +2,13 @@
 //! functions and MC/DC conditions. Totals are always computed from these
 //! records, never taken from a report's own summary lines.
 
-use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 
 use serde::Serialize;
+
+use crate::packed::{Cursor, Packed, Packer, put};
 
 /// Why a report could not be read: every reader says where.
 #[derive(Debug, thiserror::Error)]
@@ -25,29 +29,231 @@ pub fn malformed(line: u64, message: impl Into<String>) -> ReadError {
     }
 }
 
-/// One branch outcome: `(line, block, branch)`, where block and branch are
-/// the report's own identifiers (lcov 2.x's may be text with commas).
-pub type BranchKey = (u32, String, String);
-
 /// One MC/DC condition outcome: `(line, group size, sense, index)`.
 pub type McdcKey = (u32, u32, bool, u32);
 
 /// A function: where it starts (when known) and how often it ran.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Function {
     pub line: Option<u32>,
     pub hits: u64,
 }
 
-/// One source file's coverage.
+/// Execution counts by line number, in line order.
+///
+/// Packed (see `packed.rs`): a lookup scans the file's lines.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct LineHits(Packed<1>);
+
+impl LineHits {
+    /// How many lines have a count (the lines found).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.len() == 0
+    }
+
+    /// How many lines ran at least once.
+    pub fn hit(&self) -> usize {
+        self.0.nonzero()
+    }
+
+    /// A line's execution count; `None` when the line has none.
+    pub fn get(&self, line: u32) -> Option<u64> {
+        self.0
+            .iter()
+            .map(|([l], hits)| (l, hits))
+            .take_while(|(l, _)| *l <= line)
+            .find(|(l, _)| *l == line)
+            .map(|(_, hits)| hits)
+    }
+
+    /// `(line, execution count)` in line order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        self.0.iter().map(|([l], hits)| (l, hits))
+    }
+}
+
+impl fmt::Debug for LineHits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// A branch block or branch id as the report wrote it: lcov's are numbers,
+/// lcov 2.x's may be text with commas (`jump to line 235, taken`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BranchId<'a> {
+    Number(u32),
+    Text(&'a str),
+}
+
+impl fmt::Display for BranchId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BranchId::Number(n) => write!(f, "{n}"),
+            BranchId::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// Ids that are plain decimal numbers (no sign, no leading zero, below
+/// 2^31) are kept as numbers, tagged `n << 1`; any other id is text, tagged
+/// `index << 1 | 1` into the file's sorted text table. So two ids are equal
+/// exactly when their texts are, and most branches allocate nothing.
+const TEXT_TAG: u32 = 1;
+
+fn numeric_id(s: &str) -> Option<u32> {
+    let b = s.as_bytes();
+    let canonical =
+        !b.is_empty() && b.iter().all(u8::is_ascii_digit) && (b[0] != b'0' || b.len() == 1);
+    canonical
+        .then(|| s.parse::<u32>().ok())
+        .flatten()
+        .filter(|n| *n < 1 << 31)
+}
+
+/// Branch outcomes: `(line, block, branch)` to times taken, where block and
+/// branch are the report's own identifiers.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct BranchHits {
+    packed: Packed<3>,
+    /// Text ids, sorted, so equal branch sets compare equal.
+    texts: Box<[Box<str>]>,
+}
+
+impl BranchHits {
+    /// How many branch outcomes there are (the branches found).
+    pub fn len(&self) -> usize {
+        self.packed.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.packed.len() == 0
+    }
+
+    /// How many outcomes were taken at least once.
+    pub fn hit(&self) -> usize {
+        self.packed.nonzero()
+    }
+
+    fn id(&self, tagged: u32) -> BranchId<'_> {
+        if tagged & TEXT_TAG == 0 {
+            BranchId::Number(tagged >> 1)
+        } else {
+            BranchId::Text(self.texts.get((tagged >> 1) as usize).map_or("", |t| &**t))
+        }
+    }
+
+    fn tag(&self, s: &str) -> Option<u32> {
+        match numeric_id(s) {
+            Some(n) => Some(n << 1),
+            None => {
+                let i = self.texts.binary_search_by(|t| (**t).cmp(s)).ok()?;
+                Some((i as u32) << 1 | TEXT_TAG)
+            }
+        }
+    }
+
+    /// `(line, block, branch, taken)` in line order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, BranchId<'_>, BranchId<'_>, u64)> + '_ {
+        self.packed
+            .iter()
+            .map(|([line, block, branch], taken)| (line, self.id(block), self.id(branch), taken))
+    }
+
+    /// Times the outcome `(line, block, branch)` was taken; `None` when the
+    /// report has no such outcome.
+    pub fn get(&self, line: u32, block: &str, branch: &str) -> Option<u64> {
+        let key = [line, self.tag(block)?, self.tag(branch)?];
+        self.packed
+            .iter()
+            .take_while(|(k, _)| k[0] <= line)
+            .find(|(k, _)| *k == key)
+            .map(|(_, taken)| taken)
+    }
+}
+
+impl fmt::Debug for BranchHits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(
+                self.iter().map(|(l, block, branch, taken)| {
+                    (l, block.to_string(), branch.to_string(), taken)
+                }),
+            )
+            .finish()
+    }
+}
+
+/// Functions by name, in name order: each a name's length and bytes, then
+/// its start line plus one (zero when unknown) and its count, all packed.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Functions {
+    packed: Box<[u8]>,
+    len: usize,
+    hit: usize,
+}
+
+impl Functions {
+    /// How many functions there are (the functions found).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// How many functions ran at least once.
+    pub fn hit(&self) -> usize {
+        self.hit
+    }
+
+    /// A function by name.
+    pub fn get(&self, name: &str) -> Option<Function> {
+        self.records()
+            .find(|(n, _)| *n == name.as_bytes())
+            .map(|(_, f)| f)
+    }
+
+    /// `(name, function)` in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Function)> + '_ {
+        // Names were `&str` when packed.
+        self.records()
+            .map(|(n, f)| (std::str::from_utf8(n).unwrap_or_default(), f))
+    }
+
+    fn records(&self) -> impl Iterator<Item = (&[u8], Function)> + '_ {
+        let mut c = Cursor::new(&self.packed);
+        std::iter::from_fn(move || {
+            let len = usize::try_from(c.varint()?).ok()?;
+            let name = c.bytes(len)?;
+            let line = c.varint()?;
+            let hits = c.varint()?;
+            let line = line.checked_sub(1).map(|l| l as u32);
+            Some((name, Function { line, hits }))
+        })
+    }
+}
+
+impl fmt::Debug for Functions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// One source file's coverage. Built with a [`FileBuilder`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileCoverage {
     /// Line number to execution count.
-    pub lines: BTreeMap<u32, u64>,
+    pub lines: LineHits,
     /// Branch outcome to times taken.
-    pub branches: BTreeMap<BranchKey, u64>,
+    pub branches: BranchHits,
     /// Function name to its record.
-    pub functions: BTreeMap<String, Function>,
+    pub functions: Functions,
     /// MC/DC condition outcome to times covered (lcov 2.2 `MCDC`).
     pub mcdc: BTreeMap<McdcKey, u64>,
 }
@@ -55,33 +261,245 @@ pub struct FileCoverage {
 impl FileCoverage {
     /// Adds another report's counts for the same file, line by line.
     pub fn merge(&mut self, other: &FileCoverage) {
-        for (line, hits) in &other.lines {
-            *self.lines.entry(*line).or_default() += hits;
-        }
-        for (key, taken) in &other.branches {
-            *self.branches.entry(key.clone()).or_default() += taken;
-        }
-        for (name, f) in &other.functions {
-            let mine = self.functions.entry(name.clone()).or_default();
-            mine.hits += f.hits;
-            mine.line = mine.line.or(f.line);
-        }
-        for (key, hits) in &other.mcdc {
-            *self.mcdc.entry(*key).or_default() += hits;
-        }
+        let mut b = FileBuilder::default();
+        b.add_file(self);
+        b.add_file(other);
+        *self = b.finish();
     }
 
     pub fn totals(&self) -> Totals {
         Totals {
             lines_found: self.lines.len() as u64,
-            lines_hit: self.lines.values().filter(|h| **h > 0).count() as u64,
+            lines_hit: self.lines.hit() as u64,
             branches_found: self.branches.len() as u64,
-            branches_hit: self.branches.values().filter(|h| **h > 0).count() as u64,
+            branches_hit: self.branches.hit() as u64,
             functions_found: self.functions.len() as u64,
-            functions_hit: self.functions.values().filter(|f| f.hits > 0).count() as u64,
+            functions_hit: self.functions.hit() as u64,
             mcdc_found: self.mcdc.len() as u64,
             mcdc_hit: self.mcdc.values().filter(|h| **h > 0).count() as u64,
         }
+    }
+}
+
+/// Collects one file's records in any order, with repeats; `finish` sums
+/// the repeats and packs them. Reusable: `finish` keeps the buffers.
+#[derive(Debug, Default)]
+pub struct FileBuilder {
+    lines: Packer<1>,
+    branches: Packer<3>,
+    /// Text branch ids seen so far, to their index in order of first sight.
+    texts: HashMap<Box<str>, u32>,
+    functions: Vec<FunctionRecord>,
+    /// The function records' names, end to end.
+    fn_names: String,
+    /// The record the next function record most likely repeats: tracefiles
+    /// list `FN` records, then `FNDA` records in the same order.
+    fn_hint: usize,
+    /// Numbers the function records, so the first start line given wins.
+    fn_seq: u64,
+    mcdc: BTreeMap<McdcKey, u64>,
+    scratch: Vec<u8>,
+}
+
+/// One function's records so far.
+#[derive(Debug, Clone, Copy)]
+struct FunctionRecord {
+    name: (usize, usize),
+    /// The first start line given, and the sequence number of its record.
+    line: Option<(u32, u64)>,
+    hits: u64,
+}
+
+impl FileBuilder {
+    /// Whether nothing was added since the last `finish`.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+            && self.branches.is_empty()
+            && self.functions.is_empty()
+            && self.mcdc.is_empty()
+    }
+
+    /// `hits` more executions of `line`.
+    #[inline]
+    pub fn line(&mut self, line: u32, hits: u64) {
+        self.lines.add([line], hits);
+    }
+
+    fn tag(&mut self, id: &str) -> u32 {
+        if let Some(n) = numeric_id(id) {
+            return n << 1;
+        }
+        let next = self.texts.len() as u32;
+        let i = *self.texts.entry(id.into()).or_insert(next);
+        i << 1 | TEXT_TAG
+    }
+
+    #[inline]
+    fn tag_number(&mut self, n: u64) -> u32 {
+        match u32::try_from(n) {
+            Ok(n) if n < 1 << 31 => n << 1,
+            _ => self.tag(&n.to_string()),
+        }
+    }
+
+    /// The outcome `(line, block, branch)` taken `taken` more times.
+    pub fn branch(&mut self, line: u32, block: &str, branch: &str, taken: u64) {
+        let key = [line, self.tag(block), self.tag(branch)];
+        self.branches.add(key, taken);
+    }
+
+    /// [`branch`](Self::branch) with ids that are numbers, as most are:
+    /// the same outcome as their decimal text.
+    #[inline]
+    pub fn branch_numbers(&mut self, line: u32, block: u64, branch: u64, taken: u64) {
+        let key = [line, self.tag_number(block), self.tag_number(branch)];
+        self.branches.add(key, taken);
+    }
+
+    /// A function record: its start line when the record gives one (the
+    /// first given is kept) and `hits` more calls.
+    pub fn function(&mut self, name: &str, line: Option<u32>, hits: u64) {
+        if self.repeated_function(name.as_bytes(), line, hits) {
+            return;
+        }
+        let start = self.fn_names.len();
+        self.fn_names.push_str(name);
+        let line = line.map(|l| (l, self.fn_seq));
+        self.fn_seq += 1;
+        self.functions.push(FunctionRecord {
+            name: (start, self.fn_names.len()),
+            line,
+            hits,
+        });
+    }
+
+    /// Adds the record to the function the hint points at, when that is
+    /// the one named, and says whether it did. For a reader that has not
+    /// checked the name is text yet: a match means it is.
+    pub(crate) fn repeated_function(&mut self, name: &[u8], line: Option<u32>, hits: u64) -> bool {
+        let Some(r) = self.functions.get_mut(self.fn_hint) else {
+            return false;
+        };
+        if self.fn_names.as_bytes().get(r.name.0..r.name.1) != Some(name) {
+            return false;
+        }
+        r.hits = r.hits.saturating_add(hits);
+        r.line = r.line.or(line.map(|l| (l, self.fn_seq)));
+        self.fn_seq += 1;
+        self.fn_hint += 1;
+        true
+    }
+
+    /// An MC/DC condition outcome covered `hits` more times.
+    pub fn mcdc(&mut self, key: McdcKey, hits: u64) {
+        let h = self.mcdc.entry(key).or_default();
+        *h = h.saturating_add(hits);
+    }
+
+    /// Adds everything a file holds.
+    pub fn add_file(&mut self, file: &FileCoverage) {
+        for (line, hits) in file.lines.iter() {
+            self.line(line, hits);
+        }
+        for (line, block, branch, taken) in file.branches.iter() {
+            let key = [line, self.tag_id(block), self.tag_id(branch)];
+            self.branches.add(key, taken);
+        }
+        for (name, f) in file.functions.iter() {
+            self.function(name, f.line, f.hits);
+        }
+        for (key, hits) in &file.mcdc {
+            self.mcdc(*key, *hits);
+        }
+    }
+
+    fn tag_id(&mut self, id: BranchId<'_>) -> u32 {
+        match id {
+            BranchId::Number(n) => n << 1,
+            BranchId::Text(t) => self.tag(t),
+        }
+    }
+
+    /// The file: repeats summed, everything packed. The builder is left
+    /// empty, ready for the next file.
+    pub fn finish(&mut self) -> FileCoverage {
+        FileCoverage {
+            lines: LineHits(self.lines.finish()),
+            branches: self.finish_branches(),
+            functions: self.finish_functions(),
+            mcdc: std::mem::take(&mut self.mcdc),
+        }
+    }
+
+    fn finish_branches(&mut self) -> BranchHits {
+        if self.texts.is_empty() {
+            return BranchHits {
+                packed: self.branches.finish(),
+                texts: Box::default(),
+            };
+        }
+        // Renumber the text ids in text order.
+        let mut texts: Vec<(Box<str>, u32)> = self.texts.drain().collect();
+        texts.sort_unstable();
+        let mut new_index = vec![0u32; texts.len()];
+        for (new, (_, old)) in texts.iter().enumerate() {
+            if let Some(slot) = new_index.get_mut(*old as usize) {
+                *slot = new as u32;
+            }
+        }
+        let retag = |id: u32| match new_index.get((id >> 1) as usize) {
+            Some(new) if id & TEXT_TAG != 0 => new << 1 | TEXT_TAG,
+            _ => id,
+        };
+        let mut entries: Vec<([u32; 3], u64)> = self
+            .branches
+            .drain()
+            .map(|([line, block, branch], taken)| ([line, retag(block), retag(branch)], taken))
+            .collect();
+        BranchHits {
+            packed: Packed::from_entries(&mut entries, &mut self.scratch),
+            texts: texts.into_iter().map(|(t, _)| t).collect(),
+        }
+    }
+
+    fn finish_functions(&mut self) -> Functions {
+        let names = &self.fn_names;
+        let name = |r: &FunctionRecord| names.get(r.name.0..r.name.1).unwrap_or_default();
+        if !self.functions.is_sorted_by(|a, b| name(a) <= name(b)) {
+            self.functions.sort_unstable_by(|a, b| name(a).cmp(name(b)));
+        }
+        let out = &mut self.scratch;
+        out.clear();
+        let (mut len, mut hit) = (0, 0);
+        let mut i = 0;
+        while let Some(first) = self.functions.get(i) {
+            let mut f = *first;
+            i += 1;
+            while let Some(next) = self.functions.get(i) {
+                if name(next) != name(&f) {
+                    break;
+                }
+                f.hits = f.hits.saturating_add(next.hits);
+                f.line = match (f.line, next.line) {
+                    (Some(a), Some(b)) => Some(if b.1 < a.1 { b } else { a }),
+                    (a, b) => a.or(b),
+                };
+                i += 1;
+            }
+            let n = name(&f);
+            put(out, n.len() as u64);
+            out.extend_from_slice(n.as_bytes());
+            put(out, f.line.map_or(0, |(l, _)| u64::from(l) + 1));
+            put(out, f.hits);
+            len += 1;
+            hit += usize::from(f.hits > 0);
+        }
+        let packed = Box::from(&out[..]);
+        self.functions.clear();
+        self.fn_names.clear();
+        self.fn_hint = 0;
+        self.fn_seq = 0;
+        Functions { packed, len, hit }
     }
 }
 
@@ -134,10 +552,10 @@ pub struct Coverage {
 impl Coverage {
     /// Merges a file's coverage in, summing with what is there.
     pub fn add_file(&mut self, path: String, file: FileCoverage) {
-        match self.files.get_mut(&path) {
-            Some(existing) => existing.merge(&file),
-            None => {
-                self.files.insert(path, file);
+        match self.files.entry(path) {
+            Entry::Occupied(mut existing) => existing.get_mut().merge(&file),
+            Entry::Vacant(slot) => {
+                slot.insert(file);
             }
         }
     }
@@ -164,22 +582,96 @@ mod tests {
 
     #[test]
     fn merging_sums_line_by_line() {
-        let mut a = FileCoverage::default();
-        a.lines.insert(1, 0);
-        a.lines.insert(2, 3);
-        let mut b = FileCoverage::default();
-        b.lines.insert(1, 2);
-        b.lines.insert(3, 0);
+        let mut b = FileBuilder::default();
+        b.line(1, 0);
+        b.line(2, 3);
+        let a = b.finish();
+        assert!(b.is_empty());
+        b.line(3, 0);
+        b.line(1, 2);
+        let c = b.finish();
         let mut cov = Coverage::default();
         cov.add_file("x.rs".into(), a);
-        cov.add_file("x.rs".into(), b);
+        cov.add_file("x.rs".into(), c);
         let f = &cov.files["x.rs"];
-        assert_eq!(f.lines.get(&1), Some(&2));
-        assert_eq!(f.lines.get(&2), Some(&3));
-        assert_eq!(f.lines.get(&3), Some(&0));
+        assert_eq!(f.lines.get(1), Some(2));
+        assert_eq!(f.lines.get(2), Some(3));
+        assert_eq!(f.lines.get(3), Some(0));
+        assert_eq!(f.lines.get(4), None);
+        assert_eq!(f.lines.iter().collect::<Vec<_>>(), [(1, 2), (2, 3), (3, 0)]);
         let t = cov.totals();
         assert_eq!((t.lines_found, t.lines_hit), (3, 2));
         assert!((t.line_percent().unwrap() - 66.666).abs() < 0.01);
         assert_eq!(t.branch_percent(), None);
+    }
+
+    #[test]
+    fn branch_ids_keep_their_text() {
+        let mut b = FileBuilder::default();
+        b.branch(4, "0", "jump to line 9, taken", 1);
+        b.branch_numbers(4, 0, 1, 0);
+        b.branch(4, "0", "1", 2);
+        b.branch(4, "00", "1", 1);
+        b.branch_numbers(5, 0, 1 << 31, 1);
+        b.branch(5, "0", "zzz", 0);
+        b.branch(5, "0", "aaa", 0);
+        let f = b.finish();
+        assert_eq!(f.branches.len(), 6);
+        assert_eq!(f.branches.hit(), 4);
+        assert_eq!(f.branches.get(4, "0", "1"), Some(2));
+        assert_eq!(f.branches.get(4, "00", "1"), Some(1));
+        assert_eq!(f.branches.get(4, "0", "jump to line 9, taken"), Some(1));
+        assert_eq!(f.branches.get(5, "0", "2147483648"), Some(1));
+        assert_eq!(f.branches.get(5, "0", "01"), None);
+        let ids: Vec<String> = f
+            .branches
+            .iter()
+            .map(|(l, block, branch, _)| format!("{l}/{block}/{branch}"))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "4/0/1",
+                "4/0/jump to line 9, taken",
+                "4/00/1",
+                "5/0/2147483648",
+                "5/0/aaa",
+                "5/0/zzz"
+            ]
+        );
+        // Built in another order, the same outcomes are the same file.
+        let mut b2 = FileBuilder::default();
+        b2.branch(5, "0", "aaa", 0);
+        b2.add_file(&f);
+        let mut again = FileBuilder::default();
+        again.branch(5, "0", "aaa", 0);
+        let mut g = again.finish();
+        g.merge(&f);
+        assert_eq!(b2.finish(), g);
+    }
+
+    #[test]
+    fn functions_keep_the_first_line_and_sum_calls() {
+        let mut b = FileBuilder::default();
+        b.function("zeta", None, 2);
+        b.function("alpha", Some(3), 0);
+        b.function("zeta", Some(9), 1);
+        b.function("zeta", Some(12), 0);
+        b.function("", None, 0);
+        let f = b.finish();
+        assert_eq!(f.functions.len(), 3);
+        assert_eq!(f.functions.hit(), 1);
+        assert_eq!(
+            f.functions.get("zeta"),
+            Some(Function {
+                line: Some(9),
+                hits: 3
+            })
+        );
+        assert_eq!(
+            f.functions.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            ["", "alpha", "zeta"]
+        );
+        assert_eq!(f.functions.get("beta"), None);
     }
 }

@@ -23,6 +23,8 @@ pub const MANIFESTS: &[&str] = &[
 pub struct Packages {
     overrides: Vec<(String, GlobMatcher)>,
     manifest_dirs: BTreeMap<String, bool>,
+    /// Whether the checkout's root holds a manifest, once asked.
+    root_manifest: Option<bool>,
 }
 
 impl Packages {
@@ -43,6 +45,7 @@ impl Packages {
         Ok(Self {
             overrides: compiled,
             manifest_dirs: BTreeMap::new(),
+            root_manifest: None,
         })
     }
 
@@ -62,7 +65,10 @@ impl Packages {
                 return dir;
             }
         }
-        if MANIFESTS.iter().any(|m| root.join(m).is_file()) && !path.starts_with('/') {
+        let root_manifest = *self
+            .root_manifest
+            .get_or_insert_with(|| MANIFESTS.iter().any(|m| root.join(m).is_file()));
+        if root_manifest && !path.starts_with('/') {
             return ".".to_owned();
         }
         match parts.as_slice() {

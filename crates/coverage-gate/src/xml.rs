@@ -1,5 +1,6 @@
 //! What the XML formats (Cobertura, JaCoCo) share: a streaming reader that
-//! knows its line number, so a malformed report names where it broke.
+//! knows its line number, so a malformed report names where it broke, and
+//! a way to read plain attributes without allocating.
 
 use std::io::{BufRead, Read};
 
@@ -8,43 +9,128 @@ use quick_xml::events::{BytesStart, Event};
 
 use crate::model::{ReadError, malformed};
 
-/// A `BufRead` that counts the newlines it has handed out, so the line of
-/// the parser's current position is known exactly.
+/// A `BufRead` that knows the line of its read position, so a malformed
+/// report names where it broke. Newlines are counted a buffer at a time,
+/// and within the current buffer only when asked.
 pub struct LineCounting<R> {
     inner: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    filled: usize,
+    /// Newlines in the buffers before this one.
     newlines: u64,
 }
 
 impl<R: BufRead> LineCounting<R> {
     pub fn new(inner: R) -> Self {
-        Self { inner, newlines: 0 }
+        Self {
+            inner,
+            buf: vec![0; 1 << 16].into_boxed_slice(),
+            pos: 0,
+            filled: 0,
+            newlines: 0,
+        }
     }
 
     /// The 1-based line the reader has reached.
     pub fn line(&self) -> u64 {
-        self.newlines + 1
+        self.newlines + newlines(&self.buf[..self.pos]) + 1
     }
 }
 
+fn newlines(s: &[u8]) -> u64 {
+    // Byte-wide counters over short chunks vectorise well.
+    s.chunks(255)
+        .map(|c| u64::from(c.iter().fold(0u8, |n, b| n + u8::from(*b == b'\n'))))
+        .sum()
+}
+
 impl<R: BufRead> Read for LineCounting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.newlines += buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = {
+            let available = self.fill_buf()?;
+            let n = available.len().min(out.len());
+            out[..n].copy_from_slice(&available[..n]);
+            n
+        };
+        self.consume(n);
         Ok(n)
     }
 }
 
 impl<R: BufRead> BufRead for LineCounting<R> {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        self.inner.fill_buf()
+        if self.pos >= self.filled {
+            self.newlines += newlines(&self.buf[..self.filled]);
+            self.pos = 0;
+            self.filled = 0;
+            self.filled = loop {
+                match self.inner.read(&mut self.buf) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    r => break r?,
+                }
+            };
+        }
+        Ok(&self.buf[self.pos..self.filled])
     }
 
     fn consume(&mut self, amt: usize) {
-        if let Ok(buf) = self.inner.fill_buf() {
-            let amt = amt.min(buf.len());
-            self.newlines += buf[..amt].iter().filter(|b| **b == b'\n').count() as u64;
+        self.pos = (self.pos + amt).min(self.filled);
+    }
+}
+
+/// The values of the attributes `names`, when a tag's attributes are all
+/// plain: `name="value"` with whitespace between, and no `&`,
+/// `<`, tab or line break in a value, so each value is already what
+/// [`attr`] would return. The first of a repeated attribute counts, as in
+/// `attr`. `None` when the attributes are not plain: then ask `attr`.
+pub fn plain_attributes<'a, const K: usize>(
+    e: &'a BytesStart<'_>,
+    names: [&str; K],
+) -> Option<[Option<&'a str>; K]> {
+    let mut found = [None; K];
+    let raw = e.attributes_raw();
+    let b = raw.as_bytes();
+    let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+    let mut i = 0;
+    loop {
+        let before = i;
+        while b.get(i).is_some_and(|c| space(*c)) {
+            i += 1;
         }
-        self.inner.consume(amt);
+        if i == b.len() {
+            return Some(found);
+        }
+        if i == before {
+            return None; // no space before the attribute
+        }
+        let key_start = i;
+        while b
+            .get(i)
+            .is_some_and(|c| !space(*c) && !matches!(c, b'=' | b'"' | b'\'' | b'<' | b'>' | b'&'))
+        {
+            i += 1;
+        }
+        if i == key_start || b.get(i..i + 2) != Some(b"=\"") {
+            return None;
+        }
+        let key = &b[key_start..i];
+        i += 2;
+        let value_start = i;
+        while b
+            .get(i)
+            .is_some_and(|c| !matches!(c, b'"' | b'&' | b'<' | b'\t' | b'\n' | b'\r'))
+        {
+            i += 1;
+        }
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        if let Some(slot) = names.iter().position(|n| n.as_bytes() == key) {
+            // Cut at ASCII quotes, so on character boundaries.
+            found[slot] = found[slot].or(raw.get(value_start..i));
+        }
+        i += 1;
     }
 }
 
@@ -60,14 +146,79 @@ pub fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
         })
 }
 
-/// The next XML event and the line it ended on; a syntax error names its line.
+/// The next XML event; a syntax error names its line. The line of any
+/// other error is `xml.get_ref().line()`, asked when it happens.
 pub fn next_event<'b, R: BufRead>(
     xml: &mut Reader<LineCounting<R>>,
     buf: &'b mut Vec<u8>,
-) -> Result<(Event<'b>, u64), ReadError> {
-    let event = xml.read_event_into(buf);
-    let line = xml.get_ref().line();
-    event
-        .map(|e| (e, line))
-        .map_err(|e| malformed(line, format!("not well-formed XML: {e}")))
+) -> Result<Event<'b>, ReadError> {
+    match xml.read_event_into(buf) {
+        Ok(e) => Ok(e),
+        Err(e) => Err(malformed(
+            xml.get_ref().line(),
+            format!("not well-formed XML: {e}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first `Start` or `Empty` tag of `xml`.
+    fn tag(xml: &str) -> BytesStart<'static> {
+        let mut r = Reader::from_str(xml);
+        loop {
+            match r.read_event().unwrap() {
+                Event::Start(e) | Event::Empty(e) => return e.into_owned(),
+                Event::Eof => panic!("no tag in {xml:?}"),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn plain_attributes_agree_with_attr_or_step_aside() {
+        let names = ["number", "hits", "branch", "condition-coverage"];
+        for (xml, plain) in [
+            (r#"<line number="3" hits="1"/>"#, true),
+            (
+                r#"<line number="3" hits="1" branch="true" condition-coverage="50% (1/2)" missing-branches="5"/>"#,
+                true,
+            ),
+            (
+                r#"<line	number="3"
+                 hits="0" ></line>"#,
+                true,
+            ),
+            (r#"<line number="3" number="4" hits="1"/>"#, true),
+            (r#"<line x:y="a'b>c" number="3" hits="1"/>"#, true),
+            (r#"<line number="3" hits="&#49;"/>"#, false),
+            (r#"<line number='3' hits="1"/>"#, false),
+            (r#"<line number = "3" hits="1"/>"#, false),
+            (r#"<line number="3" hits="1" branch="tr	ue"/>"#, false),
+            (r#"<line number="3"hits="1"/>"#, false),
+            (r#"<line number="3" hits/>"#, false),
+        ] {
+            let e = tag(xml);
+            match plain_attributes(&e, names) {
+                Some(values) => {
+                    assert!(plain, "{xml}");
+                    for (name, value) in names.iter().zip(values) {
+                        assert_eq!(value.map(str::to_owned), attr(&e, name), "{xml} {name}");
+                    }
+                }
+                None => assert!(!plain, "{xml}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_line_is_counted_across_buffers() {
+        let text = "a\n".repeat(100_000) + "<";
+        let mut r = LineCounting::new(text.as_bytes());
+        let mut out = Vec::new();
+        r.read_until(b'<', &mut out).unwrap();
+        assert_eq!(r.line(), 100_001);
+    }
 }
