@@ -24,6 +24,7 @@ pub mod status;
 pub mod summary;
 pub mod token;
 pub mod verdict;
+pub mod version;
 
 pub use cli::{GateCli, GateIo, block_on, run_gate};
 pub use client::{ApiError, GitHubClient, WriteOutcome};

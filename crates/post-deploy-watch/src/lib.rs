@@ -178,12 +178,9 @@ pub fn run(
             // The watch could not tell: not success, and not a breach.
             Outcome::Inconclusive { .. } | Outcome::Cancelled { .. } => "error",
         };
-        if let Outcome::Cancelled { .. } = outcome {
-            // The runner kills a cancelled step seconds later: the summary
-            // and outputs come first, then a best-effort status.
-            let verdict = report::emit(&ctx, io, &result)?;
-            if let Some(t) = &target {
-                if let Err(e) = deployments::set_status(
+        let set_final = || async {
+            match &target {
+                Some(t) => deployments::set_status(
                     &client,
                     &t.repo,
                     t.id,
@@ -192,31 +189,24 @@ pub fn run(
                     ctx.run_url().as_deref(),
                 )
                 .await
-                {
-                    let _ = writeln!(
-                        io.stderr,
-                        "{GATE}: deployment {}: could not set {state}: {e}",
-                        t.id
-                    );
-                }
+                .map(|()| Some(format!("deployment {}: {state}", t.id)))
+                .map_err(|e| format!("deployment {}: could not set {state}: {e}", t.id)),
+                None => Ok(None),
+            }
+        };
+        if let Outcome::Cancelled { .. } = outcome {
+            // The runner kills a cancelled step seconds later: the summary
+            // and outputs come first, then a best-effort status.
+            let verdict = report::emit(&ctx, io, &result)?;
+            if let Err(e) = set_final().await {
+                let _ = writeln!(io.stderr, "{GATE}: {e}");
             }
             return Ok(verdict);
         }
         let mut problems = Vec::new();
-        if let Some(t) = &target {
-            match deployments::set_status(
-                &client,
-                &t.repo,
-                t.id,
-                state,
-                &description,
-                ctx.run_url().as_deref(),
-            )
-            .await
-            {
-                Ok(()) => result.actions.push(format!("deployment {}: {state}", t.id)),
-                Err(e) => problems.push(format!("deployment {}: could not set {state}: {e}", t.id)),
-            }
+        match set_final().await {
+            Ok(done) => result.actions.extend(done),
+            Err(e) => problems.push(e),
         }
         if let Outcome::Breach(_) = outcome {
             match cli.on_breach {

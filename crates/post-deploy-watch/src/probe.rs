@@ -96,21 +96,31 @@ fn failure(e: &reqwest::Error, timeout: Duration) -> String {
     }
 }
 
-async fn http(client: &reqwest::Client, h: &HttpCheck, timeout: Duration) -> Sample {
-    let started = Instant::now();
-    let answer = client
-        .get(h.url.clone())
-        .headers(h.headers.clone())
+/// One GET; a failure says why without the URL.
+async fn get(
+    client: &reqwest::Client,
+    url: reqwest::Url,
+    headers: &reqwest::header::HeaderMap,
+    timeout: Duration,
+) -> Result<reqwest::Response, String> {
+    client
+        .get(url)
+        .headers(headers.clone())
         .timeout(timeout)
         .send()
-        .await;
-    let response = match answer {
+        .await
+        .map_err(|e| failure(&e, timeout))
+}
+
+async fn http(client: &reqwest::Client, h: &HttpCheck, timeout: Duration) -> Sample {
+    let started = Instant::now();
+    let response = match get(client, h.url.clone(), &h.headers, timeout).await {
         Ok(r) => r,
         // Production not answering is a breach, not a measurement error.
-        Err(e) => {
+        Err(detail) => {
             return Sample::Breach {
                 value: None,
-                detail: failure(&e, timeout),
+                detail,
             };
         }
     };
@@ -181,17 +191,11 @@ async fn prometheus(client: &reqwest::Client, p: &PromCheck, timeout: Duration, 
             .append_pair("query", &p.condition.expr)
             .append_pair("time", &format!("{at:.3}"));
     }
-    let answer = client
-        .get(url)
-        .headers(p.headers.clone())
-        .timeout(timeout)
-        .send()
-        .await;
-    let response = match answer {
+    let response = match get(client, url, &p.headers, timeout).await {
         Ok(r) => r,
-        Err(e) => {
+        Err(why) => {
             return Sample::Error {
-                detail: format!("Prometheus: {}", failure(&e, timeout)),
+                detail: format!("Prometheus: {why}"),
             };
         }
     };

@@ -77,19 +77,20 @@ impl Semver {
     fn core(&self) -> (u64, u64, u64) {
         (self.major, self.minor, self.patch)
     }
+
+    /// The release order every gate shares: core numbers, then a release
+    /// above its prereleases.
+    fn order_key(&self) -> gate_runtime::version::Version {
+        gate_runtime::version::Version {
+            core: vec![self.major, self.minor, self.patch],
+            pre: self.pre.clone(),
+        }
+    }
 }
 
 impl Ord for Semver {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.core()
-            .cmp(&other.core())
-            .then_with(|| match (&self.pre, &other.pre) {
-                (None, None) => Ordering::Equal,
-                // A prerelease sorts before its release.
-                (None, Some(_)) => Ordering::Greater,
-                (Some(_), None) => Ordering::Less,
-                (Some(a), Some(b)) => a.0.cmp(&b.0).then(a.1.cmp(&b.1)),
-            })
+        self.order_key().cmp(&other.order_key())
     }
 }
 
