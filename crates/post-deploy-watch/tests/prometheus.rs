@@ -177,7 +177,6 @@ fn prometheus() -> Option<Prometheus> {
 fn an_error_counter_that_climbs_breaches_and_fails_the_deployment() {
     let Some(p) = prometheus() else { return };
     let (f, id) = fake_with_history();
-    let id_s = id.to_string();
     let driver = {
         let m = Arc::clone(&p.metrics);
         std::thread::spawn(move || {
@@ -185,29 +184,13 @@ fn an_error_counter_that_climbs_breaches_and_fails_the_deployment() {
             m.errors.store(12.0f64.to_bits(), Ordering::SeqCst);
         })
     };
-    let w = watch(
-        &[
-            "--prometheus-url",
-            &p.url,
-            "--query",
-            "errors: sum(test_errors_total) < 5",
-            "--interval",
-            "500ms",
-            "--duration",
-            "30s",
-            "--failure-threshold",
-            "2",
-            "--repo",
-            R,
-            "--api-url",
-            f.url(),
-            "--deployment-id",
-            &id_s,
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let w = cmd()
+        .every("500ms", "30s")
+        .deployment(&f, id)
+        .arg("--prometheus-url", &p.url)
+        .arg("--query", "errors: sum(test_errors_total) < 5")
+        .arg("--failure-threshold", "2")
+        .run();
     driver.join().unwrap();
     assert_eq!(w.run.code, 1, "{}\n{}", w.run.stdout, w.run.stderr);
     let j = w.run.json();
@@ -235,25 +218,13 @@ fn several_series_must_all_hold_and_the_failing_one_is_named() {
     let Some(p) = prometheus() else { return };
     p.set_slow_route(2.5);
     p.wait_for("test_latency_seconds{route=\"/slow\"}", 2.5);
-    let w = watch(
-        &[
-            "--prometheus-url",
-            &p.url,
-            "--query",
-            "latency: test_latency_seconds < 1",
-            "--interval",
-            "200ms",
-            "--duration",
-            "10s",
-            "--failure-threshold",
-            "1",
-            "--on-breach",
-            "alert",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let w = cmd()
+        .every("200ms", "10s")
+        .arg("--prometheus-url", &p.url)
+        .arg("--query", "latency: test_latency_seconds < 1")
+        .arg("--failure-threshold", "1")
+        .arg("--on-breach", "alert")
+        .run();
     let j = w.run.json();
     assert_eq!(j["outcome"], "fail", "{j}");
     let detail = j["breach"]["detail"].as_str().unwrap();
@@ -275,75 +246,42 @@ fn empty_results_and_nan_follow_the_no_data_policy() {
             ("breach", "fail", 1),
             ("error", "inconclusive", 1),
         ] {
-            let w = watch(
-                &[
-                    "--prometheus-url",
-                    &p.url,
-                    "--query",
-                    query,
-                    "--no-data",
-                    policy,
-                    "--interval",
-                    "200ms",
-                    "--duration",
-                    "600ms",
-                    "--failure-threshold",
-                    "2",
-                    "--error-threshold",
-                    "2",
-                    "--on-breach",
-                    "alert",
-                    "--format",
-                    "json",
-                ],
-                &[],
-            );
+            let w = cmd()
+                .every("200ms", "600ms")
+                .arg("--prometheus-url", &p.url)
+                .arg("--query", query)
+                .arg("--no-data", policy)
+                .arg("--failure-threshold", "2")
+                .arg("--error-threshold", "2")
+                .arg("--on-breach", "alert")
+                .run();
             let j = w.run.json();
             assert_eq!(j["outcome"], outcome, "{query} with {policy}: {j}");
             assert_eq!(w.run.code, code, "{query} with {policy}");
         }
     }
     // The idiom the README recommends: `or vector(0)` turns no data into 0.
-    let w = watch(
-        &[
-            "--prometheus-url",
-            &p.url,
+    let w = cmd()
+        .every("200ms", "400ms")
+        .arg("--prometheus-url", &p.url)
+        .arg(
             "--query",
             "idiom: sum(test_no_such_metric) or vector(0) < 1",
-            "--interval",
-            "200ms",
-            "--duration",
-            "400ms",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+        )
+        .run();
     assert_eq!(w.run.json()["outcome"], "pass", "{}", w.run.stdout);
 }
 
 #[test]
 fn a_bad_query_is_a_measurement_error_never_a_pass() {
     let Some(p) = prometheus() else { return };
-    let w = watch(
-        &[
-            "--prometheus-url",
-            &p.url,
-            "--query",
-            "bad: sum(rate(test_errors_total[1m]) < 1",
-            "--query",
-            "range: test_errors_total[10s] < 1",
-            "--interval",
-            "200ms",
-            "--duration",
-            "10s",
-            "--error-threshold",
-            "2",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let w = cmd()
+        .every("200ms", "10s")
+        .arg("--prometheus-url", &p.url)
+        .arg("--query", "bad: sum(rate(test_errors_total[1m]) < 1")
+        .arg("--query", "range: test_errors_total[10s] < 1")
+        .arg("--error-threshold", "2")
+        .run();
     let j = w.run.json();
     assert_eq!(j["outcome"], "inconclusive", "{j}");
     assert_eq!(w.run.code, 1);
@@ -366,31 +304,14 @@ fn a_bad_query_is_a_measurement_error_never_a_pass() {
 #[test]
 fn an_unreachable_prometheus_makes_the_watch_inconclusive() {
     let (f, id) = fake_with_history();
-    let id_s = id.to_string();
     let dead = format!("http://127.0.0.1:{}", free_port());
-    let w = watch(
-        &[
-            "--prometheus-url",
-            &dead,
-            "--query",
-            "errors: sum(test_errors_total) < 5",
-            "--interval",
-            "100ms",
-            "--duration",
-            "10s",
-            "--error-threshold",
-            "3",
-            "--repo",
-            R,
-            "--api-url",
-            f.url(),
-            "--deployment-id",
-            &id_s,
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let w = cmd()
+        .every("100ms", "10s")
+        .deployment(&f, id)
+        .arg("--prometheus-url", &dead)
+        .arg("--query", "errors: sum(test_errors_total) < 5")
+        .arg("--error-threshold", "3")
+        .run();
     assert_eq!(w.run.code, 1, "{}", w.run.stdout);
     let j = w.run.json();
     assert_eq!(j["verdict"], "fail");
@@ -402,25 +323,13 @@ fn an_unreachable_prometheus_makes_the_watch_inconclusive() {
     assert_eq!(j["rollback"], serde_json::Value::Null);
     assert_eq!(states(&f, id), ["queued", "in_progress", "error"]);
     // --on-inconclusive warn lets the job go on, still saying so.
-    let w = watch(
-        &[
-            "--prometheus-url",
-            &dead,
-            "--query",
-            "errors: sum(test_errors_total) < 5",
-            "--interval",
-            "100ms",
-            "--duration",
-            "10s",
-            "--error-threshold",
-            "2",
-            "--on-inconclusive",
-            "warn",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let w = cmd()
+        .every("100ms", "10s")
+        .arg("--prometheus-url", &dead)
+        .arg("--query", "errors: sum(test_errors_total) < 5")
+        .arg("--error-threshold", "2")
+        .arg("--on-inconclusive", "warn")
+        .run();
     assert_eq!(w.run.code, 0);
     assert_eq!(w.run.json()["verdict"], "warn");
 }
@@ -433,21 +342,11 @@ fn an_observe_only_check_is_reported_but_never_decides() {
          [[check]]\nname = \"strict\"\nprometheus = \"{}\"\nquery = \"sum(test_errors_total) > 100\"\nobserve-only = true\n",
         p.url, p.url
     );
-    let w = watch(
-        &[
-            "--checks",
-            &toml,
-            "--interval",
-            "200ms",
-            "--duration",
-            "600ms",
-            "--failure-threshold",
-            "1",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let w = cmd()
+        .every("200ms", "600ms")
+        .arg("--checks", &toml)
+        .arg("--failure-threshold", "1")
+        .run();
     let j = w.run.json();
     assert_eq!(j["outcome"], "pass", "{j}");
     assert_eq!(j["checks"][1]["observe_only"], true);

@@ -35,26 +35,11 @@ fn a_healthy_window_passes_and_the_deployment_ends_in_success() {
     let (f, id) = fake_with_history();
     let app = HandlerServer::start(|_| Reply::text(200, "ok"));
     let url = format!("{}/health", app.url());
-    let id_s = id.to_string();
-    let w = watch(
-        &[
-            "--url",
-            &url,
-            "--interval",
-            "200ms",
-            "--duration",
-            "1s",
-            "--repo",
-            R,
-            "--api-url",
-            f.url(),
-            "--deployment-id",
-            &id_s,
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let w = cmd()
+        .every("200ms", "1s")
+        .deployment(&f, id)
+        .arg("--url", &url)
+        .run();
     assert_eq!(w.run.code, 0, "{}\n{}", w.run.stdout, w.run.stderr);
     let j = w.run.json();
     assert_eq!(j["verdict"], "pass");
@@ -68,15 +53,7 @@ fn a_healthy_window_passes_and_the_deployment_ends_in_success() {
     assert_eq!(app.requests().len(), 6);
     assert_eq!(states(&f, id), ["queued", "in_progress", "success"]);
     let repo = f.repo(R);
-    let last = repo
-        .deployments
-        .iter()
-        .find(|d| d.id == id)
-        .unwrap()
-        .statuses
-        .last()
-        .unwrap()
-        .clone();
+    let last = last_status(&f, id);
     assert_eq!(
         last.log_url.as_deref(),
         Some(format!("https://github.example/{R}/actions/runs/{RUN_ID}").as_str())
@@ -99,38 +76,19 @@ fn consecutive_500s_fail_at_once_roll_back_to_the_last_good_tag_and_alert() {
     let hook = webhook();
     let hook_url = format!("{}{WEBHOOK_SECRET_PATH}", hook.url());
     let url = format!("{}/health", app.url());
-    let id_s = id.to_string();
-    let w = watch(
-        &[
-            "--url",
-            &url,
-            "--header",
-            "Authorization=HEALTH_TOKEN",
-            "--interval",
-            "200ms",
-            "--duration",
-            "20s",
-            "--failure-threshold",
-            "3",
-            "--repo",
-            R,
-            "--api-url",
-            f.url(),
-            "--deployment-id",
-            &id_s,
-            "--rollback-workflow",
-            "rollback.yml",
-            "--rollback-ref",
-            "main",
-            "--rollback-input",
-            "version",
-            "--slack-webhook-env",
-            "SLACK_URL",
-            "--format",
-            "json",
-        ],
-        &[("SLACK_URL", &hook_url), ("HEALTH_TOKEN", HEADER_SECRET)],
-    );
+    let w = cmd()
+        .every("200ms", "20s")
+        .deployment(&f, id)
+        .arg("--url", &url)
+        .arg("--header", "Authorization=HEALTH_TOKEN")
+        .arg("--failure-threshold", "3")
+        .arg("--rollback-workflow", "rollback.yml")
+        .arg("--rollback-ref", "main")
+        .arg("--rollback-input", "version")
+        .arg("--slack-webhook-env", "SLACK_URL")
+        .env("SLACK_URL", &hook_url)
+        .env("HEALTH_TOKEN", HEADER_SECRET)
+        .run();
     assert_eq!(w.run.code, 1, "{}\n{}", w.run.stdout, w.run.stderr);
     // Three breaches in a row end the watch at once, not after 20 s.
     assert!(w.seconds < 10.0, "took {}s", w.seconds);
@@ -167,15 +125,7 @@ fn consecutive_500s_fail_at_once_roll_back_to_the_last_good_tag_and_alert() {
     assert_eq!(w.output("freeze"), "false");
     // The deployment failed, with the breach as its description.
     assert_eq!(states(&f, id), ["queued", "in_progress", "failure"]);
-    let st = repo
-        .deployments
-        .iter()
-        .find(|d| d.id == id)
-        .unwrap()
-        .statuses
-        .last()
-        .unwrap()
-        .clone();
+    let st = last_status(&f, id);
     let desc = st.description.unwrap();
     assert!(
         desc.contains("500") && desc.chars().count() <= 140,
@@ -215,25 +165,13 @@ fn a_slow_endpoint_breaches_its_latency_limit() {
         Reply::text(200, "ok")
     });
     let url = format!("{}/health", app.url());
-    let w = watch(
-        &[
-            "--url",
-            &url,
-            "--max-latency",
-            "150ms",
-            "--interval",
-            "100ms",
-            "--duration",
-            "20s",
-            "--failure-threshold",
-            "2",
-            "--on-breach",
-            "alert",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let w = cmd()
+        .every("100ms", "20s")
+        .arg("--url", &url)
+        .arg("--max-latency", "150ms")
+        .arg("--failure-threshold", "2")
+        .arg("--on-breach", "alert")
+        .run();
     assert_eq!(w.run.code, 1, "{}", w.run.stdout);
     let j = w.run.json();
     assert_eq!(j["outcome"], "fail");
@@ -263,21 +201,11 @@ fn an_endpoint_that_starts_refusing_connections_breaches() {
             app.lock().unwrap().refuse();
         })
     };
-    let w = watch(
-        &[
-            "--url",
-            &url,
-            "--interval",
-            "250ms",
-            "--duration",
-            "20s",
-            "--on-breach",
-            "freeze",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let w = cmd()
+        .every("250ms", "20s")
+        .arg("--url", &url)
+        .arg("--on-breach", "freeze")
+        .run();
     closer.join().unwrap();
     assert_eq!(w.run.code, 1, "{}", w.run.stdout);
     let j = w.run.json();
@@ -298,27 +226,14 @@ fn an_endpoint_that_starts_refusing_connections_breaches() {
 fn the_body_regex_and_status_list_are_checked() {
     let app = endpoint(1, || Reply::text(200, "{\"status\":\"degraded\"}"));
     let url = format!("{}/health", app.url());
-    let w = watch(
-        &[
-            "--url",
-            &url,
-            "--body-regex",
-            "ok|\"status\":\"up\"",
-            "--expect-status",
-            "200,204",
-            "--interval",
-            "100ms",
-            "--duration",
-            "10s",
-            "--failure-threshold",
-            "1",
-            "--on-breach",
-            "alert",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let w = cmd()
+        .every("100ms", "10s")
+        .arg("--url", &url)
+        .arg("--body-regex", "ok|\"status\":\"up\"")
+        .arg("--expect-status", "200,204")
+        .arg("--failure-threshold", "1")
+        .arg("--on-breach", "alert")
+        .run();
     let j = w.run.json();
     assert_eq!(j["outcome"], "fail", "{j}");
     assert!(
@@ -343,26 +258,15 @@ fn the_deployment_and_its_tag_come_from_a_deployment_event() {
     });
     std::fs::write(&event, payload.to_string()).unwrap();
     let url = format!("{}/health", app.url());
-    let w = watch(
-        &[
-            "--url",
-            &url,
-            "--interval",
-            "100ms",
-            "--duration",
-            "10s",
-            "--api-url",
-            f.url(),
-            "--format",
-            "json",
-            "--dry-run",
-        ],
-        &[
-            ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
-            ("GITHUB_EVENT_NAME", "deployment"),
-            ("GITHUB_REPOSITORY", R),
-        ],
-    );
+    let w = cmd()
+        .every("100ms", "10s")
+        .arg("--url", &url)
+        .arg("--api-url", f.url())
+        .flag("--dry-run")
+        .env("GITHUB_EVENT_PATH", event.display())
+        .env("GITHUB_EVENT_NAME", "deployment")
+        .env("GITHUB_REPOSITORY", R)
+        .run();
     assert_eq!(w.run.code, 1, "{}\n{}", w.run.stdout, w.run.stderr);
     let j = w.run.json();
     assert_eq!(j["deployment_id"], id);
@@ -385,25 +289,12 @@ fn with_no_deployment_history_the_previous_version_tag_is_the_fallback() {
     f.set_ref(R, "heads/main", &sha(3));
     let app = endpoint(0, || Reply::text(500, "x"));
     let url = format!("{}/", app.url());
-    let w = watch(
-        &[
-            "--url",
-            &url,
-            "--interval",
-            "100ms",
-            "--duration",
-            "10s",
-            "--repo",
-            R,
-            "--api-url",
-            f.url(),
-            "--tag",
-            "v2.2.0",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let w = cmd()
+        .every("100ms", "10s")
+        .github(&f)
+        .arg("--url", &url)
+        .arg("--tag", "v2.2.0")
+        .run();
     let j = w.run.json();
     assert_eq!(j["rollback"]["tag"], "v2.1.0", "{j}");
     assert!(
@@ -550,28 +441,12 @@ fn bad_input_exits_2_naming_the_input() {
 fn breach_with_rollback(f: &fake_github::FakeGitHub, id: u64) -> Watched {
     let app = endpoint(0, || Reply::text(500, "x"));
     let url = format!("{}/", app.url());
-    let id_s = id.to_string();
-    watch(
-        &[
-            "--url",
-            &url,
-            "--interval",
-            "100ms",
-            "--duration",
-            "10s",
-            "--repo",
-            R,
-            "--api-url",
-            f.url(),
-            "--deployment-id",
-            &id_s,
-            "--rollback-workflow",
-            "rollback.yml",
-            "--format",
-            "json",
-        ],
-        &[],
-    )
+    cmd()
+        .every("100ms", "10s")
+        .deployment(&f, id)
+        .arg("--url", &url)
+        .arg("--rollback-workflow", "rollback.yml")
+        .run()
 }
 
 #[test]

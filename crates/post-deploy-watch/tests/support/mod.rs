@@ -120,6 +120,13 @@ pub fn read_outputs(path: &Path) -> Vec<(String, String)> {
     gate_runtime::outputs::parse_output_file(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// A deployment's newest status.
+pub fn last_status(f: &FakeGitHub, id: u64) -> fake_github::state::DeploymentStatusRec {
+    let repo = f.repo(R);
+    let d = repo.deployments.iter().find(|d| d.id == id).unwrap();
+    d.statuses.last().unwrap().clone()
+}
+
 /// The states a deployment went through, oldest first.
 pub fn states(f: &FakeGitHub, id: u64) -> Vec<String> {
     f.repo(R)
@@ -131,4 +138,60 @@ pub fn states(f: &FakeGitHub, id: u64) -> Vec<String> {
         .iter()
         .map(|s| s.state.clone())
         .collect()
+}
+
+/// A watch run, built flag by flag: JSON format unless told otherwise.
+pub struct Cmd {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+pub fn cmd() -> Cmd {
+    Cmd {
+        args: vec!["--format".into(), "json".into()],
+        env: Vec::new(),
+    }
+}
+
+impl Cmd {
+    pub fn arg(mut self, flag: &str, value: impl std::fmt::Display) -> Self {
+        self.args.push(flag.to_owned());
+        self.args.push(value.to_string());
+        self
+    }
+
+    pub fn flag(mut self, flag: &str) -> Self {
+        self.args.push(flag.to_owned());
+        self
+    }
+
+    /// --interval and --duration.
+    pub fn every(self, interval: &str, duration: &str) -> Self {
+        self.arg("--interval", interval).arg("--duration", duration)
+    }
+
+    /// The repository on the fake GitHub.
+    pub fn github(self, f: &FakeGitHub) -> Self {
+        self.arg("--repo", R).arg("--api-url", f.url())
+    }
+
+    /// The repository on the fake GitHub, and the deployment to follow.
+    pub fn deployment(self, f: &FakeGitHub, id: u64) -> Self {
+        self.github(f).arg("--deployment-id", id)
+    }
+
+    pub fn env(mut self, key: &str, value: impl std::fmt::Display) -> Self {
+        self.env.push((key.to_owned(), value.to_string()));
+        self
+    }
+
+    pub fn run(self) -> Watched {
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        watch(&args, &env)
+    }
 }
