@@ -443,7 +443,7 @@ fn breach_with_rollback(f: &fake_github::FakeGitHub, id: u64) -> Watched {
     let url = format!("{}/", app.url());
     cmd()
         .every("100ms", "10s")
-        .deployment(&f, id)
+        .deployment(f, id)
         .arg("--url", &url)
         .arg("--rollback-workflow", "rollback.yml")
         .run()
