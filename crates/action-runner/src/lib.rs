@@ -146,24 +146,80 @@ pub struct StepResult {
     pub outputs: Vec<(String, String)>,
 }
 
-/// Runs the action's step in `workspace` with `with:` inputs over the
-/// defaults and extra runner environment. `bin` is the gate binary, whose
-/// directory becomes `TRUNKLINE_BIN_DIR`. `${{ github.token }}` resolves to
-/// the canary token, which must not appear in the log.
-pub fn run_step(
+/// The action's step, ready to start the way the runner starts a composite
+/// `shell: bash` step: its script in a file, run by
+/// `bash --noprofile --norc -eo pipefail FILE`, so signals reach the top
+/// process as they do on a runner.
+pub struct Step {
+    pub command: std::process::Command,
+    dir: tempfile::TempDir,
+}
+
+impl Step {
+    /// Runs the step to its end.
+    pub fn run(mut self) -> StepResult {
+        let out = self.command.output().unwrap();
+        self.result(out)
+    }
+
+    /// Starts the step; [`StartedStep::finish`] waits for it.
+    pub fn start(mut self) -> StartedStep {
+        self.command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let child = self.command.spawn().unwrap();
+        StartedStep { child, step: self }
+    }
+
+    fn result(&self, out: std::process::Output) -> StepResult {
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_no_canary([stdout.as_str(), stderr.as_str()]);
+        let output = self.dir.path().join("output");
+        let outputs =
+            parse_output_file(&std::fs::read_to_string(&output).unwrap_or_default()).unwrap();
+        StepResult {
+            code: out.status.code().unwrap_or(-1),
+            log: format!("{stdout}{stderr}"),
+            outputs,
+        }
+    }
+}
+
+/// A step that is running.
+pub struct StartedStep {
+    pub child: std::process::Child,
+    step: Step,
+}
+
+impl StartedStep {
+    /// Waits for the step to end.
+    pub fn finish(self) -> StepResult {
+        let out = self.child.wait_with_output().unwrap();
+        self.step.result(out)
+    }
+}
+
+/// The action's step for `workspace`, with `with:` inputs over the defaults
+/// and extra runner environment. `bin` is the gate binary, whose directory
+/// becomes `TRUNKLINE_BIN_DIR`. `${{ github.token }}` resolves to the canary
+/// token, which must not appear in the log.
+pub fn step(
     gate: &str,
     bin: &Path,
     workspace: &Path,
     with: &[(&str, &str)],
     extra_env: &[(&str, &str)],
-) -> StepResult {
+) -> Step {
     let a = load(gate);
     let step = &a["runs"]["steps"][0];
-    let out_dir = tempfile::tempdir().unwrap();
-    let output = out_dir.path().join("output");
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("output");
+    let script = dir.path().join("step.sh");
+    std::fs::write(&script, step["run"].as_str().unwrap()).unwrap();
     let mut cmd = hermetic_command("bash");
-    cmd.arg("-c")
-        .arg(step["run"].as_str().unwrap())
+    cmd.args(["--noprofile", "--norc", "-eo", "pipefail"])
+        .arg(&script)
         .current_dir(workspace);
     let declared = inputs(&a);
     let resolve = |input: &str| -> String {
@@ -198,16 +254,18 @@ pub fn run_step(
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_OUTPUT", &output)
         .envs(extra_env.iter().copied());
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_no_canary([stdout.as_str(), stderr.as_str()]);
-    let outputs = parse_output_file(&std::fs::read_to_string(&output).unwrap_or_default()).unwrap();
-    StepResult {
-        code: out.status.code().unwrap_or(-1),
-        log: format!("{stdout}{stderr}"),
-        outputs,
-    }
+    Step { command: cmd, dir }
+}
+
+/// Runs the action's step to its end; see [`step`].
+pub fn run_step(
+    gate: &str,
+    bin: &Path,
+    workspace: &Path,
+    with: &[(&str, &str)],
+    extra_env: &[(&str, &str)],
+) -> StepResult {
+    step(gate, bin, workspace, with, extra_env).run()
 }
 
 /// Runs the shared script directly, for its own error paths.

@@ -47,7 +47,8 @@ impl Op {
         }
     }
 
-    /// Whether `value OP threshold` holds (NaN never does).
+    /// Whether `value OP threshold` holds (NaN holds only for `!=`; the
+    /// caller treats NaN as no data before asking).
     pub fn holds(self, value: f64, threshold: f64) -> bool {
         match self {
             Op::Lt => value < threshold,
@@ -272,6 +273,17 @@ fn url(s: &str, what: &str) -> anyhow::Result<reqwest::Url> {
     Ok(u)
 }
 
+/// A URL as a check's name: without a user, password, query or fragment,
+/// which may hold secrets.
+fn shown(u: &reqwest::Url) -> String {
+    let mut u = u.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.set_query(None);
+    u.set_fragment(None);
+    u.to_string()
+}
+
 /// One `[[check]]` table.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -321,10 +333,11 @@ pub fn from_cli(cli: &Cli, env: &Env) -> anyhow::Result<Vec<Check>> {
         .map(|s| Regex::new(s).with_context(|| format!("--body-regex {s:?}: not a valid regex")))
         .transpose()?;
     for u in split_lines(&cli.url) {
+        let url = url(&u, "--url")?;
         checks.push(Check {
-            name: u.clone(),
+            name: shown(&url),
             probe: Probe::Http(HttpCheck {
-                url: url(&u, "--url")?,
+                url,
                 expect: expect.clone(),
                 max_latency,
                 body_regex: body_regex.clone(),
@@ -372,7 +385,9 @@ pub fn from_cli(cli: &Cli, env: &Env) -> anyhow::Result<Vec<Check>> {
         });
     }
     if let Some(spec) = &cli.checks {
-        let (text, origin) = if spec.contains('\n') {
+        // TOML text (the action's multi-line input) or a file's path.
+        let t = spec.trim();
+        let (text, origin) = if t.contains('\n') || t.starts_with('[') || t.contains('=') {
             (spec.clone(), "the checks input".to_owned())
         } else {
             let text = std::fs::read_to_string(spec.trim()).with_context(|| {
@@ -502,7 +517,7 @@ fn entry(
         Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
         Some(_) => bail!("{what}: the name is empty"),
         None => match &probe {
-            Probe::Http(h) => h.url.to_string(),
+            Probe::Http(h) => shown(&h.url),
             Probe::Prometheus(_) => bail!("{what}: a query check needs a name"),
         },
     };
@@ -618,6 +633,10 @@ mod tests {
         assert!(checks[1].observe_only);
         let e = from_cli(&c, &Env::default()).unwrap_err().to_string();
         assert!(e.contains("HEALTH_TOKEN is not set"), "{e}");
+        // A URL's user, password and query stay out of the check's name.
+        let c = cli(&["--url", "https://u:pw@example.test/health?token=t0k#x"]);
+        let checks = from_cli(&c, &env).unwrap();
+        assert_eq!(checks[0].name, "https://example.test/health");
     }
 
     #[test]
@@ -713,7 +732,7 @@ failure-threshold = 2
                 "check 1: max-latency",
             ),
             ("[[check]\n", "not a valid checks file"),
-            ("# nothing\n\n", "no [[check]]"),
+            ("# nothing\n\n# still nothing\n", "no [[check]]"),
         ] {
             let e = from_cli(&cli(&["--checks", toml]), &env)
                 .unwrap_err()

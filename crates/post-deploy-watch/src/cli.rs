@@ -133,8 +133,9 @@ pub struct Cli {
     pub deployment_id: Option<u64>,
 
     /// The environment whose deployment history names the last good tag.
-    #[arg(long, value_name = "ENV", default_value = "production")]
-    pub environment: String,
+    /// Default: the deployment's environment, else production.
+    #[arg(long, value_name = "ENV")]
+    pub environment: Option<String>,
 
     /// The tag now deployed. Default: the deployment's ref.
     #[arg(long, value_name = "TAG")]

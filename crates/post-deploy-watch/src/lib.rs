@@ -60,7 +60,18 @@ pub fn run(
         }
     };
     let http = probe::client()?;
-    let event_deployment = ctx.event.as_ref().and_then(|e| e.deployment()).cloned();
+    // The event's deployment counts only when no other one was named.
+    let event_deployment = ctx
+        .event
+        .as_ref()
+        .and_then(|e| e.deployment())
+        .filter(|d| cli.deployment_id.is_none_or(|id| id == d.id))
+        .cloned();
+    if cli.deployment_id.is_none() {
+        if let Some(why) = not_applicable(&ctx) {
+            return skip(&ctx, io, &checks, why);
+        }
+    }
     let deployment_id = cli
         .deployment_id
         .or(event_deployment.as_ref().map(|d| d.id));
@@ -86,13 +97,15 @@ pub fn run(
                 None
             }
         };
-        // The deployed tag: --tag, else the deployment's ref.
-        let mut tag = cli
-            .tag
-            .clone()
-            .or(event_deployment.as_ref().map(|d| d.git_ref.clone()));
+        // The deployed tag and the environment: the flags, else the
+        // deployment's own (from the event, or read).
+        let (mut tag, mut environment) = (cli.tag.clone(), cli.environment.clone());
+        if let Some(d) = &event_deployment {
+            tag = tag.or(Some(d.git_ref.clone()));
+            environment = environment.or(Some(d.environment.clone()));
+        }
         if let Some(t) = &target {
-            if tag.is_none() {
+            if tag.is_none() || environment.is_none() {
                 let d = deployments::get(&client, &t.repo, t.id)
                     .await
                     .context("reading the deployment")?
@@ -103,23 +116,22 @@ pub fn run(
                             t.repo.full_name()
                         )
                     })?;
-                tag = Some(d.git_ref);
+                tag = tag.or(Some(d.git_ref));
+                environment = environment.or(Some(d.environment).filter(|e| !e.is_empty()));
             }
             deployments::set_status(
                 &client,
                 &t.repo,
                 t.id,
                 "in_progress",
-                &format!(
-                    "post-deploy-watch: watching production for {}",
-                    cli.duration
-                ),
+                &format!("{GATE}: watching production for {}", cli.duration),
                 ctx.run_url().as_deref(),
             )
             .await
             .context("marking the deployment in_progress (needs deployments: write)")?;
             actions.push(format!("deployment {}: in_progress", t.id));
         }
+        let environment = environment.unwrap_or_else(|| "production".to_owned());
         let tag = tag.map(|t| t.strip_prefix("refs/tags/").map(str::to_owned).unwrap_or(t));
 
         let live_to_stdout = ctx.format != Format::Json;
@@ -169,14 +181,16 @@ pub fn run(
             streamed: live_to_stdout,
         };
         let description = match &outcome {
-            Outcome::Pass => format!("healthy for {}", cli.duration),
-            other => other.reason(),
+            Outcome::Pass => format!("{GATE}: healthy for {}", cli.duration),
+            other => format!("{GATE}: {}", other.reason()),
         };
         let state = match &outcome {
             Outcome::Pass => "success",
             Outcome::Breach(_) => "failure",
             // The watch could not tell: not success, and not a breach.
-            Outcome::Inconclusive { .. } | Outcome::Cancelled { .. } => "error",
+            Outcome::Inconclusive { .. } | Outcome::Cancelled { .. } | Outcome::Skipped { .. } => {
+                "error"
+            }
         };
         let set_final = || async {
             match &target {
@@ -213,14 +227,23 @@ pub fn run(
                 OnBreach::Freeze => result.freeze = true,
                 OnBreach::Alert => {}
                 OnBreach::Rollback => {
-                    result.rollback =
-                        Some(rollback(&cli, &ctx, &client, tag.as_deref(), &mut problems).await);
+                    result.rollback = Some(
+                        rollback(
+                            &cli,
+                            &environment,
+                            &ctx,
+                            &client,
+                            tag.as_deref(),
+                            &mut problems,
+                        )
+                        .await,
+                    );
                 }
             }
         }
         let alert = !matches!(outcome, Outcome::Pass) || cli.slack_on_pass;
         if let (Some(url), true) = (&slack_url, alert) {
-            let text = slack_text(&ctx, &result, deployment_id, &cli.environment);
+            let text = slack_text(&ctx, &result, deployment_id, &environment);
             let var = cli.slack_webhook_env.as_deref().unwrap_or_default();
             if ctx.dry_run {
                 result.actions.push(format!(
@@ -247,8 +270,55 @@ pub fn run(
     })?
 }
 
+/// Why a `deployment_status` event is not one to watch: the deployment did
+/// not succeed, or the status is this gate's own (a token that triggers
+/// workflows would otherwise start a watch for every status it writes).
+fn not_applicable(ctx: &GitHubContext) -> Option<String> {
+    let Some(gate_runtime::event::Event::DeploymentStatus(e)) = &ctx.event else {
+        return None;
+    };
+    let st = &e.deployment_status;
+    if st.state != "success" {
+        return Some(format!(
+            "the deployment_status event says {}, not success: nothing was deployed to watch",
+            st.state
+        ));
+    }
+    if st
+        .description
+        .as_deref()
+        .is_some_and(|d| d.starts_with(GATE))
+    {
+        return Some("the deployment_status event is this gate's own status".to_owned());
+    }
+    None
+}
+
+/// Reports a run that did not apply: pass, and nothing watched or written.
+fn skip(
+    ctx: &GitHubContext,
+    io: &mut GateIo<'_>,
+    checks: &[checks::Check],
+    why: String,
+) -> anyhow::Result<Verdict> {
+    let result = report::Result {
+        watch: watch::Watch::new(checks, jiff::Timestamp::now()),
+        outcome: Outcome::Skipped { why },
+        verdict: Verdict::Pass,
+        deployment_id: None,
+        tag: None,
+        rollback: None,
+        freeze: false,
+        notes: Vec::new(),
+        actions: Vec::new(),
+        streamed: false,
+    };
+    report::emit(ctx, io, &result)
+}
+
 async fn rollback(
     cli: &Cli,
+    environment: &str,
     ctx: &GitHubContext,
     client: &gate_runtime::GitHubClient,
     tag: Option<&str>,
@@ -263,7 +333,7 @@ async fn rollback(
         r.how = "the deployed tag is unknown; pass --tag or --deployment-id".to_owned();
         return r;
     };
-    match respond::last_good_tag(client, repo, &cli.prefix, tag, &cli.environment).await {
+    match respond::last_good_tag(client, repo, &cli.prefix, tag, environment).await {
         Ok(pick) => {
             r.tag = pick.tag;
             r.how = pick.how;
@@ -299,6 +369,14 @@ async fn rollback(
     r
 }
 
+/// Text for Slack's mrkdwn: `&`, `<` and `>` escaped, so server text (a
+/// series label, say) cannot make a link or an `<!channel>` mention.
+fn slack_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// The Slack message: the verdict, the reason, the tag, and links.
 fn slack_text(
     ctx: &GitHubContext,
@@ -317,21 +395,21 @@ fn slack_text(
         .map(|r| r.full_name())
         .unwrap_or_else(|| "production".to_owned());
     let mut t = format!(
-        "{icon} post-deploy-watch: *{}* on {repo}{}",
+        "{icon} post-deploy-watch: *{}* on {}{}",
         r.outcome.word(),
+        slack_escape(&repo),
         r.tag
             .as_ref()
-            .map(|t| format!(" ({t})"))
+            .map(|t| format!(" ({})", slack_escape(t)))
             .unwrap_or_default()
     );
-    t.push_str(&format!("\nReason: {}", r.outcome.reason()));
+    t.push_str(&format!("\nReason: {}", slack_escape(&r.outcome.reason())));
     if let Some(rb) = &r.rollback {
-        t.push_str(&format!(
-            "\nRollback: {}",
-            rb.tag
-                .as_deref()
-                .map_or_else(|| rb.how.clone(), |tag| format!("{tag} ({})", rb.how))
-        ));
+        let text = rb
+            .tag
+            .as_deref()
+            .map_or_else(|| rb.how.clone(), |tag| format!("{tag} ({})", rb.how));
+        t.push_str(&format!("\nRollback: {}", slack_escape(&text)));
     }
     if r.freeze {
         t.push_str("\nFrozen: no automatic rollback");

@@ -46,11 +46,14 @@ impl Sample {
     }
 }
 
-/// Builds the one HTTP client every probe uses. No cookies, the system's
-/// proxies, rustls with ring (the provider octocrab already brings).
+/// Builds the one HTTP client every probe uses: no cookies, the
+/// environment's proxies, rustls with ring (the provider octocrab already
+/// brings), and no redirects: a 3xx is judged by the expected status, and a
+/// header holding a secret is never forwarded to another host.
 pub fn client() -> anyhow::Result<reqwest::Client> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!(
             "trunkline-post-deploy-watch/",
             env!("CARGO_PKG_VERSION")
@@ -76,11 +79,24 @@ fn failure(e: &reqwest::Error, timeout: Duration) -> String {
     if e.is_timeout() {
         format!("no answer within {}ms", timeout.as_millis())
     } else if e.is_connect() {
-        "connection refused or unreachable".to_owned()
+        // The cause (refused, TLS, DNS), never the URL.
+        let mut why = "connection failed".to_owned();
+        let mut source = std::error::Error::source(e);
+        let mut deepest = None;
+        while let Some(s) = source {
+            deepest = Some(s.to_string());
+            source = s.source();
+        }
+        if let Some(d) = deepest {
+            let d = match e.url() {
+                Some(u) => d.replace(u.as_str(), "the URL"),
+                None => d,
+            };
+            why = format!("connection failed: {}", clip(&d));
+        }
+        why
     } else if e.is_body() || e.is_decode() {
         "the answer broke off".to_owned()
-    } else if e.is_redirect() {
-        "too many redirects".to_owned()
     } else {
         let mut text = e.to_string();
         let mut source = std::error::Error::source(e);
@@ -249,7 +265,7 @@ fn judge(p: &PromCheck, status: u16, body: &[u8]) -> Sample {
         return Sample::Error {
             detail: format!(
                 "Prometheus: {} error: {}",
-                envelope.error_type.as_deref().unwrap_or("unknown"),
+                clip(envelope.error_type.as_deref().unwrap_or("unknown")),
                 clip(envelope.error.as_deref().unwrap_or(""))
             ),
         };
@@ -280,7 +296,8 @@ fn judge(p: &PromCheck, status: u16, body: &[u8]) -> Sample {
         other => {
             return Sample::Error {
                 detail: format!(
-                    "the query gives a {other}, not a number per series; an instant query must give a vector or a scalar"
+                    "the query gives a {}, not a number per series; an instant query must give a vector or a scalar",
+                    clip(other)
                 ),
             };
         }
@@ -379,7 +396,7 @@ fn series_name(metric: Option<&Value>) -> String {
         .filter(|(k, _)| k.as_str() != "__name__")
         .map(|(k, v)| format!("{k}={:?}", v.as_str().unwrap_or("")))
         .collect();
-    format!("{name}{{{}}}", labels.join(","))
+    clip(&format!("{name}{{{}}}", labels.join(",")))
 }
 
 /// Untrusted text from a server, shortened and on one line.

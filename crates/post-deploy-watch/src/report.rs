@@ -181,7 +181,7 @@ impl GateReport for Result {
 
     fn annotations(&self) -> Vec<Annotation> {
         let title = match &self.outcome {
-            Outcome::Pass => return Vec::new(),
+            Outcome::Pass | Outcome::Skipped { .. } => return Vec::new(),
             Outcome::Breach(_) => "Production breached",
             Outcome::Inconclusive { .. } => "Watch inconclusive",
             Outcome::Cancelled { .. } => "Watch cancelled",
@@ -200,6 +200,7 @@ impl GateReport for Result {
             Outcome::Breach(_) => "🚨",
             Outcome::Inconclusive { .. } => "❔",
             Outcome::Cancelled { .. } => "⏹️",
+            Outcome::Skipped { .. } => "⏭️",
         };
         let mut m = format!("### {icon} {GATE}: {}\n\n", self.outcome.word());
         for r in Result::reasons(self) {

@@ -30,10 +30,13 @@ struct RefRow {
     name: String,
 }
 
+/// How many of the environment's deployments are read, newest first.
+const HISTORY: usize = 1000;
+
 /// Picks the tag to roll back to: the newest version tag with `prefix`,
-/// older than `deployed`, whose deployment to `environment` ended in
-/// success. When no older tag was ever deployed there, the previous version
-/// tag. When older tags were deployed but none succeeded, none.
+/// older than `deployed`, whose newest deployment to `environment` ended in
+/// success. When no such deployment is recorded, the previous version tag.
+/// Prereleases are passed over unless the deployed tag is one.
 pub async fn last_good_tag(
     client: &GitHubClient,
     repo: &Repo,
@@ -64,50 +67,53 @@ pub async fn last_good_tag(
         .filter_map(|r| {
             let tag = r.name.strip_prefix("refs/tags/")?.to_owned();
             let v = Version::of(&tag, prefix)?;
-            (v < current).then_some((v, tag))
+            let wanted = v < current && (v.pre.is_none() || current.pre.is_some());
+            wanted.then_some((v, tag))
         })
         .collect();
     older.sort_by(|a, b| b.0.cmp(&a.0));
-    if older.is_empty() {
+    let Some((_, previous)) = older.first() else {
         return Ok(Pick {
             tag: None,
             how: format!("no version tag older than {deployed}"),
         });
-    }
+    };
     let history =
-        deployments::list(client, repo, &[("environment", environment)], Some(1000)).await?;
-    let mut recorded = 0;
+        deployments::list(client, repo, &[("environment", environment)], Some(HISTORY)).await?;
+    let mut failed = Vec::new();
     for (_, tag) in &older {
-        let of_tag = history
+        // The list is newest first: a tag's newest deployment decides (a
+        // tag that once succeeded and later failed is not good).
+        let newest = history
             .iter()
-            .filter(|d| d.git_ref.strip_prefix("refs/tags/").unwrap_or(&d.git_ref) == tag);
-        for d in of_tag {
-            recorded += 1;
-            let statuses = deployments::statuses(client, repo, d.id, Some(100)).await?;
-            if ended_in_success(&statuses) {
-                return Ok(Pick {
-                    tag: Some(tag.clone()),
-                    how: format!(
-                        "{tag} is the newest tag before {deployed} whose deployment to {environment} (#{}) succeeded",
-                        d.id
-                    ),
-                });
-            }
+            .find(|d| d.git_ref.strip_prefix("refs/tags/").unwrap_or(&d.git_ref) == tag);
+        let Some(d) = newest else { continue };
+        let statuses = deployments::statuses(client, repo, d.id, Some(100)).await?;
+        if ended_in_success(&statuses) {
+            return Ok(Pick {
+                tag: Some(tag.clone()),
+                how: format!(
+                    "{tag} is the newest tag before {deployed} whose deployment to {environment} (#{}) succeeded",
+                    d.id
+                ),
+            });
         }
+        failed.push(tag.as_str());
     }
-    if recorded == 0 {
-        let tag = older[0].1.clone();
-        return Ok(Pick {
-            how: format!(
-                "no deployment of an older tag to {environment} is recorded, so the previous version tag {tag}"
-            ),
-            tag: Some(tag),
-        });
-    }
+    let window = if history.len() >= HISTORY {
+        format!(" among the newest {HISTORY} deployments to {environment}")
+    } else {
+        String::new()
+    };
+    let seen = if failed.is_empty() {
+        String::new()
+    } else {
+        format!(" ({} did not succeed)", failed.join(", "))
+    };
     Ok(Pick {
-        tag: None,
+        tag: Some(previous.clone()),
         how: format!(
-            "none of the {recorded} deployments of tags older than {deployed} to {environment} ended in success; nothing known good to roll back to"
+            "no successful deployment of a tag older than {deployed} to {environment} is recorded{window}{seen}, so the previous version tag {previous}"
         ),
     })
 }

@@ -50,8 +50,17 @@ pub struct Breach {
 pub enum Outcome {
     Pass,
     Breach(Breach),
-    Inconclusive { check: String, why: String },
-    Cancelled { after: f64 },
+    Inconclusive {
+        check: String,
+        why: String,
+    },
+    Cancelled {
+        after: f64,
+    },
+    /// The run did not apply (e.g. a failed deployment's status event).
+    Skipped {
+        why: String,
+    },
 }
 
 impl Outcome {
@@ -62,6 +71,7 @@ impl Outcome {
             Outcome::Breach(_) => "fail",
             Outcome::Inconclusive { .. } => "inconclusive",
             Outcome::Cancelled { .. } => "cancelled",
+            Outcome::Skipped { .. } => "skipped",
         }
     }
 
@@ -77,6 +87,7 @@ impl Outcome {
                     clock(*after)
                 )
             }
+            Outcome::Skipped { why } => format!("not watched: {why}"),
         }
     }
 }
@@ -228,7 +239,8 @@ impl Watch {
                     ),
                 };
             }
-            if matches!(c.last, Some(Sample::Breach { .. })) {
+            // An error after a breach neither clears nor confirms it.
+            if c.consecutive_breaches > 0 {
                 return Outcome::Inconclusive {
                     check: c.name.clone(),
                     why: format!(
@@ -272,23 +284,20 @@ pub async fn run(
     let t0 = tokio::time::Instant::now();
     let first = t0 + timing.initial_delay;
     tokio::pin!(cancel);
-    let mut k: u32 = 0;
+    // Ticks fall on multiples of the interval after the first run, up to
+    // the end of the window in wall time; a tick whose probes ran long
+    // skips the ticks it overran rather than running them back to back.
+    let mut due = Duration::ZERO;
     loop {
-        let offset = timing.interval.saturating_mul(k);
-        if offset > timing.duration {
-            watch.outcome = Some(watch.window_over());
-            break;
-        }
-        // A tick whose probes ran long makes the next one start at once.
-        let due = (first + offset).max(tokio::time::Instant::now());
         tokio::select! {
-            _ = tokio::time::sleep_until(due) => {}
+            _ = tokio::time::sleep_until(first + due) => {}
             _ = &mut cancel => {
                 watch.outcome = Some(Outcome::Cancelled { after: t0.elapsed().as_secs_f64() });
                 break;
             }
         }
         let now = jiff::Timestamp::now();
+        let offset = tokio::time::Instant::now().saturating_duration_since(first);
         let at = now.as_millisecond() as f64 / 1000.0;
         let probes = futures_join(checks.iter().map(|c| probe::run(client, c, at)));
         let samples = tokio::select! {
@@ -306,9 +315,20 @@ pub async fn run(
             watch.outcome = Some(outcome);
             break;
         }
-        k += 1;
+        let elapsed = tokio::time::Instant::now().saturating_duration_since(first);
+        due = next_tick(elapsed, timing.interval);
+        if due > timing.duration {
+            watch.outcome = Some(watch.window_over());
+            break;
+        }
     }
     watch
+}
+
+/// The first multiple of `interval` after `elapsed`.
+fn next_tick(elapsed: Duration, interval: Duration) -> Duration {
+    let k = elapsed.as_nanos() / interval.as_nanos().max(1) + 1;
+    interval.saturating_mul(u32::try_from(k).unwrap_or(u32::MAX))
 }
 
 /// Runs the futures concurrently and keeps their order.
@@ -463,6 +483,14 @@ mod tests {
             matches!(w.window_over(), Outcome::Inconclusive { why, .. } if why.contains("still breaching"))
         );
         let mut w = Watch::new(&cs, jiff::Timestamp::UNIX_EPOCH);
+        assert_eq!(
+            feed(&mut w, &[vec![ok()], vec![breach()], vec![error()]]),
+            None
+        );
+        assert!(
+            matches!(w.window_over(), Outcome::Inconclusive { why, .. } if why.contains("still breaching"))
+        );
+        let mut w = Watch::new(&cs, jiff::Timestamp::UNIX_EPOCH);
         assert_eq!(feed(&mut w, &[vec![ok()], vec![error()], vec![ok()]]), None);
         assert_eq!(w.window_over(), Outcome::Pass);
     }
@@ -486,6 +514,14 @@ mod tests {
         );
         assert_eq!(w.window_over(), Outcome::Pass);
         assert_eq!(w.checks[1].breaches, 1);
+    }
+
+    #[test]
+    fn overrun_ticks_are_skipped_not_bunched() {
+        let ms = Duration::from_millis;
+        assert_eq!(next_tick(ms(3), ms(200)), ms(200));
+        assert_eq!(next_tick(ms(200), ms(200)), ms(400));
+        assert_eq!(next_tick(ms(950), ms(200)), ms(1000));
     }
 
     #[test]

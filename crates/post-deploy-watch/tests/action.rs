@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use action_runner::{check_action, run_step};
+use action_runner::{check_action, run_step, step};
 use clap::CommandFactory;
 use fake_github::{HandlerServer, Reply};
 
@@ -71,4 +71,51 @@ fn the_step_watches_and_sets_the_outputs() {
         step.outputs
     );
     assert!(step.log.contains("::error"), "{}", step.log);
+}
+
+/// The runner signals only the step's top process (its bash), so the gate
+/// must be that process for a cancelled job to reach it.
+#[test]
+fn cancelling_the_step_reaches_the_watch() {
+    let app = HandlerServer::start(|_| Reply::text(200, "ok"));
+    let d = tempfile::tempdir().unwrap();
+    let summary = d.path().join("summary");
+    std::fs::write(&summary, "").unwrap();
+    let health = format!("{}/health", app.url());
+    let started = step(
+        "post-deploy-watch",
+        Path::new(BIN),
+        d.path(),
+        &[("url", &health), ("interval", "100ms"), ("duration", "60s")],
+        &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())],
+    )
+    .start();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.requests().len() < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the step never started watching"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let pid = started.child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let result = started.finish();
+    assert_eq!(result.code, 1, "{}", result.log);
+    assert!(
+        result
+            .outputs
+            .contains(&("verdict".into(), "cancelled".into())),
+        "{:?}\n{}",
+        result.outputs,
+        result.log
+    );
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(summary.contains("cancelled"), "{summary}");
 }

@@ -214,7 +214,7 @@ fn an_endpoint_that_starts_refusing_connections_breaches() {
         j["breach"]["detail"]
             .as_str()
             .unwrap()
-            .contains("connection refused"),
+            .contains("Connection refused"),
         "{j}"
     );
     assert_eq!(j["freeze"], true);
@@ -494,4 +494,273 @@ fn a_failed_dispatch_is_reported_and_never_sent_twice() {
     assert_eq!(f.repo(R).dispatches.len(), 1);
     // The deployment still ends in failure.
     assert_eq!(states(&f, id).last().unwrap(), "failure");
+}
+
+#[test]
+fn the_window_is_wall_time_and_slow_ticks_are_skipped_not_bunched() {
+    let app = HandlerServer::start(|_| {
+        std::thread::sleep(Duration::from_millis(450));
+        Reply::text(200, "ok")
+    });
+    let url = format!("{}/health", app.url());
+    let w = cmd().every("200ms", "1s").arg("--url", &url).run();
+    let j = w.run.json();
+    assert_eq!(j["outcome"], "pass", "{j}");
+    // Ticks at 0 and 0.6 s (0.2 and 0.4 were overrun); the next, 1.2 s, is
+    // past the window.
+    assert_eq!(j["checks"][0]["samples"], 2, "{j}");
+    assert!(w.seconds < 4.0, "took {}s", w.seconds);
+}
+
+#[test]
+fn a_timeout_is_a_breach() {
+    let app = HandlerServer::start(|_| {
+        std::thread::sleep(Duration::from_millis(800));
+        Reply::text(200, "ok")
+    });
+    let url = format!("{}/health", app.url());
+    let w = cmd()
+        .every("100ms", "10s")
+        .arg("--url", &url)
+        .arg("--timeout", "200ms")
+        .arg("--failure-threshold", "1")
+        .arg("--on-breach", "alert")
+        .run();
+    let j = w.run.json();
+    assert_eq!(j["outcome"], "fail", "{j}");
+    assert!(
+        j["breach"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no answer within 200ms"),
+        "{j}"
+    );
+}
+
+#[test]
+fn redirects_are_not_followed_so_secrets_stay_home() {
+    let elsewhere = HandlerServer::start(|_| Reply::text(200, "ok"));
+    let target = format!("{}/login", elsewhere.url());
+    let app = HandlerServer::start(move |_| {
+        let mut r = Reply::text(302, "");
+        r.headers.push(("Location".into(), target.clone()));
+        r
+    });
+    let url = format!("{}/health", app.url());
+    let w = cmd()
+        .every("100ms", "10s")
+        .arg("--url", &url)
+        .arg("--header", "X-Api-Key=KEY")
+        .arg("--failure-threshold", "1")
+        .arg("--on-breach", "alert")
+        .env("KEY", "k-SECRET")
+        .run();
+    let j = w.run.json();
+    assert_eq!(j["outcome"], "fail", "{j}");
+    assert!(
+        j["breach"]["detail"].as_str().unwrap().contains("302"),
+        "{j}"
+    );
+    assert!(elsewhere.requests().is_empty());
+    // A 3xx that is expected passes.
+    let w = cmd()
+        .every("100ms", "200ms")
+        .arg("--url", &url)
+        .arg("--expect-status", "2xx,302")
+        .run();
+    assert_eq!(w.run.json()["outcome"], "pass");
+}
+
+#[test]
+fn a_failing_slack_webhook_is_reported_without_its_url() {
+    let hook = HandlerServer::start(|_| Reply::text(500, "no"));
+    let hook_url = format!("{}{WEBHOOK_SECRET_PATH}", hook.url());
+    let app = endpoint(0, || Reply::text(500, "x"));
+    let url = format!("{}/", app.url());
+    let w = cmd()
+        .every("100ms", "10s")
+        .arg("--url", &url)
+        .arg("--failure-threshold", "1")
+        .arg("--on-breach", "alert")
+        .arg("--slack-webhook-env", "HOOK")
+        .env("HOOK", &hook_url)
+        .run();
+    let j = w.run.json();
+    assert!(j["notes"].to_string().contains("Slack answered 500"), "{j}");
+    // Refused: reqwest's error names the URL; ours must not.
+    let dead = format!("http://127.0.0.1:1{WEBHOOK_SECRET_PATH}");
+    let w = cmd()
+        .every("100ms", "10s")
+        .arg("--url", &url)
+        .arg("--failure-threshold", "1")
+        .arg("--on-breach", "alert")
+        .arg("--slack-webhook-env", "HOOK")
+        .env("HOOK", &dead)
+        .run();
+    let j = w.run.json();
+    assert!(
+        j["notes"].to_string().contains("posting to Slack failed"),
+        "{j}"
+    );
+    assert!(
+        !w.everything().contains("WEBHOOKsecretXYZ"),
+        "{}",
+        w.everything()
+    );
+}
+
+fn status_event(dir: &std::path::Path, id: u64, state: &str, description: &str) -> String {
+    let event = dir.join("event.json");
+    let payload = serde_json::json!({
+        "action": "created",
+        "deployment_status": {"id": 1, "state": state, "description": description, "environment": "production"},
+        "deployment": {"id": id, "sha": sha(5), "ref": "v1.3.0", "environment": "production", "task": "deploy", "payload": {}},
+        "repository": {"full_name": R, "name": "shop", "owner": {"login": "acme"}, "default_branch": "main"},
+    });
+    std::fs::write(&event, payload.to_string()).unwrap();
+    event.display().to_string()
+}
+
+#[test]
+fn only_a_successful_deployment_status_that_is_not_ours_starts_a_watch() {
+    let (f, id) = fake_with_history();
+    let app = HandlerServer::start(|_| Reply::text(200, "ok"));
+    let url = format!("{}/health", app.url());
+    let d = tempfile::tempdir().unwrap();
+    for (state, description, want) in [
+        ("failure", "deploy failed", "says failure"),
+        (
+            "success",
+            "post-deploy-watch: healthy for 30m",
+            "this gate's own status",
+        ),
+    ] {
+        let w = cmd()
+            .every("100ms", "200ms")
+            .arg("--url", &url)
+            .arg("--api-url", f.url())
+            .env(
+                "GITHUB_EVENT_PATH",
+                status_event(d.path(), id, state, description),
+            )
+            .env("GITHUB_EVENT_NAME", "deployment_status")
+            .env("GITHUB_REPOSITORY", R)
+            .run();
+        assert_eq!(w.run.code, 0, "{}", w.run.stdout);
+        let j = w.run.json();
+        assert_eq!(j["outcome"], "skipped", "{j}");
+        assert!(j["reasons"][0].as_str().unwrap().contains(want), "{j}");
+        assert_eq!(w.output("verdict"), "skipped");
+    }
+    assert!(f.writes().is_empty());
+    assert!(app.requests().is_empty());
+    // A successful deploy's status starts the watch, and our statuses carry
+    // the gate's name.
+    let w = cmd()
+        .every("100ms", "200ms")
+        .arg("--url", &url)
+        .arg("--api-url", f.url())
+        .env(
+            "GITHUB_EVENT_PATH",
+            status_event(d.path(), id, "success", "deployed"),
+        )
+        .env("GITHUB_EVENT_NAME", "deployment_status")
+        .env("GITHUB_REPOSITORY", R)
+        .run();
+    assert_eq!(w.run.json()["outcome"], "pass", "{}", w.run.stdout);
+    assert_eq!(states(&f, id), ["queued", "in_progress", "success"]);
+    assert!(
+        last_status(&f, id)
+            .description
+            .unwrap()
+            .starts_with("post-deploy-watch: ")
+    );
+}
+
+#[test]
+fn a_named_deployment_wins_over_the_event_and_brings_its_environment() {
+    let (f, _) = fake_with_history();
+    // A deployment to another environment, with its own history there.
+    f.add_deployment(R, &sha(1), "v1.0.0", "prod-eu", &["success"]);
+    f.add_deployment(R, &sha(2), "v1.1.0", "prod-eu", &["failure"]);
+    let eu = f.add_deployment(R, &sha(5), "v1.3.0", "prod-eu", &["queued"]);
+    let app = endpoint(0, || Reply::text(500, "x"));
+    let url = format!("{}/", app.url());
+    let d = tempfile::tempdir().unwrap();
+    // The event names another deployment (of v9.0.0's commit, say).
+    let event = status_event(d.path(), 999, "success", "deployed");
+    let w = cmd()
+        .every("100ms", "10s")
+        .deployment(&f, eu)
+        .arg("--url", &url)
+        .arg("--failure-threshold", "1")
+        .env("GITHUB_EVENT_PATH", event)
+        .env("GITHUB_EVENT_NAME", "deployment_status")
+        .run();
+    let j = w.run.json();
+    assert_eq!(j["deployment_id"], eu);
+    assert_eq!(j["tag"], "v1.3.0");
+    // In prod-eu, v1.1.0 failed and v1.0.0 succeeded.
+    assert_eq!(j["rollback"]["tag"], "v1.0.0", "{j}");
+    assert!(
+        j["rollback"]["how"].as_str().unwrap().contains("prod-eu"),
+        "{j}"
+    );
+    assert_eq!(states(&f, eu), ["queued", "in_progress", "failure"]);
+}
+
+#[test]
+fn a_tags_newest_deployment_decides_and_prereleases_are_passed_over() {
+    let f = fake_github::FakeGitHub::start();
+    f.add_repo(R, "main");
+    for (n, tag) in [
+        (1, "v2.0.0"),
+        (2, "v2.1.0"),
+        (3, "v2.2.0-rc.1"),
+        (4, "v2.2.0"),
+    ] {
+        f.add_commit(R, &sha(n), tag, &[]);
+        f.set_ref(R, &format!("tags/{tag}"), &sha(n));
+    }
+    f.set_ref(R, "heads/main", &sha(4));
+    f.add_deployment(R, &sha(1), "v2.0.0", "production", &["success"]);
+    // v2.1.0 succeeded once, then a later deployment of it failed.
+    f.add_deployment(R, &sha(2), "v2.1.0", "production", &["success", "inactive"]);
+    f.add_deployment(R, &sha(2), "v2.1.0", "production", &["failure"]);
+    f.add_deployment(R, &sha(3), "v2.2.0-rc.1", "production", &["success"]);
+    let app = endpoint(0, || Reply::text(500, "x"));
+    let url = format!("{}/", app.url());
+    let w = cmd()
+        .every("100ms", "10s")
+        .github(&f)
+        .arg("--url", &url)
+        .arg("--tag", "v2.2.0")
+        .arg("--failure-threshold", "1")
+        .run();
+    let j = w.run.json();
+    assert_eq!(j["rollback"]["tag"], "v2.0.0", "{j}");
+    // With no success recorded for any older tag, the previous version tag.
+    let f2 = fake_github::FakeGitHub::start();
+    f2.add_repo(R, "main");
+    for (n, tag) in [(1, "v3.0.0"), (2, "v3.1.0")] {
+        f2.add_commit(R, &sha(n), tag, &[]);
+        f2.set_ref(R, &format!("tags/{tag}"), &sha(n));
+    }
+    f2.add_deployment(R, &sha(1), "v3.0.0", "production", &["failure"]);
+    let w = cmd()
+        .every("100ms", "10s")
+        .github(&f2)
+        .arg("--url", &url)
+        .arg("--tag", "v3.1.0")
+        .arg("--failure-threshold", "1")
+        .run();
+    let j = w.run.json();
+    assert_eq!(j["rollback"]["tag"], "v3.0.0", "{j}");
+    assert!(
+        j["rollback"]["how"]
+            .as_str()
+            .unwrap()
+            .contains("v3.0.0 did not succeed"),
+        "{j}"
+    );
 }
