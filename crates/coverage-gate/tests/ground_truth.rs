@@ -17,19 +17,17 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use fake_github::testing::run_hermetic;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_coverage-gate");
+mod support;
+use support::{fixtures, gate_totals};
 
 /// Where each producer's folder was copied to and run (see the README), and
 /// so the prefix of the absolute paths in its reports.
 const RUN_AT: &str = "/tmp/ground-truth";
 
 fn fixture(producer: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/coverage/ground-truth")
-        .join(producer)
+    fixtures().join("ground-truth").join(producer)
 }
 
 fn read(path: &Path) -> String {
@@ -52,34 +50,22 @@ struct Gate {
 
 fn gate(producer: &str, reports: &[&str]) -> Gate {
     let dir = fixture(producer);
-    let cwd = tempfile::tempdir().unwrap();
     let paths: Vec<String> = reports
         .iter()
         .map(|r| dir.join(r).to_string_lossy().into_owned())
         .collect();
     let root = dir.to_string_lossy().into_owned();
     let prefix = format!("{RUN_AT}/{producer}");
-    let mut args = vec![
-        "--format",
-        "json",
-        "--root",
-        &root,
-        "--strip-prefix",
-        &prefix,
-    ];
+    let mut args = vec!["--root", &root, "--strip-prefix", &prefix];
     args.extend(paths.iter().map(String::as_str));
-    let out = run_hermetic(BIN, cwd.path(), &args, &[]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let v = out.json();
-    let t = &v["totals"];
-    let pair = |f: &str, h: &str| (t[f].as_u64().unwrap(), t[h].as_u64().unwrap());
+    let t = gate_totals(&args);
     Gate {
         counts: Counts {
-            lines: pair("lines_found", "lines_hit"),
-            branches: pair("branches_found", "branches_hit"),
-            functions: pair("functions_found", "functions_hit"),
+            lines: t.lines,
+            branches: t.branches,
+            functions: t.functions,
         },
-        files: v["files"].as_u64().unwrap(),
+        files: t.files,
     }
 }
 

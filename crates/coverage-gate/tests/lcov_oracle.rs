@@ -17,12 +17,12 @@
     clippy::print_stderr
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use fake_github::testing::run_hermetic;
 use lcov::{Reader, Record, Report};
 
-const BIN: &str = env!("CARGO_BIN_EXE_coverage-gate");
+mod support;
+use support::{fixtures, gate_totals};
 
 /// Found and hit counts: lines, branches, functions, and the file count.
 type Totals = [(u64, u64); 3];
@@ -62,25 +62,8 @@ fn oracle(text: &str) -> (Totals, u64) {
 
 /// What the gate makes of the tracefile at `path`.
 fn ours(path: &Path) -> (Totals, u64) {
-    let cwd = tempfile::tempdir().unwrap();
-    let path = path.to_string_lossy();
-    let out = run_hermetic(BIN, cwd.path(), &["--format", "json", &path], &[]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let v = out.json();
-    let t = &v["totals"];
-    let pair = |f: &str, h: &str| (t[f].as_u64().unwrap(), t[h].as_u64().unwrap());
-    (
-        [
-            pair("lines_found", "lines_hit"),
-            pair("branches_found", "branches_hit"),
-            pair("functions_found", "functions_hit"),
-        ],
-        v["files"].as_u64().unwrap(),
-    )
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/coverage")
+    let t = gate_totals(&[&path.to_string_lossy()]);
+    ([t.lines, t.branches, t.functions], t.files)
 }
 
 fn check(path: &Path) {
