@@ -222,8 +222,7 @@ fn several_series_must_all_hold_and_the_failing_one_is_named() {
         .every("200ms", "10s")
         .arg("--prometheus-url", &p.url)
         .arg("--query", "latency: test_latency_seconds < 1")
-        .arg("--failure-threshold", "1")
-        .arg("--on-breach", "alert")
+        .breach_at_once()
         .run();
     let j = w.run.json();
     assert_eq!(j["outcome"], "fail", "{j}");

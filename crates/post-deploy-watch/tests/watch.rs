@@ -231,18 +231,10 @@ fn the_body_regex_and_status_list_are_checked() {
         .arg("--url", &url)
         .arg("--body-regex", "ok|\"status\":\"up\"")
         .arg("--expect-status", "200,204")
-        .arg("--failure-threshold", "1")
-        .arg("--on-breach", "alert")
+        .breach_at_once()
         .run();
-    let j = w.run.json();
-    assert_eq!(j["outcome"], "fail", "{j}");
-    assert!(
-        j["breach"]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("body does not match"),
-        "{j}"
-    );
+    let detail = w.breach_detail();
+    assert!(detail.contains("body does not match"), "{detail}");
 }
 
 #[test]
@@ -523,18 +515,10 @@ fn a_timeout_is_a_breach() {
         .every("100ms", "10s")
         .arg("--url", &url)
         .arg("--timeout", "200ms")
-        .arg("--failure-threshold", "1")
-        .arg("--on-breach", "alert")
+        .breach_at_once()
         .run();
-    let j = w.run.json();
-    assert_eq!(j["outcome"], "fail", "{j}");
-    assert!(
-        j["breach"]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("no answer within 200ms"),
-        "{j}"
-    );
+    let detail = w.breach_detail();
+    assert!(detail.contains("no answer within 200ms"), "{detail}");
 }
 
 #[test]
@@ -551,8 +535,7 @@ fn redirects_are_not_followed_so_secrets_stay_home() {
         .every("100ms", "10s")
         .arg("--url", &url)
         .arg("--header", "X-Api-Key=KEY")
-        .arg("--failure-threshold", "1")
-        .arg("--on-breach", "alert")
+        .breach_at_once()
         .env("KEY", "k-SECRET")
         .run();
     let j = w.run.json();
@@ -580,8 +563,7 @@ fn a_failing_slack_webhook_is_reported_without_its_url() {
     let w = cmd()
         .every("100ms", "10s")
         .arg("--url", &url)
-        .arg("--failure-threshold", "1")
-        .arg("--on-breach", "alert")
+        .breach_at_once()
         .arg("--slack-webhook-env", "HOOK")
         .env("HOOK", &hook_url)
         .run();
@@ -592,8 +574,7 @@ fn a_failing_slack_webhook_is_reported_without_its_url() {
     let w = cmd()
         .every("100ms", "10s")
         .arg("--url", &url)
-        .arg("--failure-threshold", "1")
-        .arg("--on-breach", "alert")
+        .breach_at_once()
         .arg("--slack-webhook-env", "HOOK")
         .env("HOOK", &dead)
         .run();

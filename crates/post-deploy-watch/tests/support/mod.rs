@@ -83,6 +83,13 @@ impl Watched {
             .unwrap_or_else(|| panic!("no output {name}: {:?}", self.outputs))
     }
 
+    /// The breach's detail; the watch must have failed.
+    pub fn breach_detail(&self) -> String {
+        let j = self.run.json();
+        assert_eq!(j["outcome"], "fail", "{j}");
+        j["breach"]["detail"].as_str().unwrap().to_owned()
+    }
+
     /// Everything the run printed or wrote, for secret checks.
     pub fn everything(&self) -> String {
         format!(
@@ -178,6 +185,12 @@ impl Cmd {
     /// The repository on the fake GitHub, and the deployment to follow.
     pub fn deployment(self, f: &FakeGitHub, id: u64) -> Self {
         self.github(f).arg("--deployment-id", id)
+    }
+
+    /// One breach fails the watch, and only alerts.
+    pub fn breach_at_once(self) -> Self {
+        self.arg("--failure-threshold", "1")
+            .arg("--on-breach", "alert")
     }
 
     pub fn env(mut self, key: &str, value: impl std::fmt::Display) -> Self {
