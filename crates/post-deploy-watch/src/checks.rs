@@ -284,6 +284,38 @@ fn shown(u: &reqwest::Url) -> String {
     u.to_string()
 }
 
+/// The longest range selector (`[5m]`, `[1h30m]`) in a PromQL expression:
+/// until that much time has passed since the deploy, the query still
+/// averages in traffic from before it.
+pub fn longest_range(expr: &str) -> Option<Duration> {
+    let re = Regex::new(r"\[([0-9]+[smhdwy][0-9smhdwy]*)(?::[0-9smhdwy]*)?\]").ok()?;
+    re.captures_iter(expr)
+        .filter_map(|c| prom_duration(&c[1]))
+        .max()
+}
+
+/// A PromQL duration: `5m`, `1h30m`, `90s`, `2d`.
+fn prom_duration(s: &str) -> Option<Duration> {
+    let re = Regex::new(r"([0-9]+)(ms|s|m|h|d|w|y)").ok()?;
+    let mut total = Duration::ZERO;
+    let mut consumed = 0;
+    for c in re.captures_iter(s) {
+        let n: u64 = c[1].parse().ok()?;
+        let unit = match &c[2] {
+            "ms" => Duration::from_millis(1),
+            "s" => Duration::from_secs(1),
+            "m" => Duration::from_secs(60),
+            "h" => Duration::from_secs(3600),
+            "d" => Duration::from_secs(86_400),
+            "w" => Duration::from_secs(7 * 86_400),
+            _ => Duration::from_secs(365 * 86_400),
+        };
+        total = total.checked_add(unit.checked_mul(u32::try_from(n).ok()?)?)?;
+        consumed += c[0].len();
+    }
+    (consumed == s.len()).then_some(total)
+}
+
 /// One `[[check]]` table.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -574,6 +606,23 @@ mod tests {
             let e = Condition::parse(bad, "--query a").unwrap_err().to_string();
             assert!(e.contains("--query a"), "{e}");
         }
+    }
+
+    #[test]
+    fn range_selectors() {
+        let r = |s| longest_range(s);
+        assert_eq!(
+            r("sum(rate(e[5m])) / sum(rate(r[1m])) < 0.01"),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(
+            r("max_over_time(x[1h30m:1m]) > 1"),
+            Some(Duration::from_secs(5400))
+        );
+        assert_eq!(r("up == 1"), None);
+        // A label value that looks like a range counts too: it only adds a
+        // note.
+        assert_eq!(r("x{a=\"[5m]x\"}"), Some(Duration::from_secs(300)));
     }
 
     #[test]

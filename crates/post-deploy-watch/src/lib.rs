@@ -77,7 +77,7 @@ pub fn run(
         .or(event_deployment.as_ref().map(|d| d.id));
     block_on(async {
         let client = ctx.client()?;
-        let mut notes = Vec::new();
+        let mut notes = lookback_notes(&checks, timing.initial_delay);
         let mut actions = Vec::new();
         let target = match deployment_id {
             Some(id) => {
@@ -268,6 +268,28 @@ pub fn run(
         }
         report::emit(&ctx, io, &result)
     })?
+}
+
+/// Queries whose range reaches back before the deploy at the first tick:
+/// for a while they still average in the old version's traffic.
+fn lookback_notes(checks: &[checks::Check], initial_delay: std::time::Duration) -> Vec<String> {
+    checks
+        .iter()
+        .filter_map(|c| match &c.probe {
+            checks::Probe::Prometheus(p) => {
+                let range = checks::longest_range(&p.condition.expr)?;
+                (range > initial_delay).then(|| {
+                    format!(
+                        "{}: its {}s range reaches back before the deploy for the first {}s of the watch, so traffic from before the deploy still counts then; set --initial-delay to the range to start clean",
+                        c.name,
+                        range.as_secs(),
+                        range.saturating_sub(initial_delay).as_secs()
+                    )
+                })
+            }
+            checks::Probe::Http(_) => None,
+        })
+        .collect()
 }
 
 /// Why a `deployment_status` event is not one to watch: the deployment did

@@ -297,6 +297,13 @@ fn a_bad_query_is_a_measurement_error_never_a_pass() {
         last(0)
     );
     assert!(last(1).contains("matrix"), "{}", last(1));
+    // The 10 s range reaches back before the deploy: the report says so.
+    let notes = j["notes"].to_string();
+    assert!(
+        notes.contains("range: its 10s range reaches back before the deploy"),
+        "{notes}"
+    );
+    assert!(notes.contains("bad: its 60s range"), "{notes}");
 }
 
 /// Needs no Prometheus: nothing listens on the port.
