@@ -54,6 +54,19 @@ impl Packages {
         if let Some((name, _)) = self.overrides.iter().find(|(_, m)| m.is_match(path)) {
             return name.clone();
         }
+        // A file outside the checkout (an absolute path no prefix mapped):
+        // no manifest search on this machine; its top-level directory.
+        if let Some(rest) = path.strip_prefix('/') {
+            return match rest.split_once('/') {
+                Some((top, _)) => format!("/{top}"),
+                None => "/".to_owned(),
+            };
+        }
+        if path.len() > 2 && path.as_bytes()[1] == b':' && path.as_bytes()[2] == b'/' {
+            let mut it = path.splitn(3, '/');
+            let (drive, top) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
+            return format!("{drive}/{top}");
+        }
         let parts: Vec<&str> = path.split('/').collect();
         for depth in (1..parts.len()).rev() {
             let dir = parts[..depth].join("/");
@@ -97,7 +110,14 @@ mod tests {
         assert_eq!(p.of("scripts/tool.py", r), "scripts");
         assert_eq!(p.of("gen/a/b.rs", r), "generated");
         assert_eq!(p.of("top.rs", r), ".");
-        assert_eq!(p.of("/elsewhere/x.rs", r), "/");
+        // Outside the checkout: its top-level directory, and no manifest
+        // search on this machine, even with a manifest at the root.
+        std::fs::write(r.join("Cargo.toml"), "").unwrap();
+        let mut p = Packages::new(&[]).unwrap();
+        assert_eq!(p.of("/elsewhere/x.rs", r), "/elsewhere");
+        assert_eq!(p.of("/x.rs", r), "/");
+        assert_eq!(p.of("C:/build/gen/x.rs", r), "C:/build");
+        assert_eq!(p.of("top.rs", r), ".");
         assert!(Packages::new(&["nope".into()]).is_err());
     }
 }

@@ -57,11 +57,9 @@ fn is_absolute(p: &str) -> bool {
     p.starts_with('/') || (p.len() > 2 && p.as_bytes()[1] == b':' && p.as_bytes()[2] == b'/')
 }
 
-/// Normalises one report path: forward slashes, `./` and `..` folded, the
-/// first matching `strip_prefixes` entry removed, and an absolute path made
-/// relative to the checkout when it lies inside it or when a suffix of it
-/// exists in the checkout (a report from another machine).
-pub fn normalize(path: &str, strip_prefixes: &[String], root: &Path) -> String {
+/// A report path with forward slashes, `./` and `..` folded, and the first
+/// matching `strip_prefixes` entry removed; still absolute if it was.
+pub fn fold(path: &str, strip_prefixes: &[String]) -> String {
     let mut p = path.trim().replace('\\', "/");
     for prefix in strip_prefixes {
         let prefix = prefix.replace('\\', "/");
@@ -84,9 +82,24 @@ pub fn normalize(path: &str, strip_prefixes: &[String], root: &Path) -> String {
             other => parts.push(other),
         }
     }
-    if !absolute {
-        return parts.join("/");
+    let joined = parts.join("/");
+    if absolute && p.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
     }
+}
+
+/// Normalises one report path: forward slashes, `./` and `..` folded, the
+/// first matching `strip_prefixes` entry removed, and an absolute path made
+/// relative to the checkout when it lies inside it or when a suffix of it
+/// exists in the checkout (a report from another machine).
+pub fn normalize(path: &str, strip_prefixes: &[String], root: &Path) -> String {
+    let folded = fold(path, strip_prefixes);
+    if !is_absolute(&folded) {
+        return folded;
+    }
+    let parts: Vec<&str> = folded.split('/').filter(|s| !s.is_empty()).collect();
     let root_text = root.to_string_lossy().replace('\\', "/");
     let root_parts: Vec<&str> = root_text.split('/').filter(|s| !s.is_empty()).collect();
     if parts.len() > root_parts.len() && parts[..root_parts.len()] == root_parts[..] {
@@ -99,11 +112,43 @@ pub fn normalize(path: &str, strip_prefixes: &[String], root: &Path) -> String {
             return candidate;
         }
     }
-    let joined = parts.join("/");
-    if p.starts_with('/') {
-        format!("/{joined}")
-    } else {
-        joined
+    folded
+}
+
+/// Within one report, the prefixes that mapped some absolute paths into the
+/// checkout (a report from another machine: `/home/runner/work/r/r` for
+/// `/home/runner/work/r/r/src/a.rs` found as `src/a.rs`), applied to the
+/// report's other absolute paths under the same prefix, which may name
+/// files not in this checkout (generated, deleted).
+pub fn apply_learned_prefixes(names: &mut [(String, String)]) {
+    let mut prefixes: Vec<String> = names
+        .iter()
+        .filter(|(folded, normalized)| is_absolute(folded) && !is_absolute(normalized))
+        .filter_map(|(folded, normalized)| {
+            folded
+                .strip_suffix(normalized.as_str())
+                .and_then(|p| p.strip_suffix('/'))
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+        })
+        .collect();
+    prefixes.sort();
+    prefixes.dedup();
+    for (folded, normalized) in names.iter_mut() {
+        if !is_absolute(normalized) {
+            continue;
+        }
+        let best = prefixes
+            .iter()
+            .filter(|p| {
+                folded
+                    .strip_prefix(p.as_str())
+                    .is_some_and(|rest| rest.starts_with('/') && rest.len() > 1)
+            })
+            .max_by_key(|p| p.len());
+        if let Some(p) = best {
+            *normalized = folded[p.len() + 1..].to_owned();
+        }
     }
 }
 
@@ -147,6 +192,31 @@ mod tests {
         assert_eq!(
             normalize("/application/a.py", &["/app".into()], r),
             "/application/a.py"
+        );
+    }
+
+    #[test]
+    fn a_reports_learned_prefix_maps_its_files_not_in_the_checkout() {
+        let mut names = vec![
+            (
+                "/home/runner/work/r/r/src/a.rs".to_owned(),
+                "src/a.rs".to_owned(),
+            ),
+            (
+                "/home/runner/work/r/r/gen/b.rs".to_owned(),
+                "/home/runner/work/r/r/gen/b.rs".to_owned(),
+            ),
+            (
+                "/usr/include/stdio.h".to_owned(),
+                "/usr/include/stdio.h".to_owned(),
+            ),
+            ("lib/c.rs".to_owned(), "lib/c.rs".to_owned()),
+        ];
+        apply_learned_prefixes(&mut names);
+        let got: Vec<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(
+            got,
+            ["src/a.rs", "gen/b.rs", "/usr/include/stdio.h", "lib/c.rs"]
         );
     }
 }

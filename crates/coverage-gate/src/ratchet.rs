@@ -45,6 +45,31 @@ pub struct Baseline {
     pub packages: BTreeMap<String, BaselineEntry>,
 }
 
+impl Baseline {
+    /// Whether the file is one this version reads, with sane counts.
+    pub fn check(&self) -> Result<(), String> {
+        if self.format != 1 {
+            return Err(format!(
+                "format {} is not one this version reads (1)",
+                self.format
+            ));
+        }
+        for (name, e) in &self.packages {
+            if e.lines_hit > e.lines_found || e.branches_hit > e.branches_found {
+                return Err(format!("package {name:?} records more hit than found"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Uncovered = found - hit, as a signed difference of two such counts.
+fn uncovered_delta(now: (u64, u64), base: (u64, u64)) -> i64 {
+    let uncovered =
+        |(found, hit): (u64, u64)| i64::try_from(found.saturating_sub(hit)).unwrap_or(i64::MAX);
+    uncovered(now).saturating_sub(uncovered(base))
+}
+
 /// The settings.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
@@ -88,7 +113,7 @@ fn regressed(now: (u64, u64), base: (u64, u64), s: &Settings) -> Option<(f64, i6
         return None;
     };
     let drop = p_base - p_now;
-    let uncovered_delta = (now.0 - now.1) as i64 - (base.0 - base.1) as i64;
+    let uncovered_delta = uncovered_delta(now, base);
     let fails = drop > s.tolerance + 1e-9 && (s.strict || uncovered_delta > 0);
     fails.then_some((drop, uncovered_delta))
 }
@@ -122,9 +147,10 @@ pub fn evaluate(
                     .baseline_line_percent
                     .zip(line_percent)
                     .map(|(b, n)| n - b);
-                r.uncovered_delta = Some(
-                    (now.lines_found - now.lines_hit) as i64 - (b.lines_found - b.lines_hit) as i64,
-                );
+                r.uncovered_delta = Some(uncovered_delta(
+                    (now.lines_found, now.lines_hit),
+                    (b.lines_found, b.lines_hit),
+                ));
                 if let Some((drop, grew)) = regressed(
                     (now.lines_found, now.lines_hit),
                     (b.lines_found, b.lines_hit),

@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::cli::{Cli, ReportFormat};
 use crate::model::{Coverage, Totals};
 use crate::packages::Packages;
-use crate::paths::{Format, detect, normalize};
+use crate::paths::{Format, apply_learned_prefixes, detect, fold, normalize};
 use crate::ratchet::{Baseline, BaselineEntry, Decision, Settings, evaluate};
 use crate::{cobertura, gocover, jacoco, lcov};
 
@@ -39,7 +39,9 @@ fn read_report(
         Some(ReportFormat::Jacoco) => Format::Jacoco,
         Some(ReportFormat::Go) => Format::Go,
         None => {
-            let head = reader.fill_buf()?;
+            let head = reader
+                .fill_buf()
+                .with_context(|| format!("{}: cannot read the report", path.display()))?;
             detect(&head[..head.len().min(4096)]).with_context(|| {
                 format!("{}: not a report this gate reads (lcov, Cobertura, JaCoCo, Go); name the format with --report-format", path.display())
             })?
@@ -57,7 +59,9 @@ fn read_report(
 }
 
 /// Runs the gate.
-pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<Verdict> {
+pub fn run(mut cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<Verdict> {
+    // Absolute report paths are compared with the checkout's real path.
+    cli.root = canonical_root(&cli.root)?;
     let mut reports = cli.reports.clone();
     reports.extend(
         split_lines(&cli.reports_list)
@@ -103,9 +107,21 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
             go_module.as_deref(),
             &roots,
         )?;
-        for (path, file) in cov.files {
-            merged.add_file(normalize(&path, &strip, &cli.root), file);
+        let mut names: Vec<(String, String)> = cov
+            .files
+            .keys()
+            .map(|path| (fold(path, &strip), normalize(path, &strip, &cli.root)))
+            .collect();
+        apply_learned_prefixes(&mut names);
+        for ((_, name), (_, file)) in names.into_iter().zip(cov.files) {
+            merged.add_file(name, file);
         }
+    }
+    if merged.totals().lines_found == 0 {
+        bail!(
+            "the reports hold no line coverage at all ({} file(s)); check the report paths and that the tests ran with coverage on",
+            merged.files.len()
+        );
     }
     let mut packages = Packages::new(&split_lines(&cli.package)).map_err(anyhow::Error::msg)?;
     let mut by_package: BTreeMap<String, Totals> = BTreeMap::new();
@@ -125,12 +141,19 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
                     p.display()
                 )
             })?;
-            Some(serde_json::from_str::<Baseline>(&text).with_context(|| {
+            let b = serde_json::from_str::<Baseline>(&text).with_context(|| {
                 format!(
                     "--baseline {}: not a baseline file written by --write-baseline",
                     p.display()
                 )
-            })?)
+            })?;
+            b.check().map_err(|e| {
+                anyhow::anyhow!(
+                    "--baseline {}: {e}; write it again with --write-baseline on main",
+                    p.display()
+                )
+            })?;
+            Some(b)
         }
     };
     let settings = Settings {
@@ -160,6 +183,22 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
         baseline: baseline.is_some(),
     };
     gate_runtime::report::emit(&ctx, io, &report)
+}
+
+/// The checkout's real, absolute path. On Windows without the verbatim
+/// `\\?\` prefix, which report paths never carry.
+fn canonical_root(root: &Path) -> anyhow::Result<std::path::PathBuf> {
+    let real = std::fs::canonicalize(root).with_context(|| {
+        format!(
+            "--root {}: not found; give the checkout's directory",
+            root.display()
+        )
+    })?;
+    let text = real.to_string_lossy();
+    Ok(match text.strip_prefix(r"\\?\") {
+        Some(rest) if !rest.starts_with("UNC") => std::path::PathBuf::from(rest),
+        _ => real.clone(),
+    })
 }
 
 /// Writes a file so a reader never sees half of it: a temp file beside it,
@@ -278,8 +317,13 @@ impl GateReport for CoverageReport<'_> {
             .filter(|p| p.fail)
             .enumerate()
             .map(|(i, p)| {
+                let title = if p.baseline_line_percent.is_some() {
+                    format!("Coverage dropped: {}", p.name)
+                } else {
+                    format!("New package below the floor: {}", p.name)
+                };
                 Annotation::new(Level::Error, p.reasons.join("; "))
-                    .title(format!("Coverage dropped: {}", p.name))
+                    .title(title)
                     .rank(i as u64)
             })
             .collect()

@@ -149,3 +149,124 @@ fn bad_reports_and_inputs_exit_2_with_the_place() {
     let out = run(p, &[&report, "--tolerance", "-3"]);
     assert_eq!(out.code, 2);
 }
+
+#[test]
+fn a_line_is_covered_when_any_report_covers_it() {
+    let d = checkout();
+    let p = d.path();
+    std::fs::create_dir_all(p.join("svc")).unwrap();
+    std::fs::write(p.join("svc/api.py"), "").unwrap();
+    // lcov: lines 1 and 2 missed, 2 counted twice; Cobertura: line 1 hit,
+    // 2 hit, 3 missed.
+    std::fs::write(
+        p.join("a.info"),
+        "SF:svc/api.py\nDA:1,0\nDA:2,0\nend_of_record\nSF:svc/api.py\nDA:2,0\nend_of_record\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("b.xml"),
+        r#"<?xml version="1.0" ?><coverage><sources><source>/ci/app</source></sources><packages><package name="svc"><classes><class filename="svc/api.py"><lines><line number="1" hits="1"/><line number="2" hits="4"/><line number="3" hits="0"/></lines></class></classes></package></packages></coverage>"#,
+    )
+    .unwrap();
+    let out = run(p, &["a.info", "b.xml", "--strip-prefix", "/ci/app"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = out.json();
+    assert_eq!(v["files"], 1, "{v}");
+    assert_eq!(v["totals"]["lines_found"], 3);
+    assert_eq!(v["totals"]["lines_hit"], 2);
+}
+
+#[test]
+fn paths_from_another_machine_map_into_the_checkout_even_for_missing_files() {
+    let d = checkout();
+    let p = d.path();
+    std::fs::write(p.join("crates/core/src/lib.rs"), "").unwrap();
+    let root = std::fs::canonicalize(p).unwrap();
+    let report = format!(
+        concat!(
+            "SF:/home/runner/work/r/r/crates/core/src/lib.rs\nDA:1,1\nend_of_record\n",
+            // Generated at build time: not in this checkout.
+            "SF:/home/runner/work/r/r/crates/core/src/generated.rs\nDA:1,0\nend_of_record\n",
+            // Inside this checkout, but deleted since.
+            "SF:{}/crates/core/src/deleted.rs\nDA:1,1\nend_of_record\n",
+            "SF:/usr/include/stdio.h\nDA:1,1\nend_of_record\n",
+        ),
+        root.display()
+    );
+    std::fs::write(p.join("r.info"), report).unwrap();
+    let out = run(p, &["r.info"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = out.json();
+    let packages: Vec<(String, u64)> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_owned(),
+                p["lines_found"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        packages,
+        [("/usr".to_owned(), 1), ("crates/core".to_owned(), 3)],
+        "{v}"
+    );
+}
+
+#[test]
+fn empty_reports_bad_baselines_and_directories_exit_2() {
+    let d = checkout();
+    let p = d.path();
+    std::fs::write(p.join("empty.info"), "TN:\n").unwrap();
+    let out = run(p, &["empty.info", "--min-total", "80"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("no line coverage at all"),
+        "{}",
+        out.stderr
+    );
+    let report = lcov(p, "ok.info", 2, 2);
+    for (name, text, want) in [
+        (
+            "hit-over-found.json",
+            r#"{"format":1,"tool":"t","packages":{"crates/core":{"lines_found":1,"lines_hit":5}}}"#,
+            "more hit than found",
+        ),
+        (
+            "future.json",
+            r#"{"format":2,"tool":"t","packages":{}}"#,
+            "format 2",
+        ),
+    ] {
+        std::fs::write(p.join(name), text).unwrap();
+        let out = run(p, &[&report, "--baseline", name]);
+        assert_eq!(out.code, 2, "{name}: {}", out.stdout);
+        assert!(out.stderr.contains(want), "{name}: {}", out.stderr);
+    }
+    std::fs::create_dir_all(p.join("reports")).unwrap();
+    let out = run(p, &["reports"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("reports: cannot"), "{}", out.stderr);
+}
+
+#[test]
+fn a_new_package_below_the_floor_is_annotated_as_such() {
+    let d = checkout();
+    let p = d.path();
+    let report = lcov(p, "r.info", 10, 1);
+    let out = run_hermetic(
+        BIN,
+        p,
+        &[&report, "--min-new-package", "50", "--format", "github"],
+        &[],
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("::error title=New package below the floor%3A crates/core::"),
+        "{}",
+        out.stdout
+    );
+}
