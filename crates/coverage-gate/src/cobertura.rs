@@ -4,20 +4,27 @@
 //! copies under `<method>` are not counted again, and `line-rate`
 //! attributes are never trusted. Branches come from
 //! `condition-coverage="50% (1/2)"`. A class's filename is resolved against
-//! every `<source>`, the longest one under which the file exists winning.
+//! every `<source>`, the longest one under which the file exists in the
+//! checkout winning. A report cut short, or with a count out of range, is
+//! malformed at its line.
 //!
 //! `<line>` elements are most of a report, so their attributes are read in
 //! one pass without allocating when they are plain numbers; anything else
 //! (escapes, odd spacing, a broken attribute) goes the general way.
 
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use crate::model::{Coverage, FileBuilder, FileCoverage, ReadError, malformed};
-use crate::xml::{LineCounting, attr, next_event, plain_attributes};
+use crate::paths::normalize;
+use crate::xml::{LineCounting, OpenElements, attr, next_event, plain_attributes};
+
+/// The most conditions one `<line>` may have: each is an outcome of its
+/// own, and no real line has more.
+pub const MAX_CONDITIONS: u64 = 10_000;
 
 /// `(k, n)` from `condition-coverage="50% (1/2)"`.
 pub fn condition_counts(s: &str) -> Option<(u64, u64)> {
@@ -28,6 +35,11 @@ pub fn condition_counts(s: &str) -> Option<(u64, u64)> {
 
 /// Resolves a class filename against the report's sources: the longest
 /// source under which it exists in `root`, else the first source as written.
+///
+/// Each candidate is normalised as the final path will be (see
+/// [`normalize`]) before asking whether it exists, so sources from another
+/// machine (`/ci/build`, `/ci/build/src`) still pick the one whose file is
+/// in this checkout.
 pub fn resolve(filename: &str, sources: &[String], root: &Path) -> String {
     let name = filename.replace('\\', "/");
     if Path::new(&name).is_absolute() || sources.is_empty() {
@@ -42,11 +54,13 @@ pub fn resolve(filename: &str, sources: &[String], root: &Path) -> String {
         }
     };
     let exists = |p: &str| {
-        let path = PathBuf::from(p);
+        let normalized = normalize(p, &[], root);
+        let path = Path::new(&normalized);
         if path.is_absolute() {
+            // Outside the checkout, on this machine.
             path.exists()
         } else {
-            root.join(path).exists()
+            !normalized.is_empty() && root.join(path).exists()
         }
     };
     let mut best: Option<&String> = None;
@@ -95,7 +109,7 @@ fn general_line(e: &BytesStart<'_>) -> Result<Line, String> {
                 .ok()
                 .or_else(|| h.parse::<f64>().ok().map(|f| f.max(0.0) as u64))
         })
-        .ok_or_else(|| format!("line {number}: expected a hits attribute"))?;
+        .ok_or_else(|| format!("<line number=\"{number}\">: expected a hits attribute"))?;
     let branches = if attr(e, "branch").as_deref() == Some("true") {
         attr(e, "condition-coverage")
             .as_deref()
@@ -111,7 +125,10 @@ pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, ReadError> {
     let mut xml = Reader::from_reader(LineCounting::new(reader));
     let mut buf = Vec::new();
     let mut sources: Vec<String> = Vec::new();
-    let mut in_source = false;
+    // The text of the <source> being read: quick-xml splits it at entity
+    // references, so the pieces are joined here.
+    let mut source: Option<String> = None;
+    let mut open = OpenElements::default();
     // Class file name and its coverage while inside a <class>.
     let mut classes: Vec<(String, FileCoverage)> = Vec::new();
     let mut current: Option<(String, FileBuilder)> = None;
@@ -121,6 +138,12 @@ pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, ReadError> {
     let mut saw_root = false;
     loop {
         let event = next_event(&mut xml, &mut buf)?;
+        match &event {
+            Event::Start(e) => open.open(e.name().0, xml.get_ref().line()),
+            Event::Empty(_) => open.empty(),
+            Event::End(_) => open.close(),
+            _ => {}
+        }
         let bad = |message: String| malformed(xml.get_ref().line(), message);
         match event {
             Event::Eof => break,
@@ -128,7 +151,7 @@ pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, ReadError> {
                 let empty = matches!(event, Event::Empty(_));
                 match e.name().0 {
                     "coverage" => saw_root = true,
-                    "source" if !empty => in_source = true,
+                    "source" if !empty => source = Some(String::new()),
                     "class" => {
                         let filename = attr(e, "filename").ok_or_else(|| {
                             bad("expected a filename attribute on <class>".into())
@@ -155,6 +178,11 @@ pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, ReadError> {
                         };
                         file.line(number, hits);
                         if let Some((k, n)) = branches {
+                            if k > n || n > MAX_CONDITIONS {
+                                return Err(bad(format!(
+                                    "<line number=\"{number}\">: condition-coverage ({k}/{n}): expected covered/total with covered <= total <= {MAX_CONDITIONS}"
+                                )));
+                            }
                             for i in 0..n {
                                 file.branch_numbers(number, 0, i, u64::from(i < k));
                             }
@@ -163,18 +191,39 @@ pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, ReadError> {
                     _ => {}
                 }
             }
-            Event::Text(t) if in_source => {
-                let raw = t.into_inner();
-                let text = quick_xml::escape::unescape(&raw)
-                    .map_err(|e| bad(format!("<source> has a bad escape: {e}")))?
-                    .trim()
-                    .to_owned();
-                if !text.is_empty() {
-                    sources.push(text);
+            Event::Text(t) => {
+                if let Some(text) = source.as_mut() {
+                    text.push_str(&t.xml_content(quick_xml::XmlVersion::default()));
+                }
+            }
+            Event::CData(t) => {
+                if let Some(text) = source.as_mut() {
+                    text.push_str(&t.xml_content(quick_xml::XmlVersion::default()));
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some(text) = source.as_mut() {
+                    let c = r
+                        .resolve_char_ref()
+                        .map_err(|e| bad(format!("<source> has a bad escape: {e}")))?;
+                    match (c, quick_xml::escape::resolve_predefined_entity(&r)) {
+                        (Some(c), _) => text.push(c),
+                        (None, Some(s)) => text.push_str(s),
+                        (None, None) => {
+                            return Err(bad(format!("<source> has an unknown entity &{};", &*r)));
+                        }
+                    }
                 }
             }
             Event::End(e) => match e.name().0 {
-                "source" => in_source = false,
+                "source" => {
+                    if let Some(text) = source.take() {
+                        let text = text.trim();
+                        if !text.is_empty() {
+                            sources.push(text.to_owned());
+                        }
+                    }
+                }
                 "method" => method_depth = method_depth.saturating_sub(1),
                 "class" => {
                     if let Some((filename, mut file)) = current.take() {
@@ -194,6 +243,7 @@ pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, ReadError> {
             "expected a Cobertura <coverage> document",
         ));
     }
+    open.at_end(xml.get_ref().line(), "coverage")?;
     let mut cov = Coverage::default();
     for (filename, file) in classes {
         cov.add_file(resolve(&filename, &sources, root), file);
@@ -294,5 +344,97 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn sources_from_another_machine_pick_the_one_in_the_checkout() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("src")).unwrap();
+        std::fs::write(root.path().join("src/a.py"), "").unwrap();
+        let sources = vec!["/ci/build".to_owned(), "/ci/build/src".to_owned()];
+        let resolved = resolve("a.py", &sources, root.path());
+        assert_eq!(resolved, "/ci/build/src/a.py");
+        assert_eq!(normalize(&resolved, &[], root.path()), "src/a.py");
+        // No source holds it: the first as written.
+        assert_eq!(
+            resolve("gone.py", &sources, root.path()),
+            "/ci/build/gone.py"
+        );
+    }
+
+    #[test]
+    fn a_source_with_entities_is_one_source() {
+        let root = tempfile::tempdir().unwrap();
+        let report = "<coverage><sources><source> /ci/R&amp;D/&#x61;pp </source><source>/b<![CDATA[&c]]></source></sources>\n<packages><package><classes><class filename=\"x.py\"><lines><line number=\"1\" hits=\"1\"/></lines></class></classes></package></packages></coverage>";
+        let cov = read(report.as_bytes(), root.path()).unwrap();
+        assert_eq!(cov.files.keys().collect::<Vec<_>>(), ["/ci/R&D/app/x.py"]);
+        let bad = "<coverage><sources><source>/a&nope;</source></sources></coverage>";
+        let err = read(bad.as_bytes(), root.path()).unwrap_err().to_string();
+        assert!(err.starts_with("line 1:"), "{err}");
+    }
+
+    #[test]
+    fn condition_counts_out_of_range_are_malformed() {
+        let root = tempfile::tempdir().unwrap();
+        for cc in ["50% (1/4000000000)", "0% (3/2)", "1% (1/10001)"] {
+            for extra in ["", " hits2=\"&#49;\""] {
+                let report = format!(
+                    "<coverage>\n<packages><package><classes><class filename=\"a.py\"><lines>\n<line number=\"3\" hits=\"1\" branch=\"true\" condition-coverage=\"{cc}\"{extra}/>\n</lines></class></classes></package></packages></coverage>"
+                );
+                let err = read(report.as_bytes(), root.path())
+                    .unwrap_err()
+                    .to_string();
+                assert!(
+                    err.starts_with("line 3: <line number=\"3\">: condition-coverage"),
+                    "{cc}: {err}"
+                );
+            }
+        }
+        let ok = "<coverage><packages><package><classes><class filename=\"a.py\"><lines><line number=\"3\" hits=\"1\" branch=\"true\" condition-coverage=\"1% (1/10000)\"/></lines></class></classes></package></packages></coverage>";
+        let cov = read(ok.as_bytes(), root.path()).unwrap();
+        assert_eq!(cov.totals().branches_found, 10_000);
+    }
+
+    #[test]
+    fn a_report_cut_short_is_malformed() {
+        let root = tempfile::tempdir().unwrap();
+        let cut = REPORT.find("        <class name=\"a.py$inner\"").unwrap();
+        let err = read(&REPORT.as_bytes()[..cut], root.path())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "line 22: unexpected end of the report: <classes> opened at line 9 is not closed"
+        );
+        let inside = REPORT.find("<line number=\"9\"").unwrap();
+        let err = read(&REPORT.as_bytes()[..inside], root.path())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("<lines> opened at line 23 is not closed"),
+            "{err}"
+        );
+        let no_end = REPORT.trim_end().strip_suffix("</coverage>").unwrap();
+        let err = read(no_end.as_bytes(), root.path())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("<coverage> opened at line 2 is not closed"),
+            "{err}"
+        );
+        assert!(read("<coverage/>".as_bytes(), root.path()).is_ok());
+    }
+
+    #[test]
+    fn a_line_without_hits_says_which() {
+        let root = tempfile::tempdir().unwrap();
+        let report = "<coverage>\n<packages><package><classes><class filename=\"a.py\"><lines>\n\n<line number=\"3\"/>\n</lines></class></classes></package></packages></coverage>";
+        let err = read(report.as_bytes(), root.path())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "line 4: <line number=\"3\">: expected a hits attribute"
+        );
     }
 }

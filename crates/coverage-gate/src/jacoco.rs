@@ -2,7 +2,8 @@
 //! (`mi` missed, `ci` covered) and branch counts (`mb`, `cb`). A line counts
 //! when it has instructions; it is hit when any were covered. The file's path
 //! is the package path plus the source file name, found under one of the
-//! source roots (Maven's `src/main/java` by default).
+//! source roots (Maven's `src/main/java` by default). A report cut short,
+//! or with a count out of range, is malformed at its line.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -11,7 +12,11 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 
 use crate::model::{Coverage, FileBuilder, FileCoverage, ReadError, malformed};
-use crate::xml::{LineCounting, attr, next_event};
+use crate::xml::{LineCounting, OpenElements, attr, next_event};
+
+/// The most branches one `<line>` may have (`mb + cb`): each is an outcome
+/// of its own, and no real line has more.
+pub const MAX_BRANCHES: u64 = 10_000;
 
 /// `package/File.java` under the first source root where it exists, else
 /// under the first root as given.
@@ -56,8 +61,15 @@ pub fn read(
     let mut current: Option<(String, FileBuilder)> = None;
     let mut cov = Coverage::default();
     let mut saw_root = false;
+    let mut open = OpenElements::default();
     loop {
         let event = next_event(&mut xml, &mut buf)?;
+        match &event {
+            Event::Start(e) => open.open(e.name().0, xml.get_ref().line()),
+            Event::Empty(_) => open.empty(),
+            Event::End(_) => open.close(),
+            _ => {}
+        }
         let bad = |message: String| malformed(xml.get_ref().line(), message);
         match event {
             Event::Eof => break,
@@ -95,14 +107,20 @@ pub fn read(
                         (Some(a), Some(b), Some(c), Some(d)) => (a, b, c, d),
                         _ => {
                             return Err(bad(format!(
-                                "line {nr}: mi, ci, mb and cb must be counts"
+                                "<line nr=\"{nr}\">: expected mi, ci, mb and cb to be counts"
                             )));
                         }
                     };
+                    let branches = mb.saturating_add(cb);
+                    if branches > MAX_BRANCHES {
+                        return Err(bad(format!(
+                            "<line nr=\"{nr}\">: expected at most {MAX_BRANCHES} branches (mb + cb), found {mb} + {cb}"
+                        )));
+                    }
                     if mi.saturating_add(ci) > 0 {
                         file.line(nr, ci);
                     }
-                    for i in 0..mb.saturating_add(cb) {
+                    for i in 0..branches {
                         file.branch_numbers(nr, 0, i, u64::from(i < cb));
                     }
                 }
@@ -127,6 +145,7 @@ pub fn read(
             "expected a JaCoCo <report> document",
         ));
     }
+    open.at_end(xml.get_ref().line(), "report")?;
     Ok(cov)
 }
 
@@ -185,5 +204,46 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("line 4:"), "{err}");
+    }
+
+    #[test]
+    fn branch_counts_out_of_range_are_malformed() {
+        let root = tempfile::tempdir().unwrap();
+        for (mb, cb) in [
+            ("4000000000", "0"),
+            ("0", "18446744073709551615"),
+            ("5000", "5001"),
+        ] {
+            let report = format!(
+                "<report>\n<package name=\"p\">\n<sourcefile name=\"A.java\">\n<line nr=\"7\" mi=\"0\" ci=\"1\" mb=\"{mb}\" cb=\"{cb}\"/>\n</sourcefile></package></report>"
+            );
+            let err = read(report.as_bytes(), root.path(), &[])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("line 4: <line nr=\"7\">: expected at most 10000 branches"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_report_cut_short_is_malformed() {
+        let root = tempfile::tempdir().unwrap();
+        let cut = REPORT
+            .find("      <counter type=\"LINE\" missed=\"1\"")
+            .unwrap();
+        let err = read(&REPORT.as_bytes()[..cut], root.path(), &[])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "line 12: unexpected end of the report: <sourcefile> opened at line 8 is not closed"
+        );
+        let no_end = REPORT.strip_suffix("</report>").unwrap();
+        let err = read(no_end.as_bytes(), root.path(), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("<report> opened at line 3"), "{err}");
     }
 }

@@ -119,6 +119,22 @@ fn digits(s: &[u8]) -> Option<(u64, usize)> {
     }
 }
 
+/// A `BRDA` block id: lcov 2.x marks exception, fall-through and
+/// unconditional blocks with one `e`, `f` or `U` before the number (`e0`),
+/// which is dropped; any other id is kept as written, but not empty.
+fn block_id(s: &str, line: u64) -> Result<&str, ReadError> {
+    let s = s.trim();
+    match s.strip_prefix(['e', 'f', 'U']) {
+        Some(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+        Some(_) => Err(malformed(
+            line,
+            format!("expected a block number after e, f or U in BRDA, found {s:?}"),
+        )),
+        None if s.is_empty() => Err(malformed(line, "expected a block id in BRDA")),
+        None => Ok(s),
+    }
+}
+
 /// Reads plain numbers and fixed punctuation off the front of a record.
 struct Bytes<'a> {
     s: &'a [u8],
@@ -352,7 +368,11 @@ impl Parser {
                     // A missing end_of_record: close the previous section.
                     self.finish();
                 }
-                self.section.path = Some(rest.trim().to_owned());
+                let path = rest.trim();
+                if path.is_empty() {
+                    return Err(malformed(line_no, "expected a source file path after SF:"));
+                }
+                self.section.path = Some(path.to_owned());
             }
             _ if section.path.is_none() => {
                 return Err(malformed(
@@ -380,11 +400,12 @@ impl Parser {
                     .ok_or_else(|| malformed(line_no, "expected BRDA:line,block,branch,taken"))?;
                 let mut parts = head.splitn(3, ',');
                 let line: u32 = num(parts.next().unwrap_or(""), line_no, "a line number in BRDA")?;
-                let block = parts
-                    .next()
-                    .ok_or_else(|| malformed(line_no, "expected BRDA:line,block,branch,taken"))?
-                    .trim()
-                    .trim_start_matches(['e', 'f', 'U']);
+                let block = block_id(
+                    parts.next().ok_or_else(|| {
+                        malformed(line_no, "expected BRDA:line,block,branch,taken")
+                    })?,
+                    line_no,
+                )?;
                 let branch = parts
                     .next()
                     .ok_or_else(|| malformed(line_no, "expected BRDA:line,block,branch,taken"))?;
@@ -643,5 +664,27 @@ mod tests {
                 .to_string()
                 .contains("UTF-8")
         );
+    }
+
+    #[test]
+    fn empty_source_paths_and_bad_block_ids_are_malformed() {
+        for (text, line, needle) in [
+            ("TN:\nSF:\nDA:1,1\n", 2, "source file path"),
+            ("SF:  \r\n", 1, "source file path"),
+            ("SF:a\nBRDA:1,e,0,1\n", 2, "block number after e, f or U"),
+            ("SF:a\nBRDA:1,ee0,0,1\n", 2, "block number after e, f or U"),
+            ("SF:a\nBRDA:1,fx,0,1\n", 2, "block number after e, f or U"),
+            ("SF:a\nBRDA:1,,0,1\n", 2, "block id"),
+        ] {
+            let msg = read(text.as_bytes()).unwrap_err().to_string();
+            assert!(msg.starts_with(&format!("line {line}:")), "{text:?}: {msg}");
+            assert!(msg.contains(needle), "{text:?}: {msg}");
+        }
+        // One prefix is dropped; a plain or text block is kept as written.
+        let f = parse("SF:a\nBRDA:1,e0,0,1\nBRDA:1,U12,0,1\nBRDA:1,00,0,1\nend_of_record\n");
+        let f = &f.files["a"];
+        assert_eq!(f.branches.get(1, "0", "0"), Some(1));
+        assert_eq!(f.branches.get(1, "12", "0"), Some(1));
+        assert_eq!(f.branches.get(1, "00", "0"), Some(1));
     }
 }

@@ -1,10 +1,13 @@
 //! `coverage-gate`: coverage reports read exactly, packages held to their
 //! baseline.
 //!
-//! So far: the coverage model (per-file, per-line hit counts, branches,
-//! functions, MC/DC) and streaming readers for lcov, Cobertura, JaCoCo and
-//! Go coverprofiles. Format detection, path normalisation, packages, the
-//! baseline ratchet and the binary arrive with the rest of the issue.
+//! The coverage model (per-file, per-line hit counts, branches, functions,
+//! MC/DC); streaming readers for lcov, Cobertura, JaCoCo and Go
+//! coverprofiles, each naming the line where a malformed report broke;
+//! format detection and path normalisation (`paths`); files grouped into
+//! packages (`packages`); the per-package baseline ratchet (`ratchet`); and
+//! the command line and run (`cli`, `run`) behind the `coverage-gate`
+//! binary.
 
 pub mod cli;
 pub mod cobertura;

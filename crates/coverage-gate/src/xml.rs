@@ -2,6 +2,7 @@
 //! knows its line number, so a malformed report names where it broke, and
 //! a way to read plain attributes without allocating.
 
+use std::cell::Cell;
 use std::io::{BufRead, Read};
 
 use quick_xml::Reader;
@@ -11,7 +12,8 @@ use crate::model::{ReadError, malformed};
 
 /// A `BufRead` that knows the line of its read position, so a malformed
 /// report names where it broke. Newlines are counted a buffer at a time,
-/// and within the current buffer only when asked.
+/// and within the current buffer only when asked, from where the last ask
+/// left off, so asking often costs no more than asking once.
 pub struct LineCounting<R> {
     inner: R,
     buf: Box<[u8]>,
@@ -19,6 +21,9 @@ pub struct LineCounting<R> {
     filled: usize,
     /// Newlines in the buffers before this one.
     newlines: u64,
+    /// Newlines in this buffer before `counted_to`.
+    counted: Cell<u64>,
+    counted_to: Cell<usize>,
 }
 
 impl<R: BufRead> LineCounting<R> {
@@ -29,12 +34,21 @@ impl<R: BufRead> LineCounting<R> {
             pos: 0,
             filled: 0,
             newlines: 0,
+            counted: Cell::new(0),
+            counted_to: Cell::new(0),
         }
     }
 
     /// The 1-based line the reader has reached.
     pub fn line(&self) -> u64 {
-        self.newlines + newlines(&self.buf[..self.pos]) + 1
+        let (mut counted, mut from) = (self.counted.get(), self.counted_to.get());
+        if from > self.pos {
+            (counted, from) = (0, 0);
+        }
+        counted += newlines(self.buf.get(from..self.pos).unwrap_or_default());
+        self.counted.set(counted);
+        self.counted_to.set(self.pos);
+        self.newlines + counted + 1
     }
 }
 
@@ -61,7 +75,10 @@ impl<R: BufRead> Read for LineCounting<R> {
 impl<R: BufRead> BufRead for LineCounting<R> {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
         if self.pos >= self.filled {
-            self.newlines += newlines(&self.buf[..self.filled]);
+            let from = self.counted_to.get().min(self.filled);
+            self.newlines += self.counted.get() + newlines(&self.buf[from..self.filled]);
+            self.counted.set(0);
+            self.counted_to.set(0);
             self.pos = 0;
             self.filled = 0;
             self.filled = loop {
@@ -76,6 +93,60 @@ impl<R: BufRead> BufRead for LineCounting<R> {
 
     fn consume(&mut self, amt: usize) {
         self.pos = (self.pos + amt).min(self.filled);
+    }
+}
+
+/// The elements open at the read position, each with the line it opened
+/// on, so a report cut short says what was left open. Names share one
+/// buffer: pushing allocates nothing once it has grown.
+#[derive(Debug, Default)]
+pub struct OpenElements {
+    names: String,
+    /// Where each name starts in `names`, and its line.
+    open: Vec<(usize, u64)>,
+    /// The document's root element has been opened and closed.
+    root_closed: bool,
+}
+
+impl OpenElements {
+    /// A start tag (not an empty element) on `line`.
+    pub fn open(&mut self, name: &str, line: u64) {
+        self.open.push((self.names.len(), line));
+        self.names.push_str(name);
+    }
+
+    /// An end tag. quick-xml has checked that it matches the open element.
+    pub fn close(&mut self) {
+        if let Some((start, _)) = self.open.pop() {
+            self.names.truncate(start);
+            self.root_closed |= self.open.is_empty();
+        }
+    }
+
+    /// An empty element: a root written `<root/>` is closed at once.
+    pub fn empty(&mut self) {
+        self.root_closed |= self.open.is_empty();
+    }
+
+    /// At the end of the report: an error naming the innermost element left
+    /// open, or the missing root. `line` is the report's last line.
+    pub fn at_end(&self, line: u64, root: &str) -> Result<(), ReadError> {
+        if let Some((start, opened)) = self.open.last() {
+            let name = self.names.get(*start..).unwrap_or_default();
+            return Err(malformed(
+                line,
+                format!(
+                    "unexpected end of the report: <{name}> opened at line {opened} is not closed"
+                ),
+            ));
+        }
+        if !self.root_closed {
+            return Err(malformed(
+                line,
+                format!("unexpected end of the report: expected a <{root}> element"),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -220,5 +291,39 @@ mod tests {
         let mut out = Vec::new();
         r.read_until(b'<', &mut out).unwrap();
         assert_eq!(r.line(), 100_001);
+    }
+
+    #[test]
+    fn asking_the_line_often_gives_the_same_answers() {
+        let text = "<a>\n<b/>\n\n".repeat(30_000) + "<";
+        let mut r = LineCounting::new(text.as_bytes());
+        let mut seen = 0u64;
+        loop {
+            let mut out = Vec::new();
+            let n = r.read_until(b'>', &mut out).unwrap();
+            if n == 0 {
+                break;
+            }
+            seen += out.iter().filter(|b| **b == b'\n').count() as u64;
+            assert_eq!(r.line(), seen + 1);
+        }
+        assert_eq!(r.line(), 90_001);
+    }
+
+    #[test]
+    fn open_elements_name_the_innermost() {
+        let mut open = OpenElements::default();
+        assert!(open.at_end(1, "root").is_err());
+        open.open("root", 1);
+        open.open("class", 4);
+        open.empty();
+        let err = open.at_end(9, "root").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "line 9: unexpected end of the report: <class> opened at line 4 is not closed"
+        );
+        open.close();
+        open.close();
+        assert!(open.at_end(9, "root").is_ok());
     }
 }
