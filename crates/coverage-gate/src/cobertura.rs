@@ -20,7 +20,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use crate::model::{Coverage, FileBuilder, FileCoverage, ReadError, malformed};
 use crate::paths::normalize;
-use crate::xml::{LineCounting, OpenElements, attr, next_event, plain_attributes};
+use crate::xml::{LineCounting, OpenElements, attr, next_tracked, plain_attributes};
 
 /// The most conditions one `<line>` may have: each is an outcome of its
 /// own, and no real line has more.
@@ -137,13 +137,7 @@ pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, ReadError> {
     let mut method_depth = 0usize;
     let mut saw_root = false;
     loop {
-        let event = next_event(&mut xml, &mut buf)?;
-        match &event {
-            Event::Start(e) => open.open(e.name().0, xml.get_ref().line()),
-            Event::Empty(_) => open.empty(),
-            Event::End(_) => open.close(),
-            _ => {}
-        }
+        let event = next_tracked(&mut xml, &mut buf, &mut open)?;
         let bad = |message: String| malformed(xml.get_ref().line(), message);
         match event {
             Event::Eof => break,

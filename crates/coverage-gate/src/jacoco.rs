@@ -12,7 +12,7 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 
 use crate::model::{Coverage, FileBuilder, FileCoverage, ReadError, malformed};
-use crate::xml::{LineCounting, OpenElements, attr, next_event};
+use crate::xml::{LineCounting, OpenElements, attr, next_tracked};
 
 /// The most branches one `<line>` may have (`mb + cb`): each is an outcome
 /// of its own, and no real line has more.
@@ -63,13 +63,7 @@ pub fn read(
     let mut saw_root = false;
     let mut open = OpenElements::default();
     loop {
-        let event = next_event(&mut xml, &mut buf)?;
-        match &event {
-            Event::Start(e) => open.open(e.name().0, xml.get_ref().line()),
-            Event::Empty(_) => open.empty(),
-            Event::End(_) => open.close(),
-            _ => {}
-        }
+        let event = next_tracked(&mut xml, &mut buf, &mut open)?;
         let bad = |message: String| malformed(xml.get_ref().line(), message);
         match event {
             Event::Eof => break,

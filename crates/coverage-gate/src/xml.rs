@@ -232,6 +232,23 @@ pub fn next_event<'b, R: BufRead>(
     }
 }
 
+/// The next event, with `open` kept up to date, so a report that ends with
+/// elements still open can say which.
+pub fn next_tracked<'b, R: BufRead>(
+    xml: &mut Reader<LineCounting<R>>,
+    buf: &'b mut Vec<u8>,
+    open: &mut OpenElements,
+) -> Result<Event<'b>, ReadError> {
+    let event = next_event(xml, buf)?;
+    match &event {
+        Event::Start(e) => open.open(e.name().0, xml.get_ref().line()),
+        Event::Empty(_) => open.empty(),
+        Event::End(_) => open.close(),
+        _ => {}
+    }
+    Ok(event)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
