@@ -135,7 +135,6 @@ pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, ReadError> {
     // Reused from class to class.
     let mut spare = FileBuilder::default();
     let mut method_depth = 0usize;
-    let mut saw_root = false;
     loop {
         let event = next_tracked(&mut xml, &mut buf, &mut open)?;
         let bad = |message: String| malformed(xml.get_ref().line(), message);
@@ -144,7 +143,6 @@ pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, ReadError> {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(event, Event::Empty(_));
                 match e.name().0 {
-                    "coverage" => saw_root = true,
                     "source" if !empty => source = Some(String::new()),
                     "class" => {
                         let filename = attr(e, "filename").ok_or_else(|| {
@@ -231,13 +229,7 @@ pub fn read(reader: impl BufRead, root: &Path) -> Result<Coverage, ReadError> {
         }
         buf.clear();
     }
-    if !saw_root {
-        return Err(malformed(
-            xml.get_ref().line(),
-            "expected a Cobertura <coverage> document",
-        ));
-    }
-    open.at_end(xml.get_ref().line(), "coverage")?;
+    open.at_end(xml.get_ref().line(), "Cobertura", "coverage")?;
     let mut cov = Coverage::default();
     for (filename, file) in classes {
         cov.add_file(resolve(&filename, &sources, root), file);

@@ -60,7 +60,6 @@ pub fn read(
     let mut package = String::new();
     let mut current: Option<(String, FileBuilder)> = None;
     let mut cov = Coverage::default();
-    let mut saw_root = false;
     let mut open = OpenElements::default();
     loop {
         let event = next_tracked(&mut xml, &mut buf, &mut open)?;
@@ -68,7 +67,6 @@ pub fn read(
         match event {
             Event::Eof => break,
             Event::Start(ref e) | Event::Empty(ref e) => match e.name().0 {
-                "report" => saw_root = true,
                 "package" => package = attr(e, "name").unwrap_or_default(),
                 "sourcefile" => {
                     let name = attr(e, "name")
@@ -133,13 +131,7 @@ pub fn read(
         }
         buf.clear();
     }
-    if !saw_root {
-        return Err(malformed(
-            xml.get_ref().line(),
-            "expected a JaCoCo <report> document",
-        ));
-    }
-    open.at_end(xml.get_ref().line(), "report")?;
+    open.at_end(xml.get_ref().line(), "JaCoCo", "report")?;
     Ok(cov)
 }
 

@@ -104,13 +104,14 @@ pub struct OpenElements {
     names: String,
     /// Where each name starts in `names`, and its line.
     open: Vec<(usize, u64)>,
-    /// The document's root element has been opened and closed.
-    root_closed: bool,
+    /// The document's root element, once it has opened.
+    root: Option<String>,
 }
 
 impl OpenElements {
     /// A start tag (not an empty element) on `line`.
     pub fn open(&mut self, name: &str, line: u64) {
+        self.saw(name);
         self.open.push((self.names.len(), line));
         self.names.push_str(name);
     }
@@ -119,18 +120,24 @@ impl OpenElements {
     pub fn close(&mut self) {
         if let Some((start, _)) = self.open.pop() {
             self.names.truncate(start);
-            self.root_closed |= self.open.is_empty();
         }
     }
 
     /// An empty element: a root written `<root/>` is closed at once.
-    pub fn empty(&mut self) {
-        self.root_closed |= self.open.is_empty();
+    pub fn empty(&mut self, name: &str) {
+        self.saw(name);
+    }
+
+    fn saw(&mut self, name: &str) {
+        if self.open.is_empty() && self.root.is_none() {
+            self.root = Some(name.to_owned());
+        }
     }
 
     /// At the end of the report: an error naming the innermost element left
-    /// open, or the missing root. `line` is the report's last line.
-    pub fn at_end(&self, line: u64, root: &str) -> Result<(), ReadError> {
+    /// open, or a document whose root is not `<root>` (`format` names the
+    /// report kind). `line` is the report's last line.
+    pub fn at_end(&self, line: u64, format: &str, root: &str) -> Result<(), ReadError> {
         if let Some((start, opened)) = self.open.last() {
             let name = self.names.get(*start..).unwrap_or_default();
             return Err(malformed(
@@ -140,10 +147,10 @@ impl OpenElements {
                 ),
             ));
         }
-        if !self.root_closed {
+        if self.root.as_deref() != Some(root) {
             return Err(malformed(
                 line,
-                format!("unexpected end of the report: expected a <{root}> element"),
+                format!("expected a {format} <{root}> document"),
             ));
         }
         Ok(())
@@ -242,7 +249,7 @@ pub fn next_tracked<'b, R: BufRead>(
     let event = next_event(xml, buf)?;
     match &event {
         Event::Start(e) => open.open(e.name().0, xml.get_ref().line()),
-        Event::Empty(_) => open.empty(),
+        Event::Empty(e) => open.empty(e.name().0),
         Event::End(_) => open.close(),
         _ => {}
     }
@@ -330,17 +337,21 @@ mod tests {
     #[test]
     fn open_elements_name_the_innermost() {
         let mut open = OpenElements::default();
-        assert!(open.at_end(1, "root").is_err());
+        assert!(open.at_end(1, "Test", "root").is_err());
         open.open("root", 1);
         open.open("class", 4);
-        open.empty();
-        let err = open.at_end(9, "root").unwrap_err().to_string();
+        open.empty("line");
+        let err = open.at_end(9, "Test", "root").unwrap_err().to_string();
         assert_eq!(
             err,
             "line 9: unexpected end of the report: <class> opened at line 4 is not closed"
         );
         open.close();
         open.close();
-        assert!(open.at_end(9, "root").is_ok());
+        assert!(open.at_end(9, "Test", "root").is_ok());
+        let mut other = OpenElements::default();
+        other.empty("html");
+        let err = other.at_end(1, "Test", "root").unwrap_err().to_string();
+        assert_eq!(err, "line 1: expected a Test <root> document");
     }
 }
