@@ -416,6 +416,14 @@ pub fn from_cli(cli: &Cli, env: &Env) -> anyhow::Result<Vec<Check>> {
             error_threshold: cli.error_threshold,
         });
     }
+    let inherited = Inherited {
+        timeout,
+        prometheus: prom_base.as_ref(),
+        prometheus_headers: &prom_headers,
+        no_data: cli.no_data,
+        failure_threshold: cli.failure_threshold,
+        error_threshold: cli.error_threshold,
+    };
     if let Some(spec) = &cli.checks {
         // TOML text (the action's multi-line input) or a file's path.
         let t = spec.trim();
@@ -438,7 +446,7 @@ pub fn from_cli(cli: &Cli, env: &Env) -> anyhow::Result<Vec<Check>> {
         }
         for (i, e) in file.check.into_iter().enumerate() {
             let what = format!("{origin}: check {}", i + 1);
-            checks.push(entry(e, &what, cli, env, timeout, prom_base.as_ref())?);
+            checks.push(entry(e, &what, env, &inherited)?);
         }
     }
     if checks.is_empty() {
@@ -474,17 +482,20 @@ pub fn from_cli(cli: &Cli, env: &Env) -> anyhow::Result<Vec<Check>> {
     Ok(checks)
 }
 
-fn entry(
-    e: Entry,
-    what: &str,
-    cli: &Cli,
-    env: &Env,
-    default_timeout: Duration,
-    prom_base: Option<&reqwest::Url>,
-) -> anyhow::Result<Check> {
+/// What a `[[check]]` table takes from the flags unless it says otherwise.
+struct Inherited<'a> {
+    timeout: Duration,
+    prometheus: Option<&'a reqwest::Url>,
+    prometheus_headers: &'a HeaderMap,
+    no_data: NoData,
+    failure_threshold: u32,
+    error_threshold: u32,
+}
+
+fn entry(e: Entry, what: &str, env: &Env, inherited: &Inherited<'_>) -> anyhow::Result<Check> {
     let timeout = match &e.timeout {
         Some(t) => parse_duration(t, &format!("{what}: timeout"))?,
-        None => default_timeout,
+        None => inherited.timeout,
     };
     let header_specs: Vec<(String, String)> = e.headers.into_iter().collect();
     let headers = headers(&header_specs, env, &format!("{what}: headers"))?;
@@ -522,22 +533,18 @@ fn entry(
             }
             let base = match &e.prometheus {
                 Some(p) => url(p, &format!("{what}: prometheus"))?,
-                None => prom_base.cloned().with_context(|| {
+                None => inherited.prometheus.cloned().with_context(|| {
                     format!("{what}: no Prometheus to ask; set prometheus = \"http://...\" or pass --prometheus-url")
                 })?,
             };
             Probe::Prometheus(PromCheck {
                 base_url: base,
                 condition: Condition::parse(q, &format!("{what}: query"))?,
-                no_data: e.no_data.unwrap_or(cli.no_data),
+                no_data: e.no_data.unwrap_or(inherited.no_data),
                 headers: if header_specs.is_empty() {
                     // The global Prometheus headers apply unless the check
                     // has its own.
-                    self::headers(
-                        &self::header_specs(&cli.prometheus_header, "--prometheus-header")?,
-                        env,
-                        "--prometheus-header",
-                    )?
+                    inherited.prometheus_headers.clone()
                 } else {
                     headers
                 },
@@ -558,8 +565,8 @@ fn entry(
         probe,
         timeout,
         observe_only: e.observe_only,
-        failure_threshold: e.failure_threshold.unwrap_or(cli.failure_threshold),
-        error_threshold: e.error_threshold.unwrap_or(cli.error_threshold),
+        failure_threshold: e.failure_threshold.unwrap_or(inherited.failure_threshold),
+        error_threshold: e.error_threshold.unwrap_or(inherited.error_threshold),
     })
 }
 

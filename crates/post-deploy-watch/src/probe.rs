@@ -74,42 +74,39 @@ fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0 * 10.0).round() / 10.0
 }
 
-/// Why a request failed, without its URL (which may carry a secret).
+/// Why a request failed, on one line and without its URL (which may carry
+/// a secret).
 fn failure(e: &reqwest::Error, timeout: Duration) -> String {
     if e.is_timeout() {
-        format!("no answer within {}ms", timeout.as_millis())
-    } else if e.is_connect() {
-        // The cause (refused, TLS, DNS), never the URL.
-        let mut why = "connection failed".to_owned();
-        let mut source = std::error::Error::source(e);
-        let mut deepest = None;
-        while let Some(s) = source {
-            deepest = Some(s.to_string());
-            source = s.source();
-        }
-        if let Some(d) = deepest {
-            let d = match e.url() {
-                Some(u) => d.replace(u.as_str(), "the URL"),
-                None => d,
-            };
-            why = format!("connection failed: {}", clip(&d));
-        }
-        why
-    } else if e.is_body() || e.is_decode() {
-        "the answer broke off".to_owned()
-    } else {
-        let mut text = e.to_string();
-        let mut source = std::error::Error::source(e);
-        while let Some(s) = source {
-            text = format!("{text}: {s}");
-            source = s.source();
-        }
-        // reqwest names the URL in its own message; drop it.
-        match e.url() {
-            Some(u) => text.replace(u.as_str(), "the URL"),
-            None => text,
-        }
+        return format!("no answer within {}ms", timeout.as_millis());
     }
+    if e.is_body() || e.is_decode() {
+        return "the answer broke off".to_owned();
+    }
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        causes.push(s.to_string());
+        source = s.source();
+    }
+    let text = if e.is_connect() {
+        // The root cause: refused, TLS, DNS.
+        match causes.last() {
+            Some(cause) => format!("connection failed: {cause}"),
+            None => "connection failed".to_owned(),
+        }
+    } else {
+        std::iter::once(e.to_string())
+            .chain(causes)
+            .collect::<Vec<_>>()
+            .join(": ")
+    };
+    // reqwest names the URL in its own messages; drop it.
+    let text = match e.url() {
+        Some(u) => text.replace(u.as_str(), "the URL"),
+        None => text,
+    };
+    clip(&text)
 }
 
 /// One GET; a failure says why without the URL.
@@ -399,12 +396,16 @@ fn series_name(metric: Option<&Value>) -> String {
     clip(&format!("{name}{{{}}}", labels.join(",")))
 }
 
+/// Text on one line, so a log line can never become a workflow command.
+pub(crate) fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// Untrusted text from a server, shortened and on one line.
 fn clip(s: &str) -> String {
-    let one: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let one = one_line(s);
     match one.char_indices().nth(200) {
         Some((i, _)) => format!("{}…", &one[..i]),
         None => one,

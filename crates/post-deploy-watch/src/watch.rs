@@ -9,7 +9,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::checks::Check;
-use crate::probe::{self, Sample};
+use crate::probe::{self, Sample, one_line};
 
 /// One check's record over the window.
 #[derive(Debug, Clone)]
@@ -252,14 +252,6 @@ impl Watch {
         }
         Outcome::Pass
     }
-}
-
-/// Server text on one line, so a log line can never become a workflow
-/// command.
-fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
 }
 
 /// When the checks run.
