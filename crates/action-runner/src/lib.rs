@@ -141,7 +141,8 @@ pub fn check_action_with(gate: &str, cmd: &clap::Command, also_inputs: &[&str]) 
 #[derive(Debug)]
 pub struct StepResult {
     pub code: i32,
-    /// Stdout and stderr together, as the job log shows them.
+    /// Stdout and stderr together, as the job log shows them: `::add-mask::`
+    /// lines consumed and their values masked.
     pub log: String,
     pub outputs: Vec<(String, String)>,
 }
@@ -180,7 +181,7 @@ impl Step {
             parse_output_file(&std::fs::read_to_string(&output).unwrap_or_default()).unwrap();
         StepResult {
             code: out.status.code().unwrap_or(-1),
-            log: format!("{stdout}{stderr}"),
+            log: fake_github::testing::masked_log(&format!("{stdout}{stderr}")),
             outputs,
         }
     }
