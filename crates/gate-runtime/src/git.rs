@@ -55,6 +55,44 @@ impl Git {
         Ok(out.stdout)
     }
 
+    /// Runs git with bytes on stdin and extra environment (a temporary
+    /// index, say); returns stdout. Errors as [`run_bytes`](Self::run_bytes).
+    pub fn run_with(
+        &self,
+        args: &[&str],
+        stdin: &[u8],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> anyhow::Result<Vec<u8>> {
+        use std::io::Write as _;
+        let mut cmd = self.command(args);
+        cmd.envs(env.iter().copied())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("running git {}: is git installed?", args.join(" ")))?;
+        if let Some(mut input) = child.stdin.take() {
+            // git reads all of its input before it writes much, so writing
+            // first and then reading cannot deadlock.
+            input
+                .write_all(stdin)
+                .with_context(|| format!("writing to git {}", args.join(" ")))?;
+        }
+        let out = child
+            .wait_with_output()
+            .with_context(|| format!("running git {}", args.join(" ")))?;
+        if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            bail!(
+                "git {} failed: {}",
+                args.join(" "),
+                stderr.trim().lines().next().unwrap_or("(no message)")
+            );
+        }
+        Ok(out.stdout)
+    }
+
     /// Runs git and returns stdout as text, trailing newline trimmed.
     pub fn run(&self, args: &[&str]) -> anyhow::Result<String> {
         let bytes = self.run_bytes(args)?;
