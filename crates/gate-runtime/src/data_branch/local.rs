@@ -51,18 +51,6 @@ impl LocalBranch<'_> {
     ) -> anyhow::Result<Updated> {
         super::update(self, read, plan).await
     }
-
-    /// The first-parent ancestors of `rev`, itself first: at most `count`.
-    /// Fewer when history ends (a shallow clone).
-    pub fn first_parents(&self, rev: &str, count: usize) -> anyhow::Result<Vec<String>> {
-        let n = format!("--max-count={count}");
-        Ok(self
-            .git
-            .run(&["rev-list", "--first-parent", &n, "--end-of-options", rev])?
-            .lines()
-            .map(str::to_owned)
-            .collect())
-    }
 }
 
 impl Backend for LocalBranch<'_> {
@@ -257,7 +245,7 @@ mod tests {
         assert_eq!(snap.files.keys().collect::<Vec<_>>(), ["b/y.json"]);
         assert_eq!(snap.contents["b/y.json"], b"2");
         // An orphan: two commits, the first without a parent; HEAD untouched.
-        assert_eq!(b.first_parents("refs/heads/data", 10).unwrap().len(), 2);
+        assert_eq!(git.first_parents("refs/heads/data", 10).unwrap().len(), 2);
         assert!(git.resolve_commit("HEAD").is_none());
         let d = LocalBranch {
             dry_run: true,
