@@ -10,7 +10,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_coverage-gate");
 
 #[test]
 fn the_action_matches_the_binary() {
-    check_action_with("coverage-gate", &coverage_gate::cli::Cli::command(), &["sha"]);
+    check_action_with(
+        "coverage-gate",
+        &coverage_gate::cli::Cli::command(),
+        &["sha"],
+    );
 }
 
 #[test]
