@@ -2,10 +2,10 @@
 """The coverage-gate patch benchmark: a 100 MB report and a 5,000-file diff.
 
 Generates a ~100 MB lcov tracefile (generate.py), then a git repository in
-a temporary directory whose files are the report's files (each as long as
-its highest instrumented line), and a branch that changes 5,000 files:
-every report file gets edits (a tenth of its lines rewritten, a few added),
-and the rest of the 5,000 are new files the report does not cover. Then it
+a temporary directory holding 5,000 of the report's files (each as long as
+its highest instrumented line), and a branch that edits all of them (a
+tenth of their lines rewritten, two lines added), or adds new files the
+report does not cover when it has fewer than 5,000. Then it
 times the release binary's patch verdict on one core:
 
     coverage-gate --base main --min-patch 0 REPORT
@@ -61,9 +61,12 @@ def git(repo, *args):
 
 
 def make_repo(repo, files, changed):
-    """Base: every report file; branch `head`: `changed` files edited or new."""
+    """Base: the report files the change edits (the others need not be in
+    the checkout: the gate counts them all the same); branch `head`:
+    `changed` files edited, or new when the report has fewer."""
     git(repo, "init", "-q", "-b", "main")
-    for path, n in files.items():
+    edited = list(files.items())[:changed]
+    for path, n in edited:
         full = os.path.join(repo, path)
         os.makedirs(os.path.dirname(full), exist_ok=True)
         with open(full, "w") as f:
@@ -71,7 +74,6 @@ def make_repo(repo, files, changed):
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "base")
     git(repo, "checkout", "-qb", "head")
-    edited = list(files.items())[:changed]
     for path, n in edited:
         full = os.path.join(repo, path)
         with open(full) as f:

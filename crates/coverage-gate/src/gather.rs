@@ -87,6 +87,66 @@ fn all_zero(sha: &str) -> bool {
     sha.bytes().all(|b| b == b'0')
 }
 
+/// `git diff merge-base(base, HEAD)..HEAD`'s added lines, as they stream.
+/// Returns them and the commit whose lines they are. A free function, so
+/// it can run on its own thread while the reports are read.
+pub(crate) fn local_diff(
+    git: &Git,
+    base: &str,
+    flag: &str,
+) -> anyhow::Result<(ChangedLines, String)> {
+    let base = git.resolve_commit(base).with_context(|| {
+        format!(
+            "{flag} {base}: no such commit in {}; fetch it (actions/checkout with fetch-depth: 0) or name another revision",
+            git.dir().display()
+        )
+    })?;
+    let head = git
+        .resolve_commit("HEAD")
+        .context("the checkout has no HEAD commit")?;
+    let mb = git.merge_base(&base, &head).with_context(|| {
+        format!("{flag} {base}: no merge base with HEAD; the history is too shallow (use fetch-depth: 0) or unrelated")
+    })?;
+    let mut parser = DiffParser::default();
+    git.run_lines(
+        &[
+            "-c",
+            "diff.noprefix=false",
+            "-c",
+            "diff.mnemonicPrefix=false",
+            "diff",
+            "-U0",
+            "--no-color",
+            "--no-ext-diff",
+            "-M",
+            "--relative",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            &mb,
+            &head,
+            "--",
+        ],
+        |line| parser.line(line),
+    )
+    .context("reading the diff")?;
+    Ok((parser.finish(), head))
+}
+
+/// How the changed lines are to be read.
+#[derive(Debug, Clone)]
+pub(crate) enum DiffPlan {
+    /// Local git, from this base; `what` says so in the report.
+    Local {
+        base: String,
+        flag: &'static str,
+        what: String,
+    },
+    /// The pull request's file patches, through the API.
+    Api(Pr),
+    /// No base to diff against, and why.
+    Unavailable(String),
+}
+
 impl World<'_> {
     /// The commit the checkout holds, when it is a repository.
     pub(crate) fn head(&self) -> Option<String> {
@@ -322,40 +382,6 @@ impl World<'_> {
         )))
     }
 
-    /// `git diff merge-base(base, HEAD)..HEAD`'s added lines, as they stream.
-    /// Returns them and the commit whose lines they are.
-    fn local_diff(&self, base: &str, flag: &str) -> anyhow::Result<(ChangedLines, String)> {
-        let base = self.local_commit(base, flag)?;
-        let head = self.head().context("the checkout has no HEAD commit")?;
-        let mb = self.git.merge_base(&base, &head).with_context(|| {
-            format!("{flag} {base}: no merge base with HEAD; the history is too shallow (use fetch-depth: 0) or unrelated")
-        })?;
-        let mut parser = DiffParser::default();
-        self.git
-            .run_lines(
-                &[
-                    "-c",
-                    "diff.noprefix=false",
-                    "-c",
-                    "diff.mnemonicPrefix=false",
-                    "diff",
-                    "-U0",
-                    "--no-color",
-                    "--no-ext-diff",
-                    "-M",
-                    "--relative",
-                    "--src-prefix=a/",
-                    "--dst-prefix=b/",
-                    &mb,
-                    &head,
-                    "--",
-                ],
-                |line| parser.line(line),
-            )
-            .context("reading the diff")?;
-        Ok((parser.finish(), head))
-    }
-
     /// Whether local git can diff from `base` to HEAD.
     fn can_diff_locally(&self, base: &str) -> bool {
         self.in_repo
@@ -365,13 +391,12 @@ impl World<'_> {
                 .is_some_and(|h| self.git.merge_base(base, &h).is_some())
     }
 
-    /// The changed lines, the commit they are lines of, and where they came
-    /// from; `Ok(None)` with why when there is no base to diff against.
-    pub(crate) async fn changed_lines(
+    /// Decides where the changed lines come from, before any is read.
+    pub(crate) fn diff_plan(
         &self,
         situation: &Situation,
         base_flag: Option<&str>,
-    ) -> anyhow::Result<Result<(ChangedLines, String, String), String>> {
+    ) -> anyhow::Result<DiffPlan> {
         if let Some(rev) = base_flag {
             if !self.in_repo {
                 bail!(
@@ -379,67 +404,46 @@ impl World<'_> {
                     self.git.dir().display()
                 );
             }
-            let (lines, head) = self.local_diff(rev, "--base")?;
-            return Ok(Ok((
-                lines,
-                head,
-                format!("git diff against the merge base with {rev}"),
-            )));
+            return Ok(DiffPlan::Local {
+                base: rev.to_owned(),
+                flag: "--base",
+                what: format!("git diff against the merge base with {rev}"),
+            });
         }
-        match situation {
-            Situation::Pr(pr) => {
-                if self.can_diff_locally(&pr.base_sha) {
-                    let (lines, head) = self.local_diff(&pr.base_sha, "the pull request's base")?;
-                    return Ok(Ok((
-                        lines,
-                        head,
-                        "git diff against the pull request's base".into(),
-                    )));
-                }
-                let Some((client, repo)) = &self.api else {
-                    return Ok(Err(
-                        "the checkout lacks the pull request's base commit; use fetch-depth: 0"
-                            .into(),
-                    ));
-                };
-                let lines = self.api_changed_lines(client, repo, pr).await?;
-                Ok(Ok((
-                    lines,
-                    pr.head_sha.clone(),
-                    "the pull request's file patches (API)".into(),
-                )))
-            }
-            Situation::MergeGroup { base_sha, .. } => {
-                if self.can_diff_locally(base_sha) {
-                    let (lines, head) = self.local_diff(base_sha, "the merge group's base")?;
-                    Ok(Ok((
-                        lines,
-                        head,
-                        "git diff against the merge group's base".into(),
-                    )))
-                } else {
-                    Ok(Err(
-                        "the checkout lacks the merge group's base commit; use fetch-depth: 0"
-                            .into(),
-                    ))
+        Ok(match situation {
+            Situation::Pr(pr) if self.can_diff_locally(&pr.base_sha) => DiffPlan::Local {
+                base: pr.base_sha.clone(),
+                flag: "the pull request's base",
+                what: "git diff against the pull request's base".into(),
+            },
+            Situation::Pr(pr) if self.api.is_some() => DiffPlan::Api(pr.clone()),
+            Situation::Pr(_) => DiffPlan::Unavailable(
+                "the checkout lacks the pull request's base commit; use fetch-depth: 0".into(),
+            ),
+            Situation::MergeGroup { base_sha, .. } if self.can_diff_locally(base_sha) => {
+                DiffPlan::Local {
+                    base: base_sha.clone(),
+                    flag: "the merge group's base",
+                    what: "git diff against the merge group's base".into(),
                 }
             }
-            Situation::Push { .. } | Situation::Other(_) => Ok(Err(
+            Situation::MergeGroup { .. } => DiffPlan::Unavailable(
+                "the checkout lacks the merge group's base commit; use fetch-depth: 0".into(),
+            ),
+            Situation::Push { .. } | Situation::Other(_) => DiffPlan::Unavailable(
                 "there is no base to diff against (pass --base REV, or run on a pull request)"
                     .into(),
-            )),
-        }
+            ),
+        })
     }
 
     /// The PR's added lines from its file patches. A file whose patch
     /// GitHub left out (too large) cannot be skipped silently: the run
     /// stops and asks for local history instead.
-    async fn api_changed_lines(
-        &self,
-        client: &GitHubClient,
-        repo: &Repo,
-        pr: &Pr,
-    ) -> anyhow::Result<ChangedLines> {
+    pub(crate) async fn api_changed_lines(&self, pr: &Pr) -> anyhow::Result<ChangedLines> {
+        let Some((client, repo)) = &self.api else {
+            bail!("internal: the API diff was planned without the API");
+        };
         let files: Vec<ApiFile> = client
             .get_pages(
                 &format!("{}/pulls/{}/files", repo.api_path(), pr.number),

@@ -13,7 +13,7 @@ use gate_runtime::inputs::split_lines;
 use gate_runtime::{ApiError, GateIo, GitHubContext, Verdict, block_on};
 
 use crate::cli::{Cli, ReportFormat};
-use crate::gather::{Situation, World};
+use crate::gather::{DiffPlan, Situation, World, local_diff};
 use crate::model::{Coverage, Totals};
 use crate::packages::Packages;
 use crate::patch::{SourceFilter, compute, judge};
@@ -218,19 +218,6 @@ async fn evaluate(
     // Absolute report paths are compared with the checkout's real path.
     cli.root = canonical_root(&cli.root)?;
     check_flags(&cli)?;
-    let merged = read_reports(&cli)?;
-    let mut packages = Packages::new(&split_lines(&cli.package)).map_err(anyhow::Error::msg)?;
-    let mut by_package: BTreeMap<String, Totals> = BTreeMap::new();
-    for (path, file) in &merged.files {
-        by_package
-            .entry(packages.of(path, &cli.root))
-            .or_default()
-            .add(&file.totals());
-    }
-    let total = merged.totals();
-    let sources =
-        SourceFilter::new(&split_lines(&cli.source), &merged).map_err(anyhow::Error::msg)?;
-
     let git = Git::new(&cli.root);
     let in_repo = git.is_repo();
     let api = match (&ctx.repo, ctx.in_actions) {
@@ -244,11 +231,40 @@ async fn evaluate(
         api,
     };
     let situation = world.situation().await?;
+    let base_flag = cli.base.as_deref();
+    let plan = world.diff_plan(&situation, base_flag)?;
+    // git diffs on its own thread while the reports are read.
+    let (merged, local) = std::thread::scope(|s| {
+        let diff = match &plan {
+            DiffPlan::Local { base, flag, .. } => {
+                let git = world.git.clone();
+                Some(s.spawn(move || local_diff(&git, base, flag)))
+            }
+            _ => None,
+        };
+        let merged = read_reports(&cli);
+        let local = diff.map(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("internal: the diff thread panicked")))
+        });
+        (merged, local)
+    });
+    let merged = merged?;
+    let mut packages = Packages::new(&split_lines(&cli.package)).map_err(anyhow::Error::msg)?;
+    let mut by_package: BTreeMap<String, Totals> = BTreeMap::new();
+    for (path, file) in &merged.files {
+        by_package
+            .entry(packages.of(path, &cli.root))
+            .or_default()
+            .add(&file.totals());
+    }
+    let total = merged.totals();
+    let sources =
+        SourceFilter::new(&split_lines(&cli.source), &merged).map_err(anyhow::Error::msg)?;
     let mut notes = Vec::new();
     let mut warnings = Vec::new();
     let mut actions = Vec::new();
 
-    let base_flag = cli.base.as_deref();
     let baseline = match &cli.baseline {
         None => None,
         Some(_) if is_auto(&cli) => {
@@ -276,7 +292,20 @@ async fn evaluate(
         }
     };
 
-    let patch = match world.changed_lines(&situation, base_flag).await? {
+    let changed = match (plan, local) {
+        (DiffPlan::Local { what, .. }, Some(done)) => {
+            let (lines, head) = done?;
+            Ok((lines, head, what))
+        }
+        (DiffPlan::Api(pr), _) => Ok((
+            world.api_changed_lines(&pr).await?,
+            pr.head_sha.clone(),
+            "the pull request's file patches (API)".to_owned(),
+        )),
+        (DiffPlan::Unavailable(why), _) => Err(why),
+        (DiffPlan::Local { .. }, None) => bail!("internal: the planned diff did not run"),
+    };
+    let patch = match changed {
         Ok((changed, lines_at, from)) => {
             notes.push(format!("changed lines: {from}"));
             Some((compute(&merged, &changed, &sources), lines_at))

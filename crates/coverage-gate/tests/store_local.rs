@@ -322,10 +322,7 @@ fn bad_input_exits_2_and_names_the_fix() {
         "SF:a.py\nDA:1,1\nend_of_record\n",
     )
     .unwrap();
-    let out = gate(
-        not_repo.path(),
-        &["r.info", "--baseline", "auto", "--base", "main"],
-    );
+    let out = gate(not_repo.path(), &["r.info", "--baseline", "auto"]);
     assert_eq!(out.code, 2);
     assert!(
         out.stderr.contains("--baseline auto")
