@@ -61,8 +61,11 @@ impl World {
         name.to_owned()
     }
 
+    /// The payload in a file of its own (concurrent runs each have one).
     fn event(&self, name: &str, payload: &Value) -> PathBuf {
-        let path = self.dir.path().join(format!("{name}.json"));
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let k = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let path = self.dir.path().join(format!("{name}-{k}.json"));
         std::fs::write(&path, payload.to_string()).unwrap();
         path
     }
