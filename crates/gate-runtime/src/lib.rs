@@ -12,6 +12,7 @@ pub mod comment;
 pub mod compare;
 pub mod contents;
 pub mod context;
+pub mod data_branch;
 pub mod deployments;
 pub mod env;
 pub mod event;
