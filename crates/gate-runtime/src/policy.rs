@@ -348,11 +348,16 @@ impl TableSpec {
                 _ => {}
             }
             let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
-            let mut description = help.trim().to_owned();
+            let help = help.trim();
+            let mut description = if help.is_empty() || help.ends_with('.') {
+                help.to_owned()
+            } else {
+                format!("{help}.")
+            };
             if let Some(Check::Valid { valid, .. }) = check {
                 description.push_str(&format!(" Give {valid}."));
             }
-            s["description"] = json!(format!("{description} (--{key})"));
+            s["description"] = json!(format!("{description} Flag: --{key}."));
             match (kind(arg), defaults.as_slice()) {
                 (Kind::Bool, _) => s["default"] = json!(false),
                 (Kind::Integer, [d]) => {
