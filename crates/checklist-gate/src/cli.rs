@@ -1,6 +1,7 @@
 //! The command line (and, through `INPUT_*`, the action's inputs).
 
 use clap::Parser;
+use gate_runtime::policy::{Check, KeyCheck};
 use gate_runtime::{CommonArgs, GateCli};
 
 /// A pull request passes only when its required checklist is honestly
@@ -49,8 +50,55 @@ pub struct Cli {
     pub comment: bool,
 }
 
+fn valid_regex(s: &str) -> Result<(), String> {
+    gate_runtime::inputs::split_lines(&[s.to_owned()])
+        .iter()
+        .try_for_each(|p| regex::Regex::new(p).map(drop).map_err(|e| e.to_string()))
+}
+
+/// Checks on `[checklist]` values (and the same flags), beyond their types.
+const CHECKS: &[KeyCheck] = &[
+    KeyCheck {
+        key: "section-rule",
+        check: Check::Valid {
+            check: |s| {
+                gate_runtime::inputs::split_lines(&[s.to_owned()])
+                    .iter()
+                    .try_for_each(|r| crate::policy::parse_section_rule(r).map(drop))
+            },
+            valid: "HEADING=all or HEADING=at-least-one",
+        },
+    },
+    KeyCheck {
+        key: "required",
+        check: Check::Valid {
+            check: valid_regex,
+            valid: "a regular expression",
+        },
+    },
+    KeyCheck {
+        key: "optional",
+        check: Check::Valid {
+            check: valid_regex,
+            valid: "a regular expression",
+        },
+    },
+];
+
 impl GateCli for Cli {
     fn common(&self) -> &CommonArgs {
         &self.common
+    }
+
+    fn policy_table() -> Option<&'static str> {
+        Some("checklist")
+    }
+
+    fn run_only_flags() -> &'static [&'static str] {
+        &["body-file"]
+    }
+
+    fn policy_checks() -> &'static [KeyCheck] {
+        CHECKS
     }
 }

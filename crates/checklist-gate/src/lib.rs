@@ -94,6 +94,17 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
                 };
                 at.template(cli.template.as_deref()).await?
             }
+            // A front end's base (trunkline check): the template there, as
+            // in a pull request.
+            None if ctx.base.is_some() => {
+                let git = Git::new(".");
+                let at = AtCommit {
+                    sha: ctx.base.clone().unwrap_or_default(),
+                    git: git.is_repo().then_some(git),
+                    api: None,
+                };
+                at.template(cli.template.as_deref()).await?
+            }
             None => match &cli.template {
                 Some(path) => Some((
                     path.clone(),
@@ -106,7 +117,7 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
                 None => None,
             },
         };
-        if template.is_none() && pr.is_some() {
+        if template.is_none() && (pr.is_some() || ctx.base.is_some()) {
             notes.push("no pull request template found at the base commit: every checkbox in the description is required".to_owned());
         }
         settings.template = template.as_ref().map(|(_, t)| t.clone());

@@ -456,10 +456,13 @@ fn github_format_outputs_and_a_single_escaped_annotation() {
 #[test]
 fn merge_group_passes() {
     let d = tempfile::tempdir().unwrap();
+    // The policy file is read at the group's base through the API.
+    let fake = FakeGitHub::start();
     let r = run(
         d.path(),
         &["--format", "json"],
         &[
+            ("GITHUB_API_URL", fake.url()),
             (
                 "GITHUB_EVENT_PATH",
                 fixture("merge_group.checks_requested.trunkline.json")

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
+use gate_runtime::policy::{Check, KeyCheck};
 use gate_runtime::{CommonArgs, GateCli};
 
 /// A report format, when detection should be overridden.
@@ -138,8 +139,36 @@ pub struct Cli {
     pub root: PathBuf,
 }
 
+/// Checks on `[coverage]` values (and the same flags), beyond their types.
+const CHECKS: &[KeyCheck] = &[
+    KeyCheck {
+        key: "min-total",
+        check: Check::Percent,
+    },
+    KeyCheck {
+        key: "tolerance",
+        check: Check::Percent,
+    },
+    KeyCheck {
+        key: "min-new-package",
+        check: Check::Percent,
+    },
+];
+
 impl GateCli for Cli {
     fn common(&self) -> &CommonArgs {
         &self.common
+    }
+
+    fn policy_table() -> Option<&'static str> {
+        Some("coverage")
+    }
+
+    fn run_only_flags() -> &'static [&'static str] {
+        &["write-baseline"]
+    }
+
+    fn policy_checks() -> &'static [KeyCheck] {
+        CHECKS
     }
 }

@@ -237,3 +237,25 @@ impl TestRepo {
 pub fn lines(n: usize, tag: &str) -> String {
     (0..n).map(|i| format!("{tag} line {i}\n")).collect()
 }
+
+/// Whether an external tool a test needs is installed: `program args`
+/// succeeds. When it is not, the test prints a note naming the package to
+/// install and should skip; with `TRUNKLINE_REQUIRE_TOOLS=1` (as `.ci/run`
+/// sets) a missing tool fails the test instead, so nothing skips in CI.
+#[allow(clippy::print_stderr)] // the visible note of a skipped test
+pub fn tool_available(program: &str, args: &[&str], package: &str) -> bool {
+    let installed = Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed {
+        assert!(
+            std::env::var("TRUNKLINE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "TRUNKLINE_REQUIRE_TOOLS=1 but {program} is not installed: install {package}"
+        );
+        eprintln!("skipped: {program} is not installed (install {package})");
+    }
+    installed
+}

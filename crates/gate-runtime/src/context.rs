@@ -11,6 +11,7 @@ use anyhow::{Context as _, bail};
 use crate::env::Env;
 use crate::event::{Event, EventError};
 use crate::outputs::Outputs;
+use crate::policy::PolicyFile;
 use crate::redact::{self, Secrets};
 use crate::retry::RetryPolicy;
 use crate::summary::StepSummary;
@@ -51,6 +52,12 @@ pub struct CommonArgs {
     /// Default: $GITHUB_API_URL, else https://api.github.com.
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
+
+    /// The policy file, instead of .github/trunkline.toml. A repository
+    /// path is read at the base commit like the default one; an absolute
+    /// path is read from disk.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
 }
 
 /// A repository's owner and name.
@@ -117,6 +124,11 @@ pub struct GitHubContext {
     pub retry_policy: RetryPolicy,
     pub outputs: Outputs,
     pub summary: StepSummary,
+    /// The base commit of the change under review: the pull request's or
+    /// merge group's base, or a front end's `--base`. Policy is read there.
+    pub base: Option<String>,
+    /// The policy file this run read, when the gate reads one.
+    pub policy: Option<PolicyFile>,
 }
 
 impl GitHubContext {
@@ -216,6 +228,8 @@ impl GitHubContext {
             retry_policy: RetryPolicy::default(),
             outputs: Outputs::new(env.get("GITHUB_OUTPUT").map(PathBuf::from)),
             summary: StepSummary::new(env.get("GITHUB_STEP_SUMMARY").map(PathBuf::from)),
+            base: None,
+            policy: None,
         })
     }
 
@@ -224,6 +238,20 @@ impl GitHubContext {
         self.repo.as_ref().context(
             "no repository: pass --repo owner/name (GITHUB_REPOSITORY is set inside Actions)",
         )
+    }
+
+    /// The base and head of the change under review, from the event: a
+    /// pull request's, or a merge group's.
+    pub fn event_base_head(&self) -> Option<(String, String)> {
+        match self.event.as_ref()? {
+            Event::MergeGroup(e) => Some((
+                e.merge_group.base_sha.clone(),
+                e.merge_group.head_sha.clone(),
+            )),
+            e => e
+                .pull_request()
+                .map(|pr| (pr.base.sha.clone(), pr.head.sha.clone())),
+        }
     }
 
     /// The link to this workflow run, when inside Actions.

@@ -19,6 +19,7 @@ pub mod event;
 pub mod git;
 pub mod inputs;
 pub mod outputs;
+pub mod policy;
 pub mod redact;
 pub mod report;
 pub mod retry;
@@ -28,7 +29,7 @@ pub mod token;
 pub mod verdict;
 pub mod version;
 
-pub use cli::{GateCli, GateIo, block_on, run_gate};
+pub use cli::{GateCli, GateIo, RunOptions, block_on, run_gate, run_gate_with};
 pub use client::{ApiError, GitHubClient, WriteOutcome};
 pub use context::{CommonArgs, GitHubContext, Repo};
 pub use env::Env;
