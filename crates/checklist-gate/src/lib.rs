@@ -5,6 +5,7 @@
 //! base commit). Policy: [`policy::evaluate`], pure. Then the reporters.
 
 pub mod cli;
+pub mod matching;
 pub mod parse;
 pub mod policy;
 pub mod report;
@@ -21,7 +22,7 @@ use gate_runtime::{GateIo, GitHubContext, Verdict, block_on};
 use regex::Regex;
 
 use crate::cli::Cli;
-use crate::policy::{Settings, evaluate, parse_section_rule};
+use crate::policy::{Facts, Settings, evaluate, parse_section_rule};
 use crate::report::Meta;
 use crate::source::{AtCommit, Body, body_from_file, live_body};
 
@@ -37,6 +38,21 @@ fn regexes(values: &[String], flag: &str) -> anyhow::Result<Vec<Regex>> {
         .collect()
 }
 
+/// `--skip-authors`: comma- or newline-separated; `none` alone is nobody.
+fn skip_authors(values: &[String]) -> Vec<String> {
+    let logins: Vec<String> = split_lines(values)
+        .iter()
+        .flat_map(|l| l.split(','))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    match logins.as_slice() {
+        [only] if only.eq_ignore_ascii_case("none") => Vec::new(),
+        _ => logins,
+    }
+}
+
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
     Ok(Settings {
         template: None,
@@ -47,6 +63,9 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
             .map(|s| parse_section_rule(s).map_err(anyhow::Error::msg))
             .collect::<anyhow::Result<_>>()?,
         na_marker: cli.na_marker.clone(),
+        skip_authors: skip_authors(&cli.skip_authors),
+        require_checklist: cli.require_checklist,
+        require_patterns: regexes(&cli.require_pattern, "--require-pattern")?,
     })
 }
 
@@ -95,14 +114,7 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
                 at.template(cli.template.as_deref()).await?
             }
             None => match &cli.template {
-                Some(path) => Some((
-                    path.clone(),
-                    std::fs::read_to_string(path).with_context(|| {
-                        format!(
-                            "--template {path}: cannot read it; give the path of the PR template"
-                        )
-                    })?,
-                )),
+                Some(path) => Some((path.clone(), source::template_from_file(path)?)),
                 None => None,
             },
         };
@@ -110,17 +122,25 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
             notes.push("no pull request template found at the base commit: every checkbox in the description is required".to_owned());
         }
         settings.template = template.as_ref().map(|(_, t)| t.clone());
-        let outcome = evaluate(body.text.as_deref(), &settings);
+        let facts = Facts {
+            body: body.text.as_deref(),
+            author: pr.map(|p| p.user.login.as_str()),
+        };
+        let outcome = evaluate(&facts, &settings).with_context(|| match &template {
+            Some((path, _)) => format!("template {path}"),
+            None => "settings".to_owned(),
+        })?;
 
         let mut actions = Vec::new();
         if let (Some(context), Some(repo)) = (&cli.status_context, repo) {
             let sha = pr.map(|p| p.head.sha.clone()).or_else(|| ctx.sha.clone());
             match sha {
                 Some(sha) => {
-                    let description = match outcome.verdict {
-                        Verdict::Fail => {
+                    let description = match (outcome.verdict, &outcome.skipped_author) {
+                        (Verdict::Fail, _) => {
                             format!("{} checklist items still to answer", outcome.open_count())
                         }
+                        (_, Some(_)) => "skipped: the author is in --skip-authors".to_owned(),
                         _ => "checklist answered".to_owned(),
                     };
                     set_commit_status(
