@@ -177,10 +177,12 @@ fn extensions(template: &[Entry<'_>], description: &[Entry<'_>], m: &mut Matchin
     }
 }
 
-/// The words of a normalised text.
+/// The words of a normalised text, each cut to its first four characters:
+/// a crude stem, so `change` and `changes`, `test` and `tests` agree.
 fn words(s: &str) -> impl Iterator<Item = &str> {
     s.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
+        .map(|w| w.char_indices().nth(4).map_or(w, |(i, _)| &w[..i]))
 }
 
 /// How much work [`closest`] may do before it gives up.
@@ -190,7 +192,7 @@ const CLOSEST_BUDGET: usize = 2_000_000;
 const COMMON_WORD: usize = 64;
 
 /// For each text in `missing`, the index in `candidates` of the most similar
-/// one (word overlap, Dice coefficient of at least 1/2), if any. Bounded
+/// one, if any: one that keeps at least two thirds of its words. Bounded
 /// work: on huge inputs some get no suggestion.
 pub fn closest(missing: &[&str], candidates: &[&str]) -> Vec<Option<usize>> {
     let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -224,13 +226,18 @@ pub fn closest(missing: &[&str], candidates: &[&str]) -> Vec<Option<usize>> {
                     *shared.entry(i).or_default() += 1;
                 }
             }
-            let mut best: Option<(usize, usize)> = None;
+            // Most of the missing item's words must survive, and the
+            // candidate keeping the most of them, then the most alike
+            // (Dice), then the first, is named.
+            let mut best: Option<(usize, (usize, usize))> = None;
             for (&i, &n) in &shared {
-                // Dice >= 1/2: 2n / (a + b) >= 1/2.
-                if 4 * n < own.len() + sizes[i] {
+                if 3 * n < 2 * own.len() {
                     continue;
                 }
-                let score = (2 * n * 1_000_000) / (own.len() + sizes[i]);
+                let score = (
+                    n * 1_000_000 / own.len(),
+                    2 * n * 1_000_000 / (own.len() + sizes[i]),
+                );
                 let better = match best {
                     None => true,
                     Some((bi, bs)) => score > bs || (score == bs && i < bi),
@@ -292,10 +299,19 @@ mod tests {
     #[test]
     fn closest_names_the_edited_item() {
         let c = closest(
-            &["tests cover the change", "unrelated thing"],
-            &["screenshots", "tests cover changes"],
+            &[
+                "tests cover the change",
+                "unrelated thing",
+                "my changes pass linting (pnpm lint)",
+            ],
+            &[
+                "screenshots",
+                "tests cover changes",
+                "my changes pass the full pnpm typecheck",
+                "my changes pass linting on the changed paths (pnpm exec eslint)",
+            ],
         );
-        assert_eq!(c, vec![Some(1), None]);
+        assert_eq!(c, vec![Some(1), None, Some(3)]);
         assert_eq!(closest(&["a"], &[]), vec![None]);
     }
 

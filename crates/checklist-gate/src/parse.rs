@@ -98,43 +98,52 @@ pub fn is_invisible(c: char) -> bool {
         | '\u{FFA0}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
-/// Whitespace collapsed to single spaces, invisible characters dropped.
+/// Whitespace collapsed to single spaces. Invisible characters stay in the
+/// text as shown; matching drops them.
 pub fn collapse(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
-        let mut visible = word.chars().filter(|c| !is_invisible(*c)).peekable();
-        if visible.peek().is_none() {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.extend(visible);
-    }
-    out
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Where `marker` (case-insensitive, as a word of its own) starts at the
-/// end of `text`, as a byte offset into `text`.
-pub fn marker_start(text: &str, marker: &str) -> Option<usize> {
-    let t = text.trim_end();
-    let m: Vec<char> = marker.trim().chars().collect();
-    if m.is_empty() {
-        return None;
-    }
-    let mut start = t.len();
-    let mut rev = t.char_indices().rev();
-    for want in m.iter().rev() {
-        let (i, c) = rev.next()?;
+/// Whether `s` shows nothing: only whitespace and invisible characters.
+pub fn is_blank(s: &str) -> bool {
+    s.chars().all(|c| c.is_whitespace() || is_invisible(c))
+}
+
+/// The byte length of `marker` at the start of `text`, compared
+/// case-insensitively character by character; `None` when it is not there.
+fn marker_len_at(text: &str, marker: &str) -> Option<usize> {
+    let mut chars = text.char_indices();
+    let mut end = 0;
+    for want in marker.chars() {
+        let (i, c) = chars.next()?;
         if !c.to_lowercase().eq(want.to_lowercase()) {
             return None;
         }
-        start = i;
+        end = i + c.len_utf8();
     }
-    let before = &t[..start];
-    let boundary =
-        before.is_empty() || before.ends_with(|c: char| c.is_whitespace() || "-–—:(".contains(c));
-    boundary.then_some(start)
+    Some(end)
+}
+
+/// Where `marker` (case-insensitive, as a word of its own) starts when it
+/// closes the text: at its end (`Docs N/A`), or followed by a reason in
+/// parentheses or after a colon or dash (`Docs — N/A (backend only)`,
+/// `Docs: N/A - no UI`). A byte offset into `text`.
+pub fn marker_start(text: &str, marker: &str) -> Option<usize> {
+    let m = marker.trim();
+    if m.is_empty() {
+        return None;
+    }
+    let t = text.trim_end();
+    t.char_indices().map(|(i, _)| i).find(|&i| {
+        let before = &t[..i];
+        let word_start = before.is_empty()
+            || before.ends_with(|c: char| c.is_whitespace() || "-–—:(".contains(c));
+        let Some(len) = marker_len_at(&t[i..], m).filter(|_| word_start) else {
+            return false;
+        };
+        let after = t[i + len..].trim_start();
+        after.is_empty() || after.starts_with(['(', ':', '-', '–', '—'])
+    })
 }
 
 /// Where the text after `marker` (case-insensitive, as a word of its own)
@@ -146,22 +155,14 @@ pub fn marker_end_at_start(text: &str, marker: &str) -> Option<usize> {
     if m.is_empty() {
         return None;
     }
-    let mut chars = t.char_indices();
-    let mut end = 0;
-    for want in m.chars() {
-        let (i, c) = chars.next()?;
-        if !c.to_lowercase().eq(want.to_lowercase()) {
-            return None;
-        }
-        end = i + c.len_utf8();
-    }
+    let end = marker_len_at(t, m)?;
     let after = &t[end..];
     let boundary =
         after.is_empty() || after.starts_with(|c: char| c.is_whitespace() || "-–—:)".contains(c));
     boundary.then_some(skipped + end)
 }
 
-/// Whether `text` ends with `marker` (case-insensitive) as a word of its own.
+/// Whether `text` closes with `marker` (see [`marker_start`]).
 pub fn ends_with_marker(text: &str, marker: &str) -> bool {
     marker_start(text, marker).is_some()
 }
@@ -654,7 +655,7 @@ pub fn parse_checklist(markdown: &str, na_marker: &str) -> Checklist {
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((text, level, line)) = heading.take() {
                     let text = collapse(&text);
-                    if !text.is_empty() && ignoring.is_none() {
+                    if !is_blank(&text) && ignoring.is_none() {
                         while open_headings
                             .last()
                             .is_some_and(|h| out.sections[*h].level >= level)
@@ -817,7 +818,7 @@ fn finish(items: &mut [Item], frame: Frame, na_marker: &str) {
     // A struck label the text opens with: `~~label~~ reason`.
     item.label = frame.strike.and_then(|(start, end)| {
         let label = collapse(raw.get(start..end.unwrap_or(raw.len()))?);
-        (collapse(raw.get(..start)?).is_empty() && !label.is_empty()).then_some(label)
+        (is_blank(raw.get(..start)?) && !is_blank(&label)).then_some(label)
     });
     item.text = collapse(raw);
     item.not_applicable = item.label.is_some()
@@ -980,10 +981,10 @@ mod tests {
     }
 
     #[test]
-    fn invisible_characters_are_dropped() {
-        assert_eq!(collapse("Fixes\u{200B} #1 \u{FEFF} x"), "Fixes #1 x");
-        assert_eq!(collapse("\u{200B}"), "");
-        assert_eq!(collapse(" a \u{200B} b "), "a b");
+    fn invisible_characters_count_as_blank() {
+        assert_eq!(collapse(" a \n b "), "a b");
+        assert!(is_blank(" \u{200B}\u{FEFF} "));
+        assert!(!is_blank("\u{200B}a"));
     }
 
     #[test]
@@ -1004,5 +1005,13 @@ mod tests {
         assert!(ends_with_marker("N/A", "N/A"));
         assert!(!ends_with_marker("DOCSN/A", "N/A"));
         assert!(!ends_with_marker("anything", ""));
+        // A reason may follow the marker.
+        assert_eq!(
+            marker_start("New components \u{2014} N/A (backend only)", "N/A"),
+            Some(19)
+        );
+        assert!(ends_with_marker("Docs: n/a - no user-facing change", "N/A"));
+        assert!(!ends_with_marker("Tested on N/A devices", "N/A"));
+        assert!(!ends_with_marker("Docs N/Ab", "N/A"));
     }
 }

@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use crate::matching::{Entry, closest, match_items};
 use crate::parse::{
-    Checklist, Item, collapse, is_invisible, marker_end_at_start, marker_start, parse_checklist,
-    visible_text,
+    Checklist, Item, collapse, is_blank, is_invisible, marker_end_at_start, marker_start,
+    parse_checklist, visible_text,
 };
 
 /// How a section's items must be answered.
@@ -357,7 +357,7 @@ impl Sections {
 /// How an item is named in a reason: its text, or for a blank item its line
 /// and section.
 fn describe(item: &Item, c: &Checklist, whose: &str) -> String {
-    if !item.text.is_empty() {
+    if !is_blank(&item.text) {
         return clip(&item.text);
     }
     let mut d = format!("(a blank item on line {} of the {whose}", item.line);
@@ -937,7 +937,10 @@ mod tests {
         // "Test" is not "Tested": extension stops at a word boundary.
         let s = template("- [ ] Test\n");
         let o = eval("- [x] Tested\n", &s);
-        assert_eq!(o.removed, vec!["Test"]);
+        assert_eq!(
+            o.removed,
+            vec!["Test (edited? closest: \"Tested\", line 1)"]
+        );
     }
 
     // issue 13 item 12.
@@ -1260,5 +1263,9 @@ mod tests {
         );
         assert_eq!(normalize("N/A - Docs", "N/A"), "docs");
         assert_eq!(normalize("Zero\u{200B}width", "N/A"), "zerowidth");
+        assert_eq!(
+            normalize("Fixes\u{200B} #1 \u{FEFF} x", "N/A"),
+            "fixes #1 x"
+        );
     }
 }
