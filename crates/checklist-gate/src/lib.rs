@@ -83,15 +83,24 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
     }
     block_on(async {
         let mut notes = Vec::new();
-        let client = ctx.client()?;
         let pr = ctx.event.as_ref().and_then(Event::pull_request);
         let repo = ctx.repo.as_ref();
+        // The API client (and its root certificates) only when something
+        // will call the API: a local run on a file makes no request.
+        let client = if pr.is_some() || cli.status_context.is_some() || cli.comment {
+            Some(ctx.client()?)
+        } else {
+            None
+        };
 
         let body: Body = match (&cli.body_file, pr, repo) {
             (Some(path), ..) => body_from_file(path)?,
-            (None, Some(pr), Some(repo)) => {
-                live_body(&client, repo, pr.number, pr.body.clone(), &mut notes).await
-            }
+            (None, Some(pr), Some(repo)) => match &client {
+                Some(client) => {
+                    live_body(client, repo, pr.number, pr.body.clone(), &mut notes).await
+                }
+                None => anyhow::bail!("no API client for the live description"),
+            },
             (None, Some(pr), None) => Body {
                 text: pr.body.clone(),
                 source: format!("pull request #{}, event payload", pr.number),
@@ -109,7 +118,7 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
                 let at = AtCommit {
                     sha: pr.base.sha.clone(),
                     git: local.then_some(git),
-                    api: repo.map(|r| (&client, r)),
+                    api: client.as_ref().zip(repo),
                 };
                 at.template(cli.template.as_deref()).await?
             }
@@ -132,7 +141,9 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
         })?;
 
         let mut actions = Vec::new();
-        if let (Some(context), Some(repo)) = (&cli.status_context, repo) {
+        if let (Some(context), Some(repo), Some(client)) =
+            (&cli.status_context, repo, client.as_ref())
+        {
             let sha = pr.map(|p| p.head.sha.clone()).or_else(|| ctx.sha.clone());
             match sha {
                 Some(sha) => {
@@ -144,7 +155,7 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
                         _ => "checklist answered".to_owned(),
                     };
                     set_commit_status(
-                        &client,
+                        client,
                         repo,
                         &CommitStatus {
                             sha: &sha,
@@ -168,8 +179,8 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
             notes.push("--status-context: no repository to set a status in".to_owned());
         }
         if cli.comment {
-            match (pr, repo) {
-                (Some(pr), Some(repo)) => {
+            match (pr, repo, client.as_ref()) {
+                (Some(pr), Some(repo), Some(client)) => {
                     let target = StickyTarget {
                         repo,
                         issue_number: pr.number,
@@ -177,11 +188,10 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
                         untrusted_author: Some(&pr.user.login),
                     };
                     let action = if outcome.verdict == Verdict::Fail {
-                        upsert_sticky_comment(&client, &target, &report::comment_body(&outcome))
+                        upsert_sticky_comment(client, &target, &report::comment_body(&outcome))
                             .await?
                     } else {
-                        update_sticky_comment(&client, &target, &report::done_comment_body())
-                            .await?
+                        update_sticky_comment(client, &target, &report::done_comment_body()).await?
                     };
                     actions.push(format!("comment: {action:?}"));
                 }

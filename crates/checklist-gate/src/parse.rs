@@ -134,16 +134,22 @@ pub fn marker_start(text: &str, marker: &str) -> Option<usize> {
         return None;
     }
     let t = text.trim_end();
-    t.char_indices().map(|(i, _)| i).find(|&i| {
-        let before = &t[..i];
-        let word_start = before.is_empty()
-            || before.ends_with(|c: char| c.is_whitespace() || "-–—:(".contains(c));
-        let Some(len) = marker_len_at(&t[i..], m).filter(|_| word_start) else {
-            return false;
-        };
-        let after = t[i + len..].trim_start();
-        after.is_empty() || after.starts_with(['(', ':', '-', '–', '—'])
-    })
+    // Only where the marker's first character could start: a cheap test
+    // before the full case-insensitive comparison.
+    let first: Vec<char> = m.chars().take(1).flat_map(char::to_lowercase).collect();
+    t.char_indices()
+        .filter(|(_, c)| c.to_lowercase().eq(first.iter().copied()) || !c.is_ascii())
+        .map(|(i, _)| i)
+        .find(|&i| {
+            let Some(len) = marker_len_at(&t[i..], m) else {
+                return false;
+            };
+            let before = &t[..i];
+            let word_start = before.is_empty()
+                || before.ends_with(|c: char| c.is_whitespace() || "-–—:(".contains(c));
+            let after = t[i + len..].trim_start();
+            word_start && (after.is_empty() || after.starts_with(['(', ':', '-', '–', '—']))
+        })
 }
 
 /// Where the text after `marker` (case-insensitive, as a word of its own)

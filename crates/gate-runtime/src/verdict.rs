@@ -102,8 +102,11 @@ pub fn write_json_report<T: Serialize>(
         reasons,
         details,
     };
-    serde_json::to_writer(&mut *out, &report)?;
-    writeln!(out)?;
+    // One write: the writer may be an unbuffered stdout, and a report of
+    // thousands of items is thousands of small pieces.
+    let mut bytes = serde_json::to_vec(&report)?;
+    bytes.push(b'\n');
+    out.write_all(&bytes)?;
     Ok(())
 }
 
