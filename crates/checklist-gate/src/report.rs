@@ -99,7 +99,7 @@ fn summary_markdown(meta: &Meta, outcome: Option<&Outcome>, omitted: Option<Stri
         m.push('\n');
     }
     if !o.removed.is_empty() {
-        m.push_str("**Removed from the template:**\n\n");
+        m.push_str("**Missing from the description:**\n\n");
         for t in &o.removed {
             m.push_str(&format!("- {}\n", md_cell(t)));
         }
@@ -137,7 +137,7 @@ pub fn comment_body(o: &Outcome) -> String {
     }
     for t in &o.removed {
         b.push_str(&format!(
-            "- {} _(removed from the template's checklist; put it back)_\n",
+            "- {} _(missing from the description; put it back)_\n",
             md_cell(t)
         ));
     }

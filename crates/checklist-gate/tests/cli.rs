@@ -523,6 +523,37 @@ fn invalid_utf8_is_the_error_form_everywhere() {
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert_eq!(r.json()["verdict"], "error");
     assert!(r.stdout.contains(".github/pull_request_template.md at "));
+    // The template through the contents API (the base is not checked out).
+    let api_base = "c".repeat(40);
+    fake.put_file(
+        R,
+        &api_base,
+        ".github/pull_request_template.md",
+        b"- [ ] \xff\n",
+    );
+    let event = event_file(d.path(), None, &api_base, &base);
+    let r = run(d.path(), &["--format", "json"], &actions_env(&event, &fake));
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.json()["verdict"], "error");
+    assert!(r.stdout.contains("not UTF-8 text (line 1)"), "{}", r.stdout);
+    // The description from stdin.
+    let mut cmd = hermetic_command(BIN);
+    cmd.current_dir(d.path())
+        .args(["--body-file", "-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"\xfe\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let (stdout, _) = output_text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["verdict"], "error");
+    assert_eq!(
+        v["reasons"][0],
+        "--body-file -: not UTF-8 text (line 1); save it as UTF-8"
+    );
 }
 
 // issue 13 item 13.

@@ -8,10 +8,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 use checklist_gate::parse::parse_checklist;
+use common::{assert_no_differences, boxes, have_cmark_gfm, render};
 
 /// (the bug or behaviour the case pins, markdown, how many checkboxes
 /// GitHub renders)
@@ -202,61 +202,9 @@ fn has_box_then_blank(markdown: &str) -> bool {
     })
 }
 
-/// Whether the oracle is here; when it is not, a visible note, or a failure
-/// when TRUNKLINE_REQUIRE_TOOLS=1.
-fn have_cmark_gfm() -> bool {
-    let installed = Command::new("cmark-gfm")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !installed {
-        assert!(
-            std::env::var("TRUNKLINE_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "TRUNKLINE_REQUIRE_TOOLS=1 but cmark-gfm is not installed (Debian package cmark-gfm: apt-get install cmark-gfm)"
-        );
-        // Straight to the stream, past the harness's capture, so the skip
-        // shows in a passing run.
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: skipped, cmark-gfm is not installed (Debian package cmark-gfm: apt-get install cmark-gfm)"
-        );
-    }
-    installed
-}
-
 /// cmark-gfm's boxes as (line, checked).
 fn oracle(markdown: &str) -> Vec<(usize, bool)> {
-    let mut child = Command::new("cmark-gfm")
-        .args([
-            "--sourcepos",
-            "-e",
-            "tasklist",
-            "-e",
-            "strikethrough",
-            "-e",
-            "table",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = markdown.to_owned();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).unwrap());
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    assert!(out.status.success());
-    let html = String::from_utf8(out.stdout).unwrap();
-    html.match_indices("<input type=\"checkbox\"")
-        .map(|(i, _)| {
-            let li = html[..i].rfind("<li data-sourcepos=\"").unwrap() + 20;
-            let line = html[li..].split(':').next().unwrap().parse().unwrap();
-            let tag_end = html[i..].find('>').unwrap();
-            (line, html[i..i + tag_end].contains("checked=\"\""))
-        })
-        .collect()
+    boxes(&render(markdown))
 }
 
 /// Ours, with cmark-gfm's reading of the state (`[x]` anywhere on the
@@ -386,12 +334,7 @@ fn issue_13_1_every_bullet_indentation_and_depth_matches_cmark_gfm() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {cases} differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_differences(&failures, cases);
 }
 
 /// A small deterministic generator of hostile list documents: random lines
@@ -456,12 +399,7 @@ fn generated_documents_match_cmark_gfm() {
             failures.push(format!("{md:?}: cmark-gfm {want:?}, ours {got:?}"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {runs} differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_differences(&failures, runs as usize);
 }
 
 #[test]

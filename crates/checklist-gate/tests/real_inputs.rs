@@ -7,11 +7,13 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::Command;
 
 use checklist_gate::parse::parse_checklist;
 use checklist_gate::policy::{Facts, Settings, evaluate, parse_section_rule};
+use common::{boxes, have_cmark_gfm, render};
 use fake_github::testing::run_hermetic;
 use gate_runtime::Verdict;
 
@@ -23,18 +25,6 @@ fn dir() -> PathBuf {
 
 fn read(name: &str) -> String {
     std::fs::read_to_string(dir().join(name)).unwrap()
-}
-
-/// The boxes of a committed cmark-gfm rendering, as (line, checked).
-fn rendered(html: &str) -> Vec<(usize, bool)> {
-    html.match_indices("<input type=\"checkbox\"")
-        .map(|(i, _)| {
-            let li = html[..i].rfind("<li data-sourcepos=\"").unwrap() + 20;
-            let line = html[li..].split(':').next().unwrap().parse().unwrap();
-            let tag_end = html[i..].find('>').unwrap();
-            (line, html[i..i + tag_end].contains("checked=\"\""))
-        })
-        .collect()
 }
 
 fn fixtures() -> Vec<String> {
@@ -59,44 +49,18 @@ fn every_fixture_has_the_boxes_github_renders() {
             .iter()
             .map(|i| (i.line, i.checked))
             .collect();
-        assert_eq!(ours, rendered(&html), "{name}");
+        assert_eq!(ours, boxes(&html), "{name}");
     }
 }
 
 #[test]
 fn the_committed_renderings_are_current() {
-    let have = Command::new("cmark-gfm")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have {
-        assert!(
-            std::env::var("TRUNKLINE_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "TRUNKLINE_REQUIRE_TOOLS=1 but cmark-gfm is not installed (Debian package cmark-gfm)"
-        );
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: skipped, cmark-gfm is not installed (Debian package cmark-gfm: apt-get install cmark-gfm)"
-        );
+    if !have_cmark_gfm() {
         return;
     }
     for name in fixtures() {
-        let out = Command::new("cmark-gfm")
-            .args([
-                "--sourcepos",
-                "-e",
-                "tasklist",
-                "-e",
-                "table",
-                "-e",
-                "strikethrough",
-            ])
-            .arg(dir().join(&name))
-            .output()
-            .unwrap();
         let html = read(&name.replace(".md", ".cmark-gfm.html"));
-        assert_eq!(String::from_utf8(out.stdout).unwrap(), html, "{name}");
+        assert_eq!(render(&read(&name)), html, "{name}");
     }
 }
 

@@ -188,3 +188,29 @@ impl TestRepo {
 pub fn lines(n: usize, tag: &str) -> String {
     (0..n).map(|i| format!("{tag} line {i}\n")).collect()
 }
+
+/// Whether the external tool `command` (from the Debian package `package`)
+/// is installed, for tests that run it. When it is not, the test should
+/// skip: this says so on stderr (past the test harness's capture, so the
+/// skip shows in a passing run), unless `TRUNKLINE_REQUIRE_TOOLS=1`, when it
+/// panics instead: CI installs every tool and may not skip.
+pub fn tool_present(command: &str, package: &str) -> bool {
+    let present = Command::new(command)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !present {
+        assert!(
+            std::env::var("TRUNKLINE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "TRUNKLINE_REQUIRE_TOOLS=1 but {command} is not installed (Debian package {package}: apt-get install {package})"
+        );
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: skipped, {command} is not installed (Debian package {package}: apt-get install {package})"
+        );
+    }
+    present
+}
