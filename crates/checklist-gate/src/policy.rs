@@ -325,8 +325,12 @@ fn answered(item: &Item) -> bool {
 struct Sections {
     /// Per section: the id of its whole heading path.
     path: Vec<u32>,
-    /// Per section: the innermost `--section-rule` that covers it.
-    rule: Vec<Option<usize>>,
+    /// Per section: the innermost `--section-rule` that covers it, and the
+    /// path id of the section that carries it (its group: a heading repeated
+    /// under two parents is two groups).
+    rule: Vec<Option<(usize, u32)>>,
+    /// Per section: whether its own heading carries a rule.
+    carrier: Vec<bool>,
 }
 
 impl Sections {
@@ -334,6 +338,7 @@ impl Sections {
         let mut keys: Vec<String> = Vec::with_capacity(c.sections.len());
         let mut path = Vec::with_capacity(c.sections.len());
         let mut rule = Vec::with_capacity(c.sections.len());
+        let mut carrier = Vec::with_capacity(c.sections.len());
         for s in &c.sections {
             let own = heading_key(&s.heading);
             let own_rule = rules.iter().position(|r| r.key == own);
@@ -342,15 +347,68 @@ impl Sections {
                 None => own,
             };
             let next = u32::try_from(paths.len()).unwrap_or(u32::MAX);
-            path.push(*paths.entry(key.clone()).or_insert(next));
+            let id = *paths.entry(key.clone()).or_insert(next);
+            path.push(id);
             keys.push(key);
-            rule.push(own_rule.or_else(|| s.parent.and_then(|p| rule[p])));
+            carrier.push(own_rule.is_some());
+            rule.push(match own_rule {
+                Some(r) => Some((r, id)),
+                None => s.parent.and_then(|p| rule[p]),
+            });
         }
-        Sections { path, rule }
+        Sections {
+            path,
+            rule,
+            carrier,
+        }
     }
 
-    fn rule_of(&self, item: &Item) -> Option<usize> {
-        item.section.and_then(|s| self.rule[s])
+    /// The choice group (`at-least-one`, `exactly-one`) an item falls in.
+    fn choice_of(&self, item: &Item, rules: &[SectionRuleSpec]) -> Option<(usize, u32)> {
+        item.section
+            .and_then(|s| self.rule[s])
+            .filter(|(r, _)| rules[*r].rule.is_choice())
+    }
+}
+
+/// The heading of the section whose rule covers `item`.
+fn carrier_heading<'a>(c: &'a Checklist, s: &Sections, item: &Item) -> &'a str {
+    let mut at = item.section;
+    while let Some(i) = at {
+        if s.carrier[i] {
+            return &c.sections[i].heading;
+        }
+        at = c.sections[i].parent;
+    }
+    ""
+}
+
+/// The items of each choice group, and the heading to name it by.
+#[derive(Default)]
+struct Choices {
+    groups: Vec<(usize, String, Vec<usize>)>,
+    index: HashMap<(usize, u32), usize>,
+}
+
+impl Choices {
+    /// The sections of `c` that carry a choice rule, each a group.
+    fn add_carriers(&mut self, c: &Checklist, s: &Sections, rules: &[SectionRuleSpec]) {
+        for (i, section) in c.sections.iter().enumerate() {
+            if let Some((r, id)) =
+                s.rule[i].filter(|(r, _)| s.carrier[i] && rules[*r].rule.is_choice())
+            {
+                self.group(r, id, &section.heading);
+            }
+        }
+    }
+
+    fn group(&mut self, rule: usize, id: u32, heading: &str) -> &mut Vec<usize> {
+        let next = self.groups.len();
+        let g = *self.index.entry((rule, id)).or_insert(next);
+        if g == next {
+            self.groups.push((rule, clip(heading), Vec::new()));
+        }
+        &mut self.groups[g].2
     }
 }
 
@@ -416,12 +474,6 @@ fn entries_of<'a>(c: &Checklist, sections: &Sections, keys: &'a [String]) -> Vec
         .collect()
 }
 
-/// What each choice section holds, and the heading to name it by.
-struct Choices {
-    members: Vec<Vec<usize>>,
-    names: Vec<Option<String>>,
-}
-
 /// Decides.
 pub fn evaluate(facts: &Facts<'_>, settings: &Settings) -> Result<Outcome, ConfigError> {
     let na = settings.na_marker.as_str();
@@ -466,10 +518,7 @@ pub fn evaluate(facts: &Facts<'_>, settings: &Settings) -> Result<Outcome, Confi
         ..Outcome::new(Verdict::Pass)
     };
     let mut required = vec![false; body.items.len()];
-    let mut choices = Choices {
-        members: vec![Vec::new(); rules.len()],
-        names: vec![None; rules.len()],
-    };
+    let mut choices = Choices::default();
     // Whether an empty description fails.
     let mut anything_required = settings.require_checklist
         || !settings.require_patterns.is_empty()
@@ -482,13 +531,7 @@ pub fn evaluate(facts: &Facts<'_>, settings: &Settings) -> Result<Outcome, Confi
             let t_entries = entries_of(t, &t_sections, &t_keys);
             let d_entries = entries_of(&body, &body_sections, &body_keys);
             let m = match_items(&t_entries, &d_entries);
-            for (r, name) in choices.names.iter_mut().enumerate() {
-                *name = t
-                    .sections
-                    .iter()
-                    .find(|s| heading_key(&s.heading) == rules[r].key)
-                    .map(|s| clip(&s.heading));
-            }
+            choices.add_carriers(t, &t_sections, rules);
             let mut removed: Vec<usize> = Vec::new();
             let mut copies_of: HashSet<&str> = HashSet::new();
             for (ti, item) in t.items.iter().enumerate() {
@@ -497,13 +540,12 @@ pub fn evaluate(facts: &Facts<'_>, settings: &Settings) -> Result<Outcome, Confi
                 if let Some(d) = matched {
                     required[d] = want;
                 }
-                match t_sections
-                    .rule_of(item)
-                    .filter(|r| rules[*r].rule.is_choice())
-                {
-                    Some(r) => {
+                match t_sections.choice_of(item, rules) {
+                    Some((r, id)) => {
                         anything_required = true;
-                        choices.members[r].extend(matched);
+                        choices
+                            .group(r, id, carrier_heading(t, &t_sections, item))
+                            .extend(matched);
                     }
                     None if want => {
                         anything_required = true;
@@ -523,11 +565,10 @@ pub fn evaluate(facts: &Facts<'_>, settings: &Settings) -> Result<Outcome, Confi
                 if m.of_description[d].is_some() {
                     continue;
                 }
-                if let Some(r) = body_sections
-                    .rule_of(item)
-                    .filter(|r| rules[*r].rule.is_choice())
-                {
-                    choices.members[r].push(d);
+                if let Some((r, id)) = body_sections.choice_of(item, rules) {
+                    choices
+                        .group(r, id, carrier_heading(&body, &body_sections, item))
+                        .push(d);
                 } else if copies_of.contains(body_keys[d].as_str()) {
                     // Another copy of a required item: a ticked copy cannot
                     // hide an unticked one.
@@ -564,12 +605,12 @@ pub fn evaluate(facts: &Facts<'_>, settings: &Settings) -> Result<Outcome, Confi
             }
         }
         None => {
+            choices.add_carriers(&body, &body_sections, rules);
             for (d, item) in body.items.iter().enumerate() {
-                match body_sections
-                    .rule_of(item)
-                    .filter(|r| rules[*r].rule.is_choice())
-                {
-                    Some(r) => choices.members[r].push(d),
+                match body_sections.choice_of(item, rules) {
+                    Some((r, id)) => choices
+                        .group(r, id, carrier_heading(&body, &body_sections, item))
+                        .push(d),
                     None if wanted(settings, &item.text) => {
                         required[d] = true;
                         if !answered(item) {
@@ -588,23 +629,20 @@ pub fn evaluate(facts: &Facts<'_>, settings: &Settings) -> Result<Outcome, Confi
                     ));
                 }
             }
-            for (r, name) in choices.names.iter_mut().enumerate() {
-                *name = body
-                    .sections
-                    .iter()
-                    .find(|s| heading_key(&s.heading) == rules[r].key)
-                    .map(|s| clip(&s.heading));
+            // A choice rule whose heading the description lacks: nothing
+            // chosen.
+            for (r, spec) in rules.iter().enumerate() {
+                if spec.rule.is_choice() && !choices.groups.iter().any(|(g, ..)| *g == r) {
+                    choices.groups.push((r, clip(&spec.heading), Vec::new()));
+                }
             }
             anything_required |= rules.iter().any(|r| r.rule.is_choice());
         }
     }
 
     let mut section_reasons = Vec::new();
-    for (r, spec) in rules.iter().enumerate() {
-        let name = choices.names[r]
-            .clone()
-            .unwrap_or_else(|| clip(&spec.heading));
-        let members = &choices.members[r];
+    for (r, name, members) in choices.groups {
+        let spec = &rules[r];
         match spec.rule {
             SectionRule::All => {}
             SectionRule::AtLeastOne => {
@@ -824,6 +862,44 @@ mod tests {
         };
         let md = "## User flows tested\n- [x] Refund\n## Safety\n- [x] New features sit behind a feature flag\n- [x] Tests cover the change\n";
         assert_eq!(eval(md, &s).removed, vec!["Checkout"]);
+    }
+
+    // Like issue 13 item 2, for sections: one tick cannot answer a heading
+    // repeated under two parents.
+    #[test]
+    fn a_repeated_heading_is_one_choice_per_place() {
+        let s = Settings {
+            template: Some(
+                "## Web\n### Testing\n- [ ] Chrome\n- [ ] Firefox\n## Mobile\n### Testing\n- [ ] iOS\n- [ ] Android\n"
+                    .into(),
+            ),
+            section_rules: vec![rule("Testing=at-least-one")],
+            ..settings()
+        };
+        let o = eval(
+            "## Web\n### Testing\n- [x] Chrome\n- [ ] Firefox\n## Mobile\n### Testing\n- [ ] iOS\n",
+            &s,
+        );
+        assert_eq!(o.unanswered_sections, vec!["Testing"]);
+        assert_eq!(o.reasons, vec!["tick at least one item under \"Testing\""]);
+        let o = eval(
+            "## Web\n### Testing\n- [x] Chrome\n## Mobile\n### Testing\n- [x] Android\n",
+            &s,
+        );
+        assert_eq!(o.verdict, Verdict::Pass, "{:?}", o.reasons);
+        // Without a template, the description's own headings group.
+        let s = Settings {
+            template: None,
+            ..s
+        };
+        let o = eval(
+            "## Web\n### Testing\n- [x] Chrome\n## Mobile\n### Testing\n- [ ] iOS\n",
+            &s,
+        );
+        assert_eq!(o.unanswered_sections, vec!["Testing"]);
+        // And a rule whose heading it lacks is nothing chosen.
+        let o = eval("- [x] a\n", &s);
+        assert_eq!(o.unanswered_sections, vec!["Testing"]);
     }
 
     // issue 13 item 17.
