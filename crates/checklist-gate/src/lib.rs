@@ -33,7 +33,19 @@ fn regexes(values: &[String], flag: &str) -> anyhow::Result<Vec<Regex>> {
     split_lines(values)
         .iter()
         .map(|p| {
-            Regex::new(p).with_context(|| format!("{flag} {p:?}: not a valid regular expression"))
+            Regex::new(p).map_err(|e| {
+                // The regex crate's message repeats the whole pattern; keep
+                // only its reason, and a clipped pattern.
+                let text = e.to_string();
+                let why = text
+                    .lines()
+                    .find_map(|l| l.trim().strip_prefix("error: "))
+                    .unwrap_or("it does not compile");
+                anyhow::anyhow!(
+                    "{flag} {:?}: not a valid regular expression: {why}",
+                    policy::clip(p)
+                )
+            })
         })
         .collect()
 }

@@ -48,9 +48,10 @@ pub struct SectionRuleSpec {
 
 /// Parses `HEADING=RULE`.
 pub fn parse_section_rule(spec: &str) -> Result<SectionRuleSpec, String> {
+    let shown = clip(spec);
     let (heading, rule) = spec.rsplit_once('=').ok_or_else(|| {
         format!(
-            "--section-rule {spec:?}: write it as HEADING=all, HEADING=at-least-one or HEADING=exactly-one"
+            "--section-rule {shown:?}: write it as HEADING=all, HEADING=at-least-one or HEADING=exactly-one"
         )
     })?;
     let rule = match rule.trim().to_ascii_lowercase().as_str() {
@@ -59,13 +60,14 @@ pub fn parse_section_rule(spec: &str) -> Result<SectionRuleSpec, String> {
         "exactly-one" | "exactly_one" | "one" => SectionRule::ExactlyOne,
         other => {
             return Err(format!(
-                "--section-rule {spec:?}: unknown rule {other:?}; use all, at-least-one or exactly-one"
+                "--section-rule {shown:?}: unknown rule {:?}; use all, at-least-one or exactly-one",
+                clip(other)
             ));
         }
     };
     let key = heading_key(heading);
     if key.is_empty() {
-        return Err(format!("--section-rule {spec:?}: the heading is empty"));
+        return Err(format!("--section-rule {shown:?}: the heading is empty"));
     }
     Ok(SectionRuleSpec {
         heading: heading.trim().to_owned(),

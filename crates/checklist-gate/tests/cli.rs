@@ -176,7 +176,10 @@ fn bad_input_exits_2() {
             &["--body-file", "/nonexistent.md"],
             "--body-file /nonexistent.md",
         ),
-        (&["--body-file", &body, "--required", "("], "--required"),
+        (
+            &["--body-file", &body, "--required", "("],
+            "--required \"(\": not a valid regular expression: unclosed group",
+        ),
         (
             &["--body-file", &body, "--section-rule", "Flows"],
             "--section-rule",
