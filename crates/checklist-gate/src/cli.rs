@@ -33,13 +33,33 @@ pub struct Cli {
     #[arg(long, value_name = "REGEX")]
     pub optional: Vec<String>,
 
-    /// HEADING=all or HEADING=at-least-one for the items under a heading; repeatable.
+    /// HEADING=all, HEADING=at-least-one or HEADING=exactly-one for the
+    /// items under a heading and its sub-headings; repeatable. With a
+    /// template, the heading must be one of the template's.
     #[arg(long, value_name = "HEADING=RULE")]
     pub section_rule: Vec<String>,
 
     /// An item ending with this marker counts as answered, not applicable.
     #[arg(long, value_name = "TEXT", default_value = "N/A")]
     pub na_marker: String,
+
+    /// Pull requests by these logins pass with a note (comma- or
+    /// newline-separated, case-insensitive); `none` skips nobody.
+    #[arg(
+        long,
+        value_name = "LOGINS",
+        default_values = crate::policy::DEFAULT_SKIP_AUTHORS
+    )]
+    pub skip_authors: Vec<String>,
+
+    /// A description with no checkbox at all fails.
+    #[arg(long)]
+    pub require_checklist: bool,
+
+    /// The description must contain a match for this regex (outside HTML
+    /// comments), e.g. a link to the task; repeatable.
+    #[arg(long, value_name = "REGEX")]
+    pub require_pattern: Vec<String>,
 
     /// Set a commit status with this context on the PR's head commit.
     #[arg(long, value_name = "NAME")]

@@ -239,10 +239,11 @@ pub fn lines(n: usize, tag: &str) -> String {
 }
 
 /// Whether an external tool a test needs is installed: `program args`
-/// succeeds. When it is not, the test prints a note naming the package to
-/// install and should skip; with `TRUNKLINE_REQUIRE_TOOLS=1` (as `.ci/run`
-/// sets) a missing tool fails the test instead, so nothing skips in CI.
-#[allow(clippy::print_stderr)] // the visible note of a skipped test
+/// succeeds. When it is not, the test should skip: this says so on stderr,
+/// past the test harness's capture so the skip shows in a passing run,
+/// naming the package to install; with `TRUNKLINE_REQUIRE_TOOLS=1` (as
+/// `.ci/run` sets) a missing tool fails the test instead, so nothing skips
+/// in CI.
 pub fn tool_available(program: &str, args: &[&str], package: &str) -> bool {
     let installed = Command::new(program)
         .args(args)
@@ -255,7 +256,11 @@ pub fn tool_available(program: &str, args: &[&str], package: &str) -> bool {
             std::env::var("TRUNKLINE_REQUIRE_TOOLS").as_deref() != Ok("1"),
             "TRUNKLINE_REQUIRE_TOOLS=1 but {program} is not installed: install {package}"
         );
-        eprintln!("skipped: {program} is not installed (install {package})");
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: skipped, {program} is not installed (install {package})"
+        );
     }
     installed
 }

@@ -102,8 +102,11 @@ pub fn write_json_report<T: Serialize>(
         reasons,
         details,
     };
-    serde_json::to_writer(&mut *out, &report)?;
-    writeln!(out)?;
+    // One write: the writer may be an unbuffered stdout, and a report of
+    // thousands of items is thousands of small pieces.
+    let mut bytes = serde_json::to_vec(&report)?;
+    bytes.push(b'\n');
+    out.write_all(&bytes)?;
     Ok(())
 }
 
@@ -154,14 +157,15 @@ pub fn report_error(
             let _ = writeln!(stdout, "{}", ann.to_command());
         }
         Format::Json => {
-            let reasons = vec![line];
-            let _ = write_json_report(
-                stdout,
-                gate,
-                Verdict::Fail,
-                &reasons,
-                &serde_json::json!({"error": true}),
-            );
+            // Exit 2 is no verdict: "error", never "fail", so a script that
+            // reads only `verdict` cannot take "could not decide" for "no".
+            let report = serde_json::json!({
+                "gate": gate,
+                "verdict": "error",
+                "reasons": [line],
+                "error": true,
+            });
+            let _ = writeln!(stdout, "{report}");
         }
         Format::Text => {}
     }
@@ -245,5 +249,23 @@ mod tests {
         let line = error_line(&long);
         assert_eq!(line.chars().count(), MAX_ERROR_LINE + 1);
         assert!(line.ends_with('…'));
+    }
+
+    // issue 13 item 8: exit 2 printed "verdict":"fail" in JSON.
+    #[test]
+    fn json_error_form_says_error_not_fail() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = report_error(
+            "demo",
+            &anyhow::anyhow!("--body-file x: not UTF-8 text"),
+            Format::Json,
+            &mut out,
+            &mut err,
+        );
+        assert_eq!(code, ExitCode::from(2));
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["verdict"], "error");
+        assert_eq!(v["error"], true);
+        assert_eq!(v["reasons"][0], "--body-file x: not UTF-8 text");
     }
 }
