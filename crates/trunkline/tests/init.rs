@@ -9,11 +9,12 @@ use fake_github::testing::TestRepo;
 use support::*;
 use yaml_rust2::{Yaml, YamlLoader};
 
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     ".github/trunkline.toml",
     ".github/pull_request_template.md",
     ".github/workflows/trunkline-pr.yml",
     ".github/workflows/trunkline-main.yml",
+    ".github/workflows/trunkline-production.yml",
     ".github/workflows/trunkline-rollback.yml",
     "deploy/deploy.sh",
 ];
@@ -314,6 +315,7 @@ fn the_workflows_keep_the_security_rules() {
     for file in [
         "trunkline-pr.yml",
         "trunkline-main.yml",
+        "trunkline-production.yml",
         "trunkline-rollback.yml",
     ] {
         let text = read(&r, &format!(".github/workflows/{file}"));
@@ -362,13 +364,35 @@ fn the_workflows_keep_the_security_rules() {
     );
     let main = read(&r, ".github/workflows/trunkline-main.yml");
     assert!(main.contains("bash deploy/deploy.sh staging \"$GITHUB_SHA\""));
-    assert!(main.contains("bash deploy/deploy.sh production \"$TAG\""));
     let main = yaml(&main);
     assert_eq!(main["jobs"]["tag"]["needs"][0].as_str(), Some("staging"));
     assert_eq!(main["jobs"]["production"]["needs"][0].as_str(), Some("tag"));
     assert_eq!(
         main["jobs"]["staging"]["environment"].as_str(),
         Some("staging")
+    );
+    // Production deploys only on a tag: the delivery flow and the
+    // rollback start the production workflow on it, so the environment
+    // can allow the release tags alone; neither job is in the
+    // environment on the default branch's ref.
+    for (file, job) in [
+        ("trunkline-main.yml", "production"),
+        ("trunkline-rollback.yml", "rollback"),
+    ] {
+        let text = read(&r, &format!(".github/workflows/{file}"));
+        let w = yaml(&text);
+        assert!(w["jobs"][job]["environment"].is_badvalue(), "{file}");
+        assert!(text.contains("WORKFLOW: trunkline-production.yml"), "{file}");
+        assert!(text.contains("--arg ref \"refs/tags/$TAG\""), "{file}");
+    }
+    let production = read(&r, ".github/workflows/trunkline-production.yml");
+    assert!(production.contains("bash deploy/deploy.sh production \"$TAG\""));
+    assert!(production.contains("\"$GITHUB_REF_TYPE\" != tag"));
+    let production = yaml(&production);
+    assert!(!production["on"]["workflow_dispatch"].is_badvalue());
+    assert_eq!(
+        production["jobs"]["production"]["environment"].as_str(),
+        Some("production")
     );
 }
 

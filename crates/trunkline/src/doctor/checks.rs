@@ -1082,8 +1082,9 @@ fn tags(s: &Settings, gh: &Gh, policy: &Policy) -> Finding {
         .filter(|rs| rs.include().iter().any(covers) && !rs.exclude().iter().any(covers))
         .filter(|rs| rs.has_rule("creation"))
         .collect();
+    const APP_ID: &str = "replace \"YOUR_APP_ID\" (quotes included) in the fix by your GitHub App's id (`gh api apps/YOUR-APP-SLUG --jq .id`)";
     let create = format!(
-        "{} with YOUR_APP_ID (quotes included) replaced by your GitHub App's id (gh api apps/YOUR-APP-SLUG --jq .id) (or {})",
+        "{} (or {})",
         gh.create_ruleset(&fixes::tag_ruleset(&policy.prefix)),
         gh.page("settings/rules")
     );
@@ -1098,7 +1099,7 @@ fn tags(s: &Settings, gh: &Gh, policy: &Policy) -> Finding {
                 policy.prefix
             ),
         };
-        return fail(CHECK, format!("{detail}; {WHY}"), create);
+        return fail(CHECK, format!("{detail}; {WHY}; {APP_ID}"), create);
     };
     let mut detail = format!(
         "tag ruleset \"{}\" restricts creating the release tags ({}*)",
@@ -1108,7 +1109,7 @@ fn tags(s: &Settings, gh: &Gh, policy: &Policy) -> Finding {
         Some(actors) if actors.is_empty() => {
             return fail(
                 CHECK,
-                format!("{detail}, and nobody may bypass it, so tag-on-staging cannot tag either; {WHY}"),
+                format!("{detail}, and nobody may bypass it, so tag-on-staging cannot tag either; {WHY}; {APP_ID}"),
                 format!(
                     "{} (or {})",
                     gh.update_ruleset(
@@ -1210,14 +1211,14 @@ fn workflow_checks(facts: &Facts) -> Vec<Finding> {
                 "not pinned to a commit: {}; a tag or branch can be moved to other code",
                 unpinned.join("; ")
             ),
-            format!(
-                "pin each to the commit it is at now, with the version in a comment (`uses: owner/action@SHA # v1.2.3`); the commits: {}",
-                if commands.is_empty() {
-                    "docker images: pin the digest (image@sha256:...)".to_owned()
-                } else {
+            if commands.is_empty() {
+                "pin each docker image to its digest (image@sha256:...)".to_owned()
+            } else {
+                format!(
+                    "{} (each prints the commit to pin: `uses: owner/action@SHA # v1.2.3`)",
                     commands.join(" ; ")
-                }
-            ),
+                )
+            },
         )
     });
 
