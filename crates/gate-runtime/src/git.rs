@@ -10,6 +10,17 @@ use std::process::Command;
 
 use anyhow::{Context as _, bail};
 
+/// A commit's name in reports and messages: its first 12 hex digits,
+/// unique in any repository a gate will meet, and short enough to read.
+pub fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+/// A commit's name in changelog lines: git's own default abbreviation.
+pub fn abbrev(sha: &str) -> &str {
+    sha.get(..7).unwrap_or(sha)
+}
+
 /// A git repository on disk.
 #[derive(Debug, Clone)]
 pub struct Git {
@@ -171,6 +182,14 @@ mod tests {
                 .starts_with("git rev-parse --verify nope failed"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn short_names() {
+        let sha = "0123456789abcdef0123456789abcdef01234567";
+        assert_eq!(short(sha), "0123456789ab");
+        assert_eq!(abbrev(sha), "0123456");
+        assert_eq!(short("abc"), "abc");
     }
 
     #[test]

@@ -7,17 +7,20 @@
 
 pub mod cli;
 pub mod client;
+pub mod clock;
 pub mod commands;
 pub mod comment;
 pub mod compare;
 pub mod contents;
 pub mod context;
 pub mod deployments;
+pub mod duration;
 pub mod env;
 pub mod event;
 pub mod git;
 pub mod inputs;
 pub mod outputs;
+pub mod plan;
 pub mod report;
 pub mod retry;
 pub mod status;
