@@ -1,6 +1,7 @@
 //! The command line (and, through `INPUT_*`, the action's inputs).
 
 use clap::{Parser, ValueEnum};
+use gate_runtime::clock::NowArg;
 use gate_runtime::{CommonArgs, GateCli};
 
 /// The versioning scheme.
@@ -99,9 +100,9 @@ pub struct Cli {
     #[arg(long)]
     pub local: bool,
 
-    /// The current time, RFC 3339 (tests and replays; calver's date).
-    #[arg(long, value_name = "TIME", hide = true)]
-    pub now: Option<String>,
+    /// The current time (tests and replays; calver's date).
+    #[command(flatten)]
+    pub now: NowArg,
 }
 
 impl GateCli for Cli {

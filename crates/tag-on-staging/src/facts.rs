@@ -1,15 +1,208 @@
-//! The repository's tags and history, from local git or from the API.
+//! Gather: the facts the decision needs, from local git or from the API.
 //!
-//! Both sources answer the same questions, so the decision code does not
-//! care which one it has: a local dry run and a run in Actions reach the
-//! same version.
+//! Both sources answer the same questions, so the decision does not care
+//! which one it has: a local dry run and a run in Actions reach the same
+//! version. Facts are read in the order the safeguards use them, and reading
+//! stops once the facts so far settle the decision (a refused trigger needs
+//! no tag list).
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use gate_runtime::client::encode_segment;
-use gate_runtime::compare;
+use gate_runtime::event::Event;
 use gate_runtime::git::Git;
-use gate_runtime::{GitHubClient, Repo};
+use gate_runtime::{GitHubClient, GitHubContext, Repo, compare, deployments};
 use serde::Deserialize;
+
+use crate::cli::Scheme;
+use crate::decide::{is_ours, newest, settled};
+use crate::settings::Settings;
+use crate::version::tag_version;
+
+/// The run that triggered this one, from the event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// A `workflow_run` event: the staging run and how it concluded.
+    WorkflowRun {
+        name: String,
+        conclusion: Option<String>,
+    },
+    /// A `deployment_status` event: the deployment's state and environment.
+    DeploymentStatus { state: String, environment: String },
+}
+
+impl Trigger {
+    /// The trigger an event names, if it is one that can refuse.
+    pub fn of(event: Option<&Event>) -> Option<Self> {
+        match event? {
+            Event::WorkflowRun(e) => Some(Trigger::WorkflowRun {
+                name: e.workflow_run.name.clone().unwrap_or_default(),
+                conclusion: e.workflow_run.conclusion.clone(),
+            }),
+            Event::DeploymentStatus(e) => Some(Trigger::DeploymentStatus {
+                state: e.deployment_status.state.clone(),
+                environment: e.deployment.environment.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The newest deployment of the commit to the required environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deployed {
+    /// There is none.
+    Nowhere,
+    /// It has no status yet.
+    NoStatus,
+    /// Its newest status.
+    State(String),
+}
+
+/// The release branch and whether the commit is on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Branch {
+    pub name: String,
+    pub has_commit: bool,
+}
+
+/// What the semver scheme reads: the base tag and the commits since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct History {
+    /// The newest stable version tag reachable from the commit, and its
+    /// commit.
+    pub base: Option<(String, String)>,
+    /// `(sha, message)` from the base to the commit, newest first.
+    pub commits: Vec<(String, String)>,
+}
+
+/// Everything the decision is made from. The later facts are `None` when
+/// the earlier ones already settled it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    /// The commit to tag, resolved.
+    pub sha: String,
+    /// Read from the local checkout (no API).
+    pub local: bool,
+    pub trigger: Option<Trigger>,
+    /// With --require-deployment.
+    pub deployed: Option<Deployed>,
+    /// Our tags (by the scheme and prefix) as `(name, commit)`.
+    pub tags: Option<Vec<(String, String)>>,
+    pub branch: Option<Branch>,
+    /// Whether the commit is contained in the newest tag's commit, when that
+    /// is another commit.
+    pub newest_contains_sha: Option<bool>,
+    /// Semver only.
+    pub history: Option<History>,
+}
+
+/// Reads the facts, stopping once they settle the decision.
+pub async fn gather(
+    s: &Settings,
+    ctx: &GitHubContext,
+    source: &Source<'_>,
+) -> anyhow::Result<Facts> {
+    let mut f = Facts {
+        sha: source.resolve(&s.rev, "--sha").await?,
+        local: source.is_local(),
+        trigger: Trigger::of(ctx.event.as_ref()),
+        deployed: None,
+        tags: None,
+        branch: None,
+        newest_contains_sha: None,
+        history: None,
+    };
+    if settled(&f, s).is_some() {
+        return Ok(f);
+    }
+    if let Some(env) = &s.require_deployment {
+        let Source::Api { client, repo } = source else {
+            bail!(
+                "--require-deployment {env}: cannot be checked in local mode (the Deployments API is needed); drop --local"
+            );
+        };
+        f.deployed = Some(newest_deployment(client, repo, &f.sha, env).await?);
+        if settled(&f, s).is_some() {
+            return Ok(f);
+        }
+    }
+    regather(s, source, &mut f).await?;
+    Ok(f)
+}
+
+/// Reads the tags and everything after them again (after a lost race):
+/// the commit and its trigger stay as they were.
+pub async fn regather(s: &Settings, source: &Source<'_>, f: &mut Facts) -> anyhow::Result<()> {
+    f.branch = None;
+    f.newest_contains_sha = None;
+    f.history = None;
+    let tags: Vec<(String, String)> = source
+        .tags()
+        .await?
+        .into_iter()
+        .filter(|(n, _)| is_ours(n, s))
+        .collect();
+    f.tags = Some(tags.clone());
+    if settled(f, s).is_some() {
+        return Ok(());
+    }
+    let name = match &s.branch {
+        Some(b) => b.clone(),
+        None => source.default_branch().await?,
+    };
+    let head = source.resolve(&name, "--branch").await?;
+    f.branch = Some(Branch {
+        has_commit: source.is_ancestor(&f.sha, &head).await?,
+        name,
+    });
+    if settled(f, s).is_some() {
+        return Ok(());
+    }
+    if let Some((_, commit)) = newest(s, tags.iter()) {
+        if commit != f.sha {
+            f.newest_contains_sha = Some(source.is_ancestor(&f.sha, &commit).await?);
+        }
+    }
+    if settled(f, s).is_some() || s.scheme == Scheme::Calver {
+        return Ok(());
+    }
+    let mut by_version: Vec<&(String, String)> = tags
+        .iter()
+        .filter(|(n, _)| tag_version(n, &s.prefix).is_some_and(|v| v.pre.is_none()))
+        .collect();
+    by_version.sort_by_key(|(n, _)| std::cmp::Reverse(tag_version(n, &s.prefix)));
+    let mut base = None;
+    for (name, commit) in by_version {
+        if source.is_ancestor(commit, &f.sha).await? {
+            base = Some((name.clone(), commit.clone()));
+            break;
+        }
+    }
+    let commits = source
+        .commits(base.as_ref().map(|(_, c)| c.as_str()), &f.sha)
+        .await?;
+    f.history = Some(History { base, commits });
+    Ok(())
+}
+
+/// The newest deployment of `sha` to `env`, and its newest status.
+async fn newest_deployment(
+    client: &GitHubClient,
+    repo: &Repo,
+    sha: &str,
+    env: &str,
+) -> anyhow::Result<Deployed> {
+    let newest =
+        deployments::list(client, repo, &[("sha", sha), ("environment", env)], Some(1)).await?;
+    let Some(newest) = newest.first() else {
+        return Ok(Deployed::Nowhere);
+    };
+    let statuses = deployments::statuses(client, repo, newest.id, Some(1)).await?;
+    Ok(match statuses.first() {
+        Some(s) => Deployed::State(s.state.clone()),
+        None => Deployed::NoStatus,
+    })
+}
 
 /// Where the facts come from.
 pub enum Source<'a> {

@@ -1,18 +1,25 @@
-//! The outcome, the changelog, and their renderings.
+//! Report: what was decided and done, as text, JSON and GitHub's forms.
+//!
+//! [`report`] turns the facts, the decision and what acting did into one
+//! [`TagReport`]; the runtime renders it in the format asked for.
 
+use gate_runtime::Verdict;
 use gate_runtime::commands::{Annotation, Level};
+use gate_runtime::git::{abbrev, short};
+use gate_runtime::plan::Outcome;
 use gate_runtime::report::GateReport;
 use gate_runtime::summary::{md_cell, md_table};
-use gate_runtime::{GateIo, GitHubContext, Verdict};
 use serde_json::json;
 
 use crate::GATE;
+use crate::act::{Acted, is_tag};
 use crate::conventional::Bump;
+use crate::settings::Settings;
 use crate::version::CommitBump;
 
-/// What the run decided and did.
+/// What the run decided and did, ready to render.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub struct TagReport {
     pub verdict: Verdict,
     pub reasons: Vec<String>,
     pub sha: String,
@@ -29,25 +36,68 @@ pub struct Outcome {
     pub actions: Vec<String>,
 }
 
-impl Default for Outcome {
-    fn default() -> Self {
-        Self {
-            verdict: Verdict::Pass,
-            reasons: Vec::new(),
-            sha: String::new(),
-            tag: String::new(),
-            version: String::new(),
-            previous_tag: String::new(),
-            bump: Bump::None,
-            created: false,
-            already_tagged: false,
-            commits: Vec::new(),
-            explanation: Vec::new(),
-            changelog: String::new(),
-            notes: Vec::new(),
-            actions: Vec::new(),
+/// The report of one run.
+pub fn report(s: &Settings, acted: &Acted) -> TagReport {
+    let d = &acted.decision;
+    let sha = short(&acted.facts.sha);
+    let mut r = TagReport {
+        verdict: d.verdict,
+        reasons: d.reasons.clone(),
+        sha: acted.facts.sha.clone(),
+        tag: String::new(),
+        version: String::new(),
+        previous_tag: String::new(),
+        bump: Bump::None,
+        created: false,
+        already_tagged: false,
+        commits: Vec::new(),
+        explanation: Vec::new(),
+        changelog: String::new(),
+        notes: d.notes.iter().chain(&acted.notes).cloned().collect(),
+        actions: acted
+            .applied
+            .results
+            .iter()
+            .filter(|(w, _)| !is_tag(w))
+            .filter_map(|(w, o)| w.done(o))
+            .collect(),
+    };
+    let version_of = |tag: &str| {
+        tag.strip_prefix(s.prefix.as_str())
+            .unwrap_or(tag)
+            .to_owned()
+    };
+    if let Some(tag) = &d.already_tagged {
+        r.tag = tag.clone();
+        r.version = version_of(tag);
+        r.already_tagged = true;
+    }
+    if let Some(next) = &d.next {
+        r.previous_tag = next.previous_tag.clone();
+        r.bump = next.bump;
+        r.commits = next.commits.clone();
+        r.explanation = next.explanation.clone();
+        if let Some(tag) = &next.tag {
+            r.tag = tag.clone();
+            r.version = version_of(tag);
+            r.changelog = next.changelog.clone();
         }
     }
+    match acted.applied.outcome(is_tag) {
+        Some(Outcome::Made { .. } | Outcome::Found { .. }) => {
+            r.created = true;
+            r.reasons.push(format!("tagged {sha} as {}", r.tag));
+        }
+        Some(Outcome::DryRun) => r.reasons.push(format!("would tag {sha} as {}", r.tag)),
+        // The run that created the tag also releases and dispatches: doing
+        // it here too would deploy production twice.
+        Some(Outcome::MadeByOther) => r.reasons.push(format!(
+            "{} was created on {sha} by a concurrent run; its release and dispatch are that run's",
+            r.tag
+        )),
+        _ => {}
+    }
+    r
 }
 
 /// The changelog: the commits since the previous tag, by kind.
@@ -69,33 +119,27 @@ pub fn changelog(tag: &str, previous: &str, commits: &[CommitBump]) -> String {
         }
         out.push_str(&format!("\n### {title}\n\n"));
         for c in rows {
-            out.push_str(&format!(
-                "- {} ({})\n",
-                c.subject,
-                &c.sha[..c.sha.len().min(7)]
-            ));
+            out.push_str(&format!("- {} ({})\n", c.subject, abbrev(&c.sha)));
         }
     }
     out
 }
 
-struct TagReport<'a>(&'a Outcome);
-
-impl GateReport for TagReport<'_> {
+impl GateReport for TagReport {
     fn gate(&self) -> &str {
         GATE
     }
 
     fn verdict(&self) -> Verdict {
-        self.0.verdict
+        self.verdict
     }
 
     fn reasons(&self) -> Vec<String> {
-        self.0.reasons.clone()
+        self.reasons.clone()
     }
 
     fn text(&self) -> String {
-        let o = self.0;
+        let o = self;
         let mut t = format!("{GATE}: {}\n", o.verdict);
         for r in &o.reasons {
             t.push_str(&format!("  {r}\n"));
@@ -118,7 +162,7 @@ impl GateReport for TagReport<'_> {
         for c in &o.commits {
             t.push_str(&format!(
                 "  {} {} -> {} ({})\n",
-                &c.sha[..c.sha.len().min(7)],
+                abbrev(&c.sha),
                 c.subject,
                 c.bump.as_str(),
                 c.rule
@@ -134,7 +178,7 @@ impl GateReport for TagReport<'_> {
     }
 
     fn json_details(&self) -> serde_json::Value {
-        let o = self.0;
+        let o = self;
         json!({
             "sha": o.sha, "tag": o.tag, "version": o.version, "previous_tag": o.previous_tag,
             "bump": o.bump, "created": o.created, "already_tagged": o.already_tagged,
@@ -144,7 +188,7 @@ impl GateReport for TagReport<'_> {
     }
 
     fn annotations(&self) -> Vec<Annotation> {
-        let o = self.0;
+        let o = self;
         match o.verdict {
             Verdict::Fail => {
                 vec![Annotation::new(Level::Error, o.reasons.join("; ")).title("Not tagged")]
@@ -152,7 +196,7 @@ impl GateReport for TagReport<'_> {
             _ if o.created => vec![
                 Annotation::new(
                     Level::Notice,
-                    format!("tagged {} as {}", &o.sha[..o.sha.len().min(12)], o.tag),
+                    format!("tagged {} as {}", short(&o.sha), o.tag),
                 )
                 .title("Tagged"),
             ],
@@ -161,7 +205,7 @@ impl GateReport for TagReport<'_> {
     }
 
     fn summary(&self, omitted_note: Option<String>) -> String {
-        let o = self.0;
+        let o = self;
         let icon = if o.verdict == Verdict::Fail {
             "❌"
         } else {
@@ -178,7 +222,7 @@ impl GateReport for TagReport<'_> {
                 .iter()
                 .map(|c| {
                     vec![
-                        c.sha[..c.sha.len().min(7)].to_owned(),
+                        abbrev(&c.sha).to_owned(),
                         c.subject.clone(),
                         c.rule.clone(),
                         c.bump.as_str().to_owned(),
@@ -206,7 +250,7 @@ impl GateReport for TagReport<'_> {
     }
 
     fn outputs(&self) -> Vec<(&'static str, String)> {
-        let o = self.0;
+        let o = self;
         vec![
             ("tag", o.tag.clone()),
             ("version", o.version.clone()),
@@ -216,9 +260,4 @@ impl GateReport for TagReport<'_> {
             ("changelog", o.changelog.clone()),
         ]
     }
-}
-
-/// Prints the report, writes outputs and summary. Returns the verdict.
-pub fn emit(ctx: &GitHubContext, io: &mut GateIo<'_>, o: &Outcome) -> anyhow::Result<Verdict> {
-    gate_runtime::report::emit(ctx, io, &TagReport(o))
 }

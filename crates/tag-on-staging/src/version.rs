@@ -1,8 +1,12 @@
 //! The next version, semver or calendar, from facts the caller gathered.
 //! Pure: tags and commit messages in, a version and its explanation out.
+//! What a version tag is, and their order, is the runtime's
+//! ([`gate_runtime::version`]); this module adds the bump arithmetic.
 
 use std::cmp::Ordering;
 
+use gate_runtime::git::short;
+use gate_runtime::version::Version;
 use serde::Serialize;
 
 use crate::conventional::{Bump, Classified, classify};
@@ -26,41 +30,18 @@ impl Semver {
         }
     }
 
-    /// Parses `1.2.3` or `1.2.3-rc.4`; anything else is not ours.
+    /// Parses `1.2.3` or `1.2.3-rc.4` (the runtime's semver grammar);
+    /// anything else is not ours.
     pub fn parse(s: &str) -> Option<Self> {
-        let (core, pre) = match s.split_once('-') {
-            Some((c, p)) => (c, Some(p)),
-            None => (s, None),
-        };
-        let mut parts = core.split('.');
-        let num = |p: Option<&str>| -> Option<u64> {
-            let p = p?;
-            (!p.is_empty()
-                && p.chars().all(|c| c.is_ascii_digit())
-                && (p == "0" || !p.starts_with('0')))
-            .then(|| p.parse().ok())
-            .flatten()
-        };
-        let (major, minor, patch) = (num(parts.next())?, num(parts.next())?, num(parts.next())?);
-        if parts.next().is_some() {
+        let v = Version::parse_semver(s)?;
+        let [major, minor, patch] = v.core[..] else {
             return None;
-        }
-        let pre = match pre {
-            None => None,
-            Some(p) => {
-                let (id, n) = p.rsplit_once('.')?;
-                let valid_id = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric());
-                if !valid_id {
-                    return None;
-                }
-                Some((id.to_owned(), num(Some(n))?))
-            }
         };
         Some(Self {
             major,
             minor,
             patch,
-            pre,
+            pre: v.pre,
         })
     }
 
@@ -80,8 +61,8 @@ impl Semver {
 
     /// The release order every gate shares: core numbers, then a release
     /// above its prereleases.
-    fn order_key(&self) -> gate_runtime::version::Version {
-        gate_runtime::version::Version {
+    fn order_key(&self) -> Version {
+        Version {
             core: vec![self.major, self.minor, self.patch],
             pre: self.pre.clone(),
         }
@@ -214,7 +195,7 @@ pub fn next_semver(
         }
     };
     if let Some((v, sha)) = forced {
-        let short = &sha[..sha.len().min(12)];
+        let short = short(&sha);
         return match Semver::parse(&v).filter(|f| f.pre.is_none()) {
             Some(f) => {
                 explanation.push(format!(
