@@ -111,5 +111,8 @@ mod tests {
             assert!(parse(bad, "--x").is_err(), "{bad:?}");
         }
         assert!(parse("99999999999999999999999w", "--x").is_err());
+        // Moved from post-deploy-watch's duration parser.
+        let e = parse("soon", "--interval").unwrap_err().to_string();
+        assert!(e.contains("--interval") && e.contains("30s"), "{e}");
     }
 }

@@ -345,13 +345,13 @@ impl Write {
         }
     }
 
-    /// What was done, for the report's list of actions.
+    /// What was done (or, in a dry run, would be), for the report's list of
+    /// actions; failures are [`Applied::failures`].
     pub fn done(&self, outcome: &Outcome) -> Option<String> {
         let made = match outcome {
             Outcome::Made { .. } | Outcome::Found { .. } => true,
             Outcome::DryRun => return Some(format!("would {}", self.intent())),
-            Outcome::Failed(why) => return Some(why.clone()),
-            Outcome::MadeByOther | Outcome::Taken | Outcome::Skipped => false,
+            Outcome::Failed(_) | Outcome::MadeByOther | Outcome::Taken | Outcome::Skipped => false,
         };
         let id = match outcome {
             Outcome::Made { id } | Outcome::Found { id } => *id,
@@ -452,8 +452,8 @@ impl Applied {
         self.results.iter().find(|(w, _)| pick(w)).map(|(_, o)| o)
     }
 
-    /// One line per write that did something (or would have), for the
-    /// report's actions.
+    /// One line per write that was made (or, in a dry run, would be), for
+    /// the report's actions.
     pub fn lines(&self) -> Vec<String> {
         self.results.iter().filter_map(|(w, o)| w.done(o)).collect()
     }
