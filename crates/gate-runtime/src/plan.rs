@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 use crate::cli::GateIo;
 use crate::client::{ApiError, GitHubClient, PlannedWrite, WriteOutcome, encode_segment};
 use crate::comment::{self, StickyTarget};
-use crate::context::Repo;
+use crate::context::{GitHubContext, Repo};
 use crate::deployments;
 use crate::git::{Git, short};
 use crate::status::{CommitStatus, StatusState};
@@ -515,6 +515,17 @@ pub async fn act(
         return Ok(Applied::dry_run(plan));
     }
     apply(plan, world).await
+}
+
+/// [`act`] inside a gate's run: `--dry-run` and the place to print come
+/// from the context.
+pub async fn carry_out(
+    plan: &Plan,
+    world: &World<'_>,
+    ctx: &GitHubContext,
+    io: &mut GateIo<'_>,
+) -> anyhow::Result<Applied> {
+    act(plan, world, ctx.dry_run, dry_run_out(io, ctx.format)).await
 }
 
 /// Prints the plan as a dry run shows it, one line per request, fenced so a

@@ -57,14 +57,9 @@ pub fn run(
         };
         let mut notes = checks::lookback_notes(&s.checks, s.timing.initial_delay);
         let deployment = facts::deployment(&s, &ctx, &client, &mut notes).await?;
-        let started = plan::act(
-            &start(&s, deployment.id, ctx.run_url()),
-            &world,
-            ctx.dry_run,
-            plan::dry_run_out(io, ctx.format),
-        )
-        .await
-        .context("marking the deployment in_progress (needs deployments: write)")?;
+        let started = plan::carry_out(&start(&s, deployment.id, ctx.run_url()), &world, &ctx, io)
+            .await
+            .context("marking the deployment in_progress (needs deployments: write)")?;
 
         let streamed = ctx.format != Format::Json;
         let watch = {
@@ -131,25 +126,13 @@ pub fn run(
             // and outputs come first, then a best-effort status.
             let r = report::report(facts, &response, &[&started]);
             let verdict = gate_runtime::report::emit(&ctx, io, &r)?;
-            let applied = plan::act(
-                &response.plan,
-                &world,
-                ctx.dry_run,
-                plan::dry_run_out(io, ctx.format),
-            )
-            .await?;
+            let applied = plan::carry_out(&response.plan, &world, &ctx, io).await?;
             for failure in applied.failures() {
                 let _ = writeln!(io.stderr, "{GATE}: {failure}");
             }
             return Ok(verdict);
         }
-        let applied = plan::act(
-            &response.plan,
-            &world,
-            ctx.dry_run,
-            plan::dry_run_out(io, ctx.format),
-        )
-        .await?;
+        let applied = plan::carry_out(&response.plan, &world, &ctx, io).await?;
         let mut r = report::report(facts, &response, &[&started, &applied]);
         if let Some(webhook) = &response.alert {
             let links = Links {
@@ -163,13 +146,7 @@ pub fn run(
                 webhook: webhook.clone(),
                 text: respond::slack_text(&r, links),
             });
-            let sent = plan::act(
-                &alert,
-                &world,
-                ctx.dry_run,
-                plan::dry_run_out(io, ctx.format),
-            )
-            .await?;
+            let sent = plan::carry_out(&alert, &world, &ctx, io).await?;
             r.absorb(&sent);
         }
         gate_runtime::report::emit(&ctx, io, &r)

@@ -57,13 +57,7 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
             git: None,
             webhooks: None,
         };
-        let applied = plan::act(
-            &decision.plan,
-            &world,
-            ctx.dry_run,
-            plan::dry_run_out(io, ctx.format),
-        )
-        .await?;
+        let applied = plan::carry_out(&decision.plan, &world, &ctx, io).await?;
         let report = report::report(facts, decision, &applied, &s.limits);
         gate_runtime::report::emit(&ctx, io, &report)
     })?
