@@ -428,7 +428,8 @@ fn github_format_outputs_and_a_single_escaped_annotation() {
         ],
     );
     assert_eq!(r.code, 1);
-    let commands = fake_github::testing::live_commands(&r.stdout);
+    // The token's mask comes first (hardening review, item 6).
+    let commands = fake_github::testing::live_commands_besides_masks(&r.stdout);
     assert_eq!(commands.len(), 1, "{}", r.stdout);
     assert!(r.stdout.contains("::stop-commands::"));
     assert!(

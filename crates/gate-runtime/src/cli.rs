@@ -14,6 +14,8 @@ use clap::{CommandFactory, FromArgMatches};
 use crate::context::{CommonArgs, GitHubContext};
 use crate::env::Env;
 use crate::inputs::parse_with_inputs;
+use crate::redact::{ScrubWriter, Secrets};
+use crate::token::Token;
 use crate::verdict::{EXIT_ERROR, Format, Verdict, report_error};
 
 /// A gate's command line: clap-derived, with [`CommonArgs`] flattened in.
@@ -42,6 +44,17 @@ where
     F: FnOnce(C, GitHubContext, &mut GateIo<'_>) -> anyhow::Result<Verdict>,
 {
     let argv: Vec<OsString> = argv.into_iter().collect();
+    // Everything the gate prints passes through the scrubbers; in Actions
+    // the runner is also told to mask each secret before any other line.
+    let secrets = Secrets::new();
+    if let Some(token) = Token::from_env(env) {
+        secrets.add(token.expose());
+    }
+    let announce =
+        Format::resolve(requested_format(&argv, env), env.in_actions()) == Format::Github;
+    let mut stdout = ScrubWriter::new(stdout, secrets.clone(), announce);
+    let mut stderr = ScrubWriter::new(stderr, secrets.clone(), false);
+    let (stdout, stderr): (&mut dyn Write, &mut dyn Write) = (&mut stdout, &mut stderr);
     let cli = match parse_with_inputs::<C>(argv.clone(), env) {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
@@ -76,7 +89,10 @@ where
     };
     let format = Format::resolve(cli.common().format, env.in_actions());
     let ctx = match GitHubContext::resolve(cli.common(), env) {
-        Ok(ctx) => ctx,
+        Ok(mut ctx) => {
+            ctx.secrets = secrets;
+            ctx
+        }
         Err(e) => return report_error(gate, &e, format, stdout, stderr),
     };
     let mut io = GateIo {

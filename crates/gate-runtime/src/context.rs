@@ -11,6 +11,8 @@ use anyhow::{Context as _, bail};
 use crate::env::Env;
 use crate::event::{Event, EventError};
 use crate::outputs::Outputs;
+use crate::redact::{self, Secrets};
+use crate::retry::RetryPolicy;
 use crate::summary::StepSummary;
 use crate::token::Token;
 use crate::verdict::Format;
@@ -109,6 +111,10 @@ pub struct GitHubContext {
     pub format: Format,
     pub dry_run: bool,
     pub token: Option<Token>,
+    /// Values never to print: the token, and whatever the gate registers.
+    pub secrets: Secrets,
+    /// The API client's retry policy: the default, or a fast one in tests.
+    pub retry_policy: RetryPolicy,
     pub outputs: Outputs,
     pub summary: StepSummary,
 }
@@ -179,7 +185,15 @@ impl GitHubContext {
             .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
         let api_url = api_url.trim_end_matches('/').to_owned();
         if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
-            bail!("--api-url {api_url:?}: must be an http(s) URL such as https://HOST/api/v3");
+            bail!(
+                "--api-url {:?}: must be an http(s) URL such as https://HOST/api/v3",
+                redact::url(&api_url)
+            );
+        }
+        let token = Token::from_env(env);
+        let secrets = Secrets::new();
+        if let Some(t) = &token {
+            secrets.add(t.expose());
         }
         Ok(Self {
             event_name,
@@ -197,7 +211,9 @@ impl GitHubContext {
             in_actions,
             format: Format::resolve(args.format, in_actions),
             dry_run: args.dry_run,
-            token: Token::from_env(env),
+            token,
+            secrets,
+            retry_policy: RetryPolicy::default(),
             outputs: Outputs::new(env.get("GITHUB_OUTPUT").map(PathBuf::from)),
             summary: StepSummary::new(env.get("GITHUB_STEP_SUMMARY").map(PathBuf::from)),
         })

@@ -21,6 +21,7 @@ pub mod git;
 pub mod inputs;
 pub mod outputs;
 pub mod plan;
+pub mod redact;
 pub mod report;
 pub mod retry;
 pub mod status;
@@ -38,15 +39,28 @@ pub use verdict::{Format, Verdict};
 impl GitHubContext {
     /// The API client for this run: base URL, token and `--dry-run` from the
     /// context. Dry-run lines go to stdout, or to stderr under `--format
-    /// json`, whose stdout holds exactly one object.
+    /// json`, whose stdout holds exactly one object; in `github` format each
+    /// is fenced, since it carries pull-request text; secrets are scrubbed.
     pub fn client(&self) -> anyhow::Result<GitHubClient> {
+        let announce = self.format == Format::Github;
         let dry_run_sink: Box<dyn std::io::Write + Send> = match self.format {
-            Format::Json => Box::new(std::io::stderr()),
-            _ => Box::new(std::io::stdout()),
+            Format::Json => Box::new(redact::ScrubWriter::new(
+                std::io::stderr(),
+                self.secrets.clone(),
+                false,
+            )),
+            _ => Box::new(redact::ScrubWriter::new(
+                std::io::stdout(),
+                self.secrets.clone(),
+                announce,
+            )),
         };
         GitHubClient::builder(&self.api_url)
             .token(self.token.clone())
+            .secrets(self.secrets.clone())
+            .retry_policy(self.retry_policy.clone())
             .dry_run(self.dry_run, dry_run_sink)
+            .fence_dry_run(self.format == Format::Github)
             .build()
     }
 }

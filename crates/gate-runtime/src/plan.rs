@@ -3,8 +3,9 @@
 //! A gate's `decide` returns a [`Plan`]: labels, comments, commit statuses,
 //! tags, releases, dispatches, deployment statuses, Slack messages, each a
 //! [`Write`] worked out from the facts. [`act`] is the only code that writes:
-//! with `--dry-run` it prints the plan, fenced like every other untrusted
-//! line, and makes no write; otherwise it applies the writes in order.
+//! with `--dry-run` it prints the plan (in `github` format fenced, through
+//! the same routine as every other untrusted line) and makes no write;
+//! otherwise it applies the writes in order.
 //! Tests assert on plans without a server.
 //!
 //! A create that is not idempotent (a comment, a tag, a release) is never
@@ -491,22 +492,41 @@ pub struct World<'a> {
     pub webhooks: Option<&'a dyn WebhookPoster>,
 }
 
-/// Where a dry run prints its plan: stdout, or stderr under `--format
-/// json`, whose stdout holds exactly one object.
-pub fn dry_run_out<'a>(io: &'a mut GateIo<'_>, format: Format) -> &'a mut dyn io::Write {
+/// Where a dry run prints its plan, and whether the lines are fenced.
+pub struct DryRunOut<'a> {
+    out: &'a mut dyn io::Write,
+    fence: bool,
+}
+
+impl<'a> DryRunOut<'a> {
+    /// Plain lines, for a terminal or a JSON run's stderr.
+    pub fn plain(out: &'a mut dyn io::Write) -> Self {
+        Self { out, fence: false }
+    }
+
+    /// Lines fenced against workflow commands: they quote pull-request text.
+    pub fn fenced(out: &'a mut dyn io::Write) -> Self {
+        Self { out, fence: true }
+    }
+}
+
+/// Where a run's dry run prints its plan: stdout, or stderr under `--format
+/// json`, whose stdout holds exactly one object; fenced in `github` format.
+pub fn dry_run_out<'a>(io: &'a mut GateIo<'_>, format: Format) -> DryRunOut<'a> {
     match format {
-        Format::Json => &mut *io.stderr,
-        Format::Text | Format::Github => &mut *io.stdout,
+        Format::Json => DryRunOut::plain(&mut *io.stderr),
+        Format::Text => DryRunOut::plain(&mut *io.stdout),
+        Format::Github => DryRunOut::fenced(&mut *io.stdout),
     }
 }
 
 /// The one place a gate's writes happen: with `dry_run` the plan is printed
-/// to `dry_run_out` (fenced, as untrusted text) and nothing is written.
+/// and nothing is written.
 pub async fn act(
     plan: &Plan,
     world: &World<'_>,
     dry_run: bool,
-    dry_run_out: &mut dyn io::Write,
+    dry_run_out: DryRunOut<'_>,
 ) -> anyhow::Result<Applied> {
     if dry_run {
         // The printed plan is informational; a closed pipe must not turn a
@@ -528,16 +548,20 @@ pub async fn carry_out(
     act(plan, world, ctx.dry_run, dry_run_out(io, ctx.format)).await
 }
 
-/// Prints the plan as a dry run shows it, one line per request, fenced so a
+/// Prints the plan as a dry run shows it, one line per request; fenced, a
 /// line of untrusted text (a PR title in a comment) is shown, never run.
-pub fn print(plan: &Plan, repo: Option<&Repo>, out: &mut dyn io::Write) -> io::Result<()> {
+pub fn print(plan: &Plan, repo: Option<&Repo>, out: DryRunOut<'_>) -> io::Result<()> {
     let text: String = plan
         .writes
         .iter()
         .flat_map(|w| w.dry_run_lines(repo))
         .map(|l| format!("{l}\n"))
         .collect();
-    crate::commands::write_inert(out, &text)
+    if out.fence {
+        crate::commands::write_inert(out.out, &text)
+    } else {
+        out.out.write_all(text.as_bytes())
+    }
 }
 
 /// Applies the writes in order. After a write another run made first, or
@@ -880,7 +904,7 @@ mod tests {
             text: "fail\nmore".into(),
         });
         let mut out = Vec::new();
-        print(&plan, Some(&repo()), &mut out).unwrap();
+        print(&plan, Some(&repo()), DryRunOut::fenced(&mut out)).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("::stop-commands::"), "{text}");

@@ -52,9 +52,10 @@ pub fn emit(
             omitted_note = write_annotations(io.stdout, &report.annotations())?.summary_note();
         }
     }
-    ctx.summary.append(&report.summary(omitted_note))?;
+    ctx.summary
+        .append(&ctx.secrets.scrub(&report.summary(omitted_note)))?;
     for (name, value) in report.outputs() {
-        ctx.outputs.set(name, &value)?;
+        ctx.outputs.set(name, &ctx.secrets.scrub(&value))?;
     }
     Ok(verdict)
 }

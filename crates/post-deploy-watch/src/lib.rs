@@ -40,6 +40,12 @@ pub fn run(
     env: &Env,
 ) -> anyhow::Result<Verdict> {
     let s = Settings::new(&cli, env)?;
+    for value in s.checks.iter().flat_map(checks::Check::secret_values) {
+        ctx.secrets.add(value);
+    }
+    if let Some(webhook) = &s.slack {
+        ctx.secrets.add(webhook.url());
+    }
     let http = probe::client()?;
     if s.deployment_id.is_none() {
         if let Some(why) = not_applicable(&ctx) {
@@ -80,8 +86,14 @@ pub fn run(
                     format!(", after {}", s.initial_delay_text)
                 }
             );
+            // Tick lines quote server text and Prometheus label values.
+            let fence = ctx.format == Format::Github;
             watch::run(&s.checks, &http, s.timing, watch::termination(), |line| {
-                let _ = writeln!(sink, "{line}");
+                let _ = if fence {
+                    gate_runtime::commands::write_inert(sink, line)
+                } else {
+                    writeln!(sink, "{line}")
+                };
                 let _ = sink.flush();
             })
             .await

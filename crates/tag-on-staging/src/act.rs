@@ -8,6 +8,7 @@
 
 use anyhow::bail;
 use gate_runtime::plan::{self, Applied, Outcome, World, Write};
+use gate_runtime::{GateIo, GitHubContext};
 
 use crate::decide::{Decision, decide};
 use crate::facts::{Facts, Source, regather};
@@ -38,13 +39,14 @@ pub async fn act(
     world: &World<'_>,
     mut facts: Facts,
     mut decision: Decision,
-    dry_run_out: &mut dyn std::io::Write,
+    ctx: &GitHubContext,
+    io: &mut GateIo<'_>,
 ) -> anyhow::Result<Acted> {
     let mut notes = Vec::new();
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let applied = plan::act(&decision.plan, world, s.dry_run, dry_run_out).await?;
+        let applied = plan::carry_out(&decision.plan, world, ctx, io).await?;
         if applied.outcome(is_tag) != Some(&Outcome::Taken) {
             return Ok(Acted {
                 facts,

@@ -18,7 +18,7 @@ pub mod settings;
 pub mod version;
 
 use gate_runtime::git::Git;
-use gate_runtime::plan::{self, World};
+use gate_runtime::plan::World;
 use gate_runtime::{GateIo, GitHubContext, Verdict, block_on};
 
 use crate::cli::Cli;
@@ -50,15 +50,7 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
             git: Some(&git),
             webhooks: None,
         };
-        let acted = act::act(
-            &settings,
-            &source,
-            &world,
-            facts,
-            decision,
-            plan::dry_run_out(io, ctx.format),
-        )
-        .await?;
+        let acted = act::act(&settings, &source, &world, facts, decision, &ctx, io).await?;
         gate_runtime::report::emit(&ctx, io, &report::report(&settings, &acted))
     })?
 }
