@@ -69,6 +69,6 @@ pub async fn act(
             "{tag} was taken by another commit meanwhile; computing the version again"
         ));
         regather(s, source, &mut facts).await?;
-        decision = decide(&facts, s);
+        decision = decide(&facts, s)?;
     }
 }

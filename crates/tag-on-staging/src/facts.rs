@@ -9,14 +9,14 @@
 use anyhow::{Context as _, bail};
 use gate_runtime::client::encode_segment;
 use gate_runtime::event::Event;
-use gate_runtime::git::Git;
+use gate_runtime::git::{Git, short};
 use gate_runtime::{GitHubClient, GitHubContext, Repo, compare, deployments};
 use serde::Deserialize;
 
 use crate::cli::Scheme;
 use crate::decide::{is_ours, newest, settled};
 use crate::settings::Settings;
-use crate::version::tag_version;
+use crate::version::{base_tag, tag_version};
 
 /// The run that triggered this one, from the event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,10 +58,50 @@ pub enum Deployed {
     State(String),
 }
 
+/// Where the release branch's name came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BranchSource {
+    /// `--branch`.
+    Flag,
+    /// The checkout's `origin/HEAD`.
+    OriginHead,
+    /// The event's `repository.default_branch`.
+    Event,
+    /// The repository's default branch, read through the API.
+    Api,
+    /// `main` or `master`, whichever exists here.
+    Fallback,
+}
+
+impl BranchSource {
+    /// The source's name in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BranchSource::Flag => "--branch",
+            BranchSource::OriginHead => "origin/HEAD",
+            BranchSource::Event => "event",
+            BranchSource::Api => "api",
+            BranchSource::Fallback => "fallback",
+        }
+    }
+
+    /// The source in words, for reports and errors.
+    pub fn describe(self) -> &'static str {
+        match self {
+            BranchSource::Flag => "--branch",
+            BranchSource::OriginHead => "origin/HEAD",
+            BranchSource::Event => "the event's repository.default_branch",
+            BranchSource::Api => "the repository's default branch (API)",
+            BranchSource::Fallback => "no origin/HEAD: the one of main and master that exists",
+        }
+    }
+}
+
 /// The release branch and whether the commit is on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Branch {
     pub name: String,
+    pub source: BranchSource,
     pub has_commit: bool,
 }
 
@@ -84,10 +124,15 @@ pub struct Facts {
     /// Read from the local checkout (no API).
     pub local: bool,
     pub trigger: Option<Trigger>,
+    /// The event's `repository.default_branch`, one of the places the
+    /// default branch is looked up.
+    pub event_default_branch: Option<String>,
     /// With --require-deployment.
     pub deployed: Option<Deployed>,
     /// Our tags (by the scheme and prefix) as `(name, commit)`.
     pub tags: Option<Vec<(String, String)>>,
+    /// The newest of them by the scheme's order.
+    pub newest_tag: Option<(String, String)>,
     pub branch: Option<Branch>,
     /// Whether the commit is contained in the newest tag's commit, when that
     /// is another commit.
@@ -106,8 +151,21 @@ pub async fn gather(
         sha: source.resolve(&s.rev, "--sha").await?,
         local: source.is_local(),
         trigger: Trigger::of(ctx.event.as_ref()),
+        // Only the event of this repository names its default branch (a
+        // replayed payload may be another's).
+        event_default_branch: ctx
+            .event
+            .as_ref()
+            .and_then(Event::repository)
+            .filter(|r| {
+                ctx.repo
+                    .as_ref()
+                    .is_none_or(|repo| repo.full_name().eq_ignore_ascii_case(&r.full_name))
+            })
+            .and_then(|r| r.default_branch.clone()),
         deployed: None,
         tags: None,
+        newest_tag: None,
         branch: None,
         newest_contains_sha: None,
         history: None,
@@ -142,47 +200,163 @@ pub async fn regather(s: &Settings, source: &Source<'_>, f: &mut Facts) -> anyho
         .into_iter()
         .filter(|(n, _)| is_ours(n, s))
         .collect();
+    let shallow = match source {
+        Source::Local(git) => git.shallow_boundary()?,
+        Source::Api { .. } => None,
+    };
+    if let (Source::Local(git), Some(_)) = (source, &shallow) {
+        let missing = git.missing_objects(tags.iter().map(|(_, c)| c.as_str()))?;
+        if let Some((name, _)) = tags.iter().find(|(_, c)| missing.contains(c)) {
+            bail!(
+                "this shallow clone has the tag {name} but not its commit: the history is cut, so the version would be a guess; check out with fetch-depth: 0 (actions/checkout), or fetch the tags with their history"
+            );
+        }
+    }
+    f.newest_tag = newest(s, tags.iter());
     f.tags = Some(tags.clone());
     if settled(f, s).is_some() {
         return Ok(());
     }
-    let name = match &s.branch {
-        Some(b) => b.clone(),
-        None => source.default_branch().await?,
+    let event_default = f.event_default_branch.clone();
+    let (name, branch_source) = match &s.branch {
+        Some(b) => (b.clone(), BranchSource::Flag),
+        None => source.default_branch(event_default.as_deref()).await?,
     };
-    let head = source.resolve(&name, "--branch").await?;
+    let what = match branch_source {
+        BranchSource::Flag => "--branch".to_owned(),
+        other => format!("the default branch (from {})", other.describe()),
+    };
+    let head = source.resolve(&name, &what).await?;
     f.branch = Some(Branch {
         has_commit: source.is_ancestor(&f.sha, &head).await?,
         name,
+        source: branch_source,
     });
     if settled(f, s).is_some() {
         return Ok(());
     }
-    if let Some((_, commit)) = newest(s, tags.iter()) {
-        if commit != f.sha {
-            f.newest_contains_sha = Some(source.is_ancestor(&f.sha, &commit).await?);
+    if let Some((_, commit)) = &f.newest_tag {
+        if *commit != f.sha {
+            f.newest_contains_sha = Some(source.is_ancestor(&f.sha, commit).await?);
         }
     }
-    if settled(f, s).is_some() || s.scheme == Scheme::Calver {
+    if settled(f, s).is_some() {
         return Ok(());
     }
-    let mut by_version: Vec<&(String, String)> = tags
+    // The base: the newest release tag the commit contains. Candidates are
+    // checked newest first, so usually one check decides.
+    let mut candidates: Vec<&(String, String)> = tags
         .iter()
         .filter(|(n, _)| tag_version(n, &s.prefix).is_some_and(|v| v.pre.is_none()))
         .collect();
-    by_version.sort_by_key(|(n, _)| std::cmp::Reverse(tag_version(n, &s.prefix)));
-    let mut base = None;
-    for (name, commit) in by_version {
-        if source.is_ancestor(commit, &f.sha).await? {
-            base = Some((name.clone(), commit.clone()));
-            break;
+    candidates.sort_by_cached_key(|(n, _)| std::cmp::Reverse(tag_version(n, &s.prefix)));
+    let base = match source {
+        Source::Local(git) => {
+            // One walk answers for every tag, and a shallow clone's history
+            // is short; elsewhere it is the fallback after a few checks.
+            let mut base = None;
+            if shallow.is_none() {
+                for (name, commit) in candidates.iter().take(LOCAL_CHECKS) {
+                    if source.is_ancestor(commit, &f.sha).await? {
+                        base = Some((name.clone(), commit.clone()));
+                        break;
+                    }
+                }
+            }
+            if base.is_none() && (shallow.is_some() || candidates.len() > LOCAL_CHECKS) {
+                let reachable = reachable_tags(git, &f.sha, &tags)?;
+                if shallow.is_some() && reachable.is_empty() {
+                    bail!(
+                        "this is a shallow clone and no {} tag is reachable from {}, so the version would be a guess (it would start again at {}); check out with fetch-depth: 0 (actions/checkout), or fetch the tags with their history",
+                        if s.prefix.is_empty() {
+                            "version".to_owned()
+                        } else {
+                            format!("{:?} version", s.prefix)
+                        },
+                        short(&f.sha),
+                        s.semver.initial
+                    );
+                }
+                base = base_tag(&reachable, &s.prefix)
+                    .and_then(|(name, _)| tags.iter().find(|(n, _)| n == name).cloned());
+            }
+            base
+        }
+        Source::Api { .. } => {
+            let mut base = None;
+            for (name, commit) in candidates {
+                if source.is_ancestor(commit, &f.sha).await? {
+                    base = Some((name.clone(), commit.clone()));
+                    break;
+                }
+            }
+            base
+        }
+    };
+    if s.scheme == Scheme::Calver {
+        return Ok(());
+    }
+    let commits = source.commits(base.as_ref(), &f.sha).await?;
+    if let (Source::Local(git), Some(boundary)) = (source, &shallow) {
+        if let Some(cut) = cut_in(git, boundary, &commits)? {
+            bail!(
+                "this shallow clone's history is cut at {} (between {} and {}), so the commits before it would not count; check out with fetch-depth: 0 (actions/checkout)",
+                short(&cut),
+                base.as_ref()
+                    .map_or("the first commit", |(n, _)| n.as_str()),
+                short(&f.sha)
+            );
         }
     }
-    let commits = source
-        .commits(base.as_ref().map(|(_, c)| c.as_str()), &f.sha)
-        .await?;
     f.history = Some(History { base, commits });
     Ok(())
+}
+
+/// A commit of the range whose parents the shallow clone does not have:
+/// the range goes on past the cut, unseen.
+fn cut_in(
+    git: &Git,
+    boundary: &std::collections::HashSet<String>,
+    commits: &[(String, String)],
+) -> anyhow::Result<Option<String>> {
+    for (c, _) in commits.iter().filter(|(c, _)| boundary.contains(c)) {
+        // The object still names its parents; the clone hides them.
+        let raw = git.run(&["cat-file", "commit", c])?;
+        let parents: Vec<&str> = raw
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| l.strip_prefix("parent "))
+            .collect();
+        if !git.missing_objects(parents.into_iter())?.is_empty() {
+            return Ok(Some(c.clone()));
+        }
+    }
+    Ok(None)
+}
+
+/// How many candidates local mode checks one by one before it asks git
+/// for every reachable tag at once (one walk, slower than a check on a
+/// long history).
+const LOCAL_CHECKS: usize = 8;
+
+/// The names of our tags that `sha` contains, in one git call.
+fn reachable_tags(git: &Git, sha: &str, ours: &[(String, String)]) -> anyhow::Result<Vec<String>> {
+    let merged = format!("--merged={sha}");
+    let names: std::collections::HashSet<String> = git
+        .run(&[
+            "for-each-ref",
+            &merged,
+            "--format=%(refname:strip=2)",
+            "refs/tags",
+        ])?
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    Ok(ours
+        .iter()
+        .filter(|(n, _)| names.contains(n))
+        .map(|(n, _)| n.clone())
+        .collect())
 }
 
 /// The newest deployment of `sha` to `env`, and its newest status.
@@ -248,21 +422,7 @@ impl Source<'_> {
     /// Every tag as `(name, commit)`, annotated tags peeled, all pages.
     pub async fn tags(&self) -> anyhow::Result<Vec<(String, String)>> {
         match self {
-            Source::Local(git) => Ok(git
-                .run(&[
-                    "for-each-ref",
-                    "--format=%(refname:strip=2) %(objectname) %(*objectname)",
-                    "refs/tags",
-                ])?
-                .lines()
-                .filter_map(|l| {
-                    let mut p = l.split(' ');
-                    let name = p.next()?.to_owned();
-                    let obj = p.next()?;
-                    let peeled = p.next().filter(|s| !s.is_empty()).unwrap_or(obj);
-                    Some((name, peeled.to_owned()))
-                })
-                .collect()),
+            Source::Local(git) => git.tags(),
             Source::Api { client, repo } => {
                 let tags: Vec<TagListing> = client
                     .get_pages(&format!("{}/tags", repo.api_path()), None)
@@ -284,16 +444,17 @@ impl Source<'_> {
     }
 
     /// `(sha, message)` of the commits in `base..sha`, newest first; with no
-    /// base, the whole history of `sha`.
+    /// base, the whole history of `sha`. `base` is the tag and its commit.
+    /// A list GitHub cut short is an error, never a smaller range.
     pub async fn commits(
         &self,
-        base: Option<&str>,
+        base: Option<&(String, String)>,
         sha: &str,
     ) -> anyhow::Result<Vec<(String, String)>> {
         match self {
             Source::Local(git) => {
                 let range = match base {
-                    Some(b) => format!("{b}..{sha}"),
+                    Some((_, b)) => format!("{b}..{sha}"),
                     None => sha.to_owned(),
                 };
                 let out = git.run_bytes(&["log", "--format=%H%x00%B%x1e", &range, "--"])?;
@@ -306,13 +467,18 @@ impl Source<'_> {
                     .collect())
             }
             Source::Api { client, repo } => match base {
-                Some(b) => {
+                Some((tag, b)) => {
+                    let (listed, total) =
+                        compare::commits_between_counted(client, repo, b, sha).await?;
+                    if let Some(total) = total.filter(|t| (listed.len() as u64) < *t) {
+                        bail!(
+                            "the compare API listed {} of the {total} commits between {tag} and {}: the history is cut, so the version would be a guess; run in the checkout with fetch-depth: 0 and --local --dry-run to see the version, or tag by hand",
+                            listed.len(),
+                            short(sha)
+                        );
+                    }
                     let mut all: Vec<(String, String)> =
-                        compare::commits_between(client, repo, b, sha)
-                            .await?
-                            .into_iter()
-                            .map(|c| (c.sha, c.message))
-                            .collect();
+                        listed.into_iter().map(|c| (c.sha, c.message)).collect();
                     all.reverse();
                     Ok(all)
                 }
@@ -353,17 +519,43 @@ impl Source<'_> {
         }
     }
 
-    /// The repository's default branch.
-    pub async fn default_branch(&self) -> anyhow::Result<String> {
+    /// The repository's default branch, and where its name came from:
+    /// origin/HEAD, else the event's, else (through the API) the
+    /// repository's, else main or master, whichever exists. Local mode makes
+    /// no API call.
+    pub async fn default_branch(
+        &self,
+        event_default: Option<&str>,
+    ) -> anyhow::Result<(String, BranchSource)> {
         match self {
-            Source::Local(git) => Ok(git
-                .run(&["symbolic-ref", "--short", "refs/remotes/origin/HEAD"])
-                .ok()
-                .and_then(|s| s.strip_prefix("origin/").map(str::to_owned))
-                .unwrap_or_else(|| "main".to_owned())),
+            Source::Local(git) => {
+                let origin_head = git
+                    .run(&["symbolic-ref", "--short", "refs/remotes/origin/HEAD"])
+                    .ok()
+                    .and_then(|s| s.strip_prefix("origin/").map(str::to_owned));
+                if let Some(b) = origin_head {
+                    return Ok((b, BranchSource::OriginHead));
+                }
+                if let Some(b) = event_default {
+                    return Ok((b.to_owned(), BranchSource::Event));
+                }
+                ["main", "master"]
+                    .into_iter()
+                    .find(|b| {
+                        git.resolve_commit(b).is_some()
+                            || git.resolve_commit(&format!("origin/{b}")).is_some()
+                    })
+                    .map(|b| (b.to_owned(), BranchSource::Fallback))
+                    .context(
+                        "no release branch: origin/HEAD is not set, the event names no default branch, and neither main nor master exists here; pass --branch",
+                    )
+            }
             Source::Api { client, repo } => {
+                if let Some(b) = event_default {
+                    return Ok((b.to_owned(), BranchSource::Event));
+                }
                 let info: RepoInfo = client.get(&repo.api_path()).await?;
-                Ok(info.default_branch)
+                Ok((info.default_branch, BranchSource::Api))
             }
         }
     }

@@ -43,7 +43,7 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
             }
         };
         let facts = facts::gather(&settings, &ctx, &source).await?;
-        let decision = decide::decide(&facts, &settings);
+        let decision = decide::decide(&facts, &settings)?;
         let world = World {
             client: &client,
             repo: ctx.repo.as_ref(),

@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::GATE;
 use crate::act::{Acted, is_tag};
 use crate::conventional::Bump;
+use crate::facts::BranchSource;
 use crate::settings::Settings;
 use crate::version::CommitBump;
 
@@ -32,8 +33,34 @@ pub struct TagReport {
     pub commits: Vec<CommitBump>,
     pub explanation: Vec<String>,
     pub changelog: String,
+    /// The release branch, and where its name came from.
+    pub branch: Option<(String, BranchSource)>,
     pub notes: Vec<String>,
     pub actions: Vec<String>,
+}
+
+/// How many commits the JSON report and the summary list before they list
+/// only the deciding ones; the text report lists fewer.
+const LISTED_COMMITS: usize = 200;
+const TEXT_COMMITS: usize = 20;
+
+/// The commits a report lists: the first `first`, then only the deciding
+/// ones, so a range of 25,000 commits stays readable and still says why.
+fn listed(commits: &[CommitBump], first: usize) -> Vec<&CommitBump> {
+    commits
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| *i < first || c.deciding)
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// A commit's rule, with the body line that decided it.
+fn rule_text(c: &CommitBump) -> String {
+    match &c.deciding_line {
+        Some(l) => format!("{}; message line {}: {}", c.rule, l.number, l.text.trim()),
+        None => c.rule.clone(),
+    }
 }
 
 /// The report of one run.
@@ -53,6 +80,11 @@ pub fn report(s: &Settings, acted: &Acted) -> TagReport {
         commits: Vec::new(),
         explanation: Vec::new(),
         changelog: String::new(),
+        branch: acted
+            .facts
+            .branch
+            .as_ref()
+            .map(|b| (b.name.clone(), b.source)),
         notes: d.notes.iter().chain(&acted.notes).cloned().collect(),
         actions: acted
             .applied
@@ -156,16 +188,29 @@ impl GateReport for TagReport {
                 o.bump.as_str()
             ));
         }
+        if let Some((name, source)) = &o.branch {
+            t.push_str(&format!(
+                "release branch: {name} (from {})\n",
+                source.describe()
+            ));
+        }
         for e in &o.explanation {
             t.push_str(&format!("  because {e}\n"));
         }
-        for c in &o.commits {
+        let shown = listed(&o.commits, TEXT_COMMITS);
+        for c in &shown {
             t.push_str(&format!(
                 "  {} {} -> {} ({})\n",
                 abbrev(&c.sha),
                 c.subject,
                 c.bump.as_str(),
-                c.rule
+                rule_text(c)
+            ));
+        }
+        if shown.len() < o.commits.len() {
+            t.push_str(&format!(
+                "  ... and {} more commits that decide nothing (--format json lists the first {LISTED_COMMITS})\n",
+                o.commits.len() - shown.len()
             ));
         }
         for n in &o.notes {
@@ -182,7 +227,13 @@ impl GateReport for TagReport {
         json!({
             "sha": o.sha, "tag": o.tag, "version": o.version, "previous_tag": o.previous_tag,
             "bump": o.bump, "created": o.created, "already_tagged": o.already_tagged,
-            "commits": o.commits.iter().map(|c| json!({"sha": c.sha, "subject": c.subject, "bump": c.bump, "rule": c.rule})).collect::<Vec<_>>(),
+            "branch": o.branch.as_ref().map(|(n, _)| n),
+            "branch_source": o.branch.as_ref().map(|(_, s)| s.as_str()),
+            "commits": listed(&o.commits, LISTED_COMMITS).iter().map(|c| json!({
+                "sha": c.sha, "subject": c.subject, "bump": c.bump, "rule": c.rule,
+                "deciding": c.deciding, "deciding_line": c.deciding_line,
+            })).collect::<Vec<_>>(),
+            "commits_total": o.commits.len(),
             "explanation": o.explanation, "changelog": o.changelog, "notes": o.notes, "actions": o.actions,
         })
     }
@@ -215,21 +266,34 @@ impl GateReport for TagReport {
         for r in &o.reasons {
             m.push_str(&format!("- {}\n", md_cell(r)));
         }
+        if let Some((name, source)) = &o.branch {
+            m.push_str(&format!(
+                "\nRelease branch: {} (from {}).\n",
+                md_cell(name),
+                source.describe()
+            ));
+        }
         if !o.commits.is_empty() {
             m.push_str("\n**Why this bump:**\n\n");
-            let rows: Vec<Vec<String>> = o
-                .commits
+            let shown = listed(&o.commits, LISTED_COMMITS);
+            let rows: Vec<Vec<String>> = shown
                 .iter()
                 .map(|c| {
                     vec![
                         abbrev(&c.sha).to_owned(),
                         c.subject.clone(),
-                        c.rule.clone(),
+                        rule_text(c),
                         c.bump.as_str().to_owned(),
                     ]
                 })
                 .collect();
             m.push_str(&md_table(&["commit", "subject", "rule", "bump"], &rows));
+            if shown.len() < o.commits.len() {
+                m.push_str(&format!(
+                    "\n… and {} more commits that decide nothing.\n",
+                    o.commits.len() - shown.len()
+                ));
+            }
         }
         for e in &o.explanation {
             m.push_str(&format!("\n{}\n", md_cell(e)));

@@ -9,7 +9,7 @@ use gate_runtime::event::Event;
 
 use crate::cli::{Cli, DefaultBump, Scheme};
 use crate::conventional::Bump;
-use crate::version::{Semver, SemverSettings, render_calver};
+use crate::version::{PreMajor, Semver, SemverSettings, render_calver};
 
 /// A GitHub Release after the tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +100,11 @@ impl Settings {
                 },
                 prerelease: cli.prerelease.clone(),
                 initial,
+                squash_bodies: cli.squash_bodies,
+                pre_major: PreMajor {
+                    breaking_bumps_minor: cli.bump_minor_pre_major,
+                    feature_bumps_patch: cli.bump_patch_for_minor_pre_major,
+                },
             },
             calver_date,
             calver_tags: calver_pattern(&cli.calver_format, &cli.prefix)?,
