@@ -483,10 +483,10 @@ pub trait WebhookPoster {
 }
 
 /// Where writes go: the API (with its repository), the local repository,
-/// webhooks.
+/// webhooks. A run that writes only locally builds no API client.
 #[derive(Clone, Copy)]
 pub struct World<'a> {
-    pub client: &'a GitHubClient,
+    pub client: Option<&'a GitHubClient>,
     pub repo: Option<&'a Repo>,
     pub git: Option<&'a Git>,
     pub webhooks: Option<&'a dyn WebhookPoster>,
@@ -611,7 +611,10 @@ pub async fn apply_one(write: &Write, world: &World<'_>) -> anyhow::Result<Outco
             let repo = world
                 .repo
                 .context("no repository to write to: pass --repo owner/name")?;
-            Ok(apply_api(write, world.client, repo).await?)
+            let client = world
+                .client
+                .context("internal: no API client for an API write")?;
+            Ok(apply_api(write, client, repo).await?)
         }
     }
 }

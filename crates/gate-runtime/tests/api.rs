@@ -584,7 +584,7 @@ mod plans {
 
     fn world<'a>(client: &'a GitHubClient, repo: &'a Repo) -> World<'a> {
         World {
-            client,
+            client: Some(client),
             repo: Some(repo),
             git: None,
             webhooks: None,

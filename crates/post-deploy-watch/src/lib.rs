@@ -56,7 +56,7 @@ pub fn run(
         let client = ctx.client()?;
         let poster = SlackPoster(&http);
         let world = World {
-            client: &client,
+            client: Some(&client),
             repo: ctx.repo.as_ref(),
             git: None,
             webhooks: Some(&poster),

@@ -52,7 +52,7 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
         let facts = facts::gather(&s, &ctx, &client, &git).await?;
         let decision = decide::decide(&facts, &s);
         let world = World {
-            client: &client,
+            client: Some(&client),
             repo: ctx.repo.as_ref(),
             git: None,
             webhooks: None,

@@ -243,6 +243,15 @@ pub async fn regather(s: &Settings, source: &Source<'_>, f: &mut Facts) -> anyho
     if settled(f, s).is_some() {
         return Ok(());
     }
+    if s.scheme == Scheme::Calver {
+        // The date decides; only a shallow clone's blind spot matters.
+        if let (Source::Local(git), Some(_)) = (source, &shallow) {
+            if reachable_tags(git, &f.sha, &tags)?.is_empty() {
+                bail!("{}", shallow_blind(s, &f.sha));
+            }
+        }
+        return Ok(());
+    }
     // The base: the newest release tag the commit contains. Candidates are
     // checked newest first, so usually one check decides.
     let mut candidates: Vec<&(String, String)> = tags
@@ -266,16 +275,7 @@ pub async fn regather(s: &Settings, source: &Source<'_>, f: &mut Facts) -> anyho
             if base.is_none() && (shallow.is_some() || candidates.len() > LOCAL_CHECKS) {
                 let reachable = reachable_tags(git, &f.sha, &tags)?;
                 if shallow.is_some() && reachable.is_empty() {
-                    bail!(
-                        "this is a shallow clone and no {} tag is reachable from {}, so the version would be a guess (it would start again at {}); check out with fetch-depth: 0 (actions/checkout), or fetch the tags with their history",
-                        if s.prefix.is_empty() {
-                            "version".to_owned()
-                        } else {
-                            format!("{:?} version", s.prefix)
-                        },
-                        short(&f.sha),
-                        s.semver.initial
-                    );
+                    bail!("{}", shallow_blind(s, &f.sha));
                 }
                 base = base_tag(&reachable, &s.prefix)
                     .and_then(|(name, _)| tags.iter().find(|(n, _)| n == name).cloned());
@@ -293,9 +293,6 @@ pub async fn regather(s: &Settings, source: &Source<'_>, f: &mut Facts) -> anyho
             base
         }
     };
-    if s.scheme == Scheme::Calver {
-        return Ok(());
-    }
     let commits = source.commits(base.as_ref(), &f.sha).await?;
     if let (Source::Local(git), Some(boundary)) = (source, &shallow) {
         if let Some(cut) = cut_in(git, boundary, &commits)? {
@@ -310,6 +307,23 @@ pub async fn regather(s: &Settings, source: &Source<'_>, f: &mut Facts) -> anyho
     }
     f.history = Some(History { base, commits });
     Ok(())
+}
+
+/// Why a shallow clone that reaches no tag cannot decide.
+fn shallow_blind(s: &Settings, sha: &str) -> String {
+    let which = if s.prefix.is_empty() {
+        "version".to_owned()
+    } else {
+        format!("{:?} version", s.prefix)
+    };
+    let start = match s.scheme {
+        Scheme::Semver => format!("it would start again at {}", s.semver.initial),
+        Scheme::Calver => "it could not tell an existing tag from a new one".to_owned(),
+    };
+    format!(
+        "this is a shallow clone and no {which} tag is reachable from {}, so the version would be a guess ({start}); check out with fetch-depth: 0 (actions/checkout), or fetch the tags with their history",
+        short(sha)
+    )
 }
 
 /// A commit of the range whose parents the shallow clone does not have:

@@ -33,19 +33,23 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
     let git = Git::new(".");
     let settings = Settings::new(&cli, &ctx, git.is_repo())?;
     block_on(async {
-        let client = ctx.client()?;
-        let source = if settings.local {
-            Source::Local(git.clone())
-        } else {
-            Source::Api {
-                client: &client,
+        // Local mode makes no API call, and builds no client (loading the
+        // system's certificates is a good part of a local run).
+        let client = match settings.local {
+            true => None,
+            false => Some(ctx.client()?),
+        };
+        let source = match &client {
+            None => Source::Local(git.clone()),
+            Some(client) => Source::Api {
+                client,
                 repo: ctx.require_repo()?.clone(),
-            }
+            },
         };
         let facts = facts::gather(&settings, &ctx, &source).await?;
         let decision = decide::decide(&facts, &settings)?;
         let world = World {
-            client: &client,
+            client: client.as_ref(),
             repo: ctx.repo.as_ref(),
             git: Some(&git),
             webhooks: None,
