@@ -11,13 +11,18 @@
 
 pub mod cli;
 pub mod cobertura;
+pub mod diff;
+mod gather;
 pub mod gocover;
 pub mod jacoco;
 pub mod lcov;
 pub mod model;
 pub mod packages;
 mod packed;
+pub mod patch;
 pub mod paths;
 pub mod ratchet;
+pub mod report;
 pub mod run;
+pub mod store;
 pub mod xml;

@@ -200,4 +200,6 @@ pub struct RepoState {
     /// List at most this many commits of a comparison on all its pages, as
     /// GitHub caps long comparisons; `total_commits` stays the true count.
     pub compare_commit_limit: Option<usize>,
+    /// Blobs, trees and commits made through the Git Data API.
+    pub git: crate::git_data::GitObjects,
 }
