@@ -332,7 +332,7 @@ mod tests {
         argv.extend_from_slice(args);
         let cli = crate::cli::Cli::parse_from(argv);
         let ctx = GitHubContext::resolve(&cli.common, &Env::default()).unwrap();
-        Settings::new(&cli, &ctx, true).unwrap()
+        Settings::new(&cli, &ctx, || true).unwrap()
     }
 
     fn sha(n: u64) -> String {

@@ -31,7 +31,7 @@ pub const GATE: &str = "tag-on-staging";
 /// Runs the gate.
 pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<Verdict> {
     let git = Git::new(".");
-    let settings = Settings::new(&cli, &ctx, git.is_repo())?;
+    let settings = Settings::new(&cli, &ctx, || git.is_repo())?;
     block_on(async {
         // Local mode makes no API call, and builds no client (loading the
         // system's certificates is a good part of a local run).

@@ -52,8 +52,9 @@ pub struct Settings {
 
 impl Settings {
     /// Checks the flags and resolves what depends on the context. `in_repo`
-    /// says whether the working directory is a git checkout.
-    pub fn new(cli: &Cli, ctx: &GitHubContext, in_repo: bool) -> anyhow::Result<Self> {
+    /// says whether the working directory is a git checkout (asked only
+    /// when local mode depends on it).
+    pub fn new(cli: &Cli, ctx: &GitHubContext, in_repo: impl Fn() -> bool) -> anyhow::Result<Self> {
         let initial = Semver::parse(&cli.initial_version)
             .filter(|v| v.pre.is_none())
             .with_context(|| format!("--initial-version {:?}: give X.Y.Z", cli.initial_version))?;
@@ -75,9 +76,11 @@ impl Settings {
         )
         .map_err(anyhow::Error::msg)?;
         // A local dry run needs no token: with no repository named, read git.
-        let local = cli.local || (ctx.dry_run && ctx.repo.is_none() && in_repo);
+        let may_be_local = cli.local || (ctx.dry_run && ctx.repo.is_none());
+        let checkout = may_be_local && in_repo();
+        let local = cli.local || checkout;
         if local {
-            if !in_repo {
+            if !checkout {
                 bail!("--local: not inside a git checkout");
             }
             if ctx.in_actions && !ctx.dry_run {
