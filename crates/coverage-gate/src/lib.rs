@@ -10,14 +10,17 @@
 //! binary.
 
 pub mod cli;
+pub mod clover;
 pub mod cobertura;
 pub mod gocover;
 pub mod jacoco;
 pub mod lcov;
 pub mod model;
+pub mod opencover;
 pub mod packages;
 mod packed;
 pub mod paths;
 pub mod ratchet;
 pub mod run;
+pub mod simplecov;
 pub mod xml;

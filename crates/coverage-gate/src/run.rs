@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
@@ -16,9 +16,12 @@ use serde_json::json;
 use crate::cli::{Cli, ReportFormat};
 use crate::model::{Coverage, Totals};
 use crate::packages::Packages;
-use crate::paths::{Format, apply_learned_prefixes, detect, fold, normalize};
-use crate::ratchet::{Baseline, BaselineEntry, Decision, Settings, evaluate};
-use crate::{cobertura, gocover, jacoco, lcov};
+use crate::paths::{Detected, Format, apply_learned_prefixes, detect, fold, normalize};
+use crate::ratchet::{Baseline, BaselineEntry, Decision, Settings, evaluate, unit};
+use crate::{clover, cobertura, gocover, jacoco, lcov, opencover, simplecov};
+
+/// The formats this gate reads, for messages.
+const READ_FORMATS: &str = "lcov, Cobertura, JaCoCo, Go, Clover, OpenCover, SimpleCov";
 
 /// The gate's name.
 pub const GATE: &str = "coverage-gate";
@@ -30,31 +33,40 @@ fn read_report(
     go_module: Option<&str>,
     roots: &[String],
 ) -> anyhow::Result<Coverage> {
-    let file =
-        File::open(path).with_context(|| format!("{}: cannot open the report", path.display()))?;
-    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let open =
+        || File::open(path).with_context(|| format!("{}: cannot open the report", path.display()));
     let format = match forced {
         Some(ReportFormat::Lcov) => Format::Lcov,
         Some(ReportFormat::Cobertura) => Format::Cobertura,
         Some(ReportFormat::Jacoco) => Format::Jacoco,
         Some(ReportFormat::Go) => Format::Go,
-        None => {
-            let head = reader
-                .fill_buf()
-                .with_context(|| format!("{}: cannot read the report", path.display()))?;
-            detect(&head[..head.len().min(4096)]).with_context(|| {
-                format!("{}: not a report this gate reads (lcov, Cobertura, JaCoCo, Go); name the format with --report-format", path.display())
-            })?
-        }
+        Some(ReportFormat::Clover) => Format::Clover,
+        Some(ReportFormat::Opencover) => Format::OpenCover,
+        Some(ReportFormat::Simplecov) => Format::SimpleCov,
+        None => match detect(open()?)
+            .with_context(|| format!("{}: cannot read the report", path.display()))?
+        {
+            Detected::Format(f) => f,
+            Detected::Other { name, advice } => bail!(
+                "{}: this is a {name} report, which this gate does not read; {advice}",
+                path.display()
+            ),
+            Detected::Unknown => bail!(
+                "{}: not a report this gate reads ({READ_FORMATS}); name the format with --report-format",
+                path.display()
+            ),
+        },
     };
-    let what = |f: &str| format!("reading {f} report {}", path.display());
+    let reader = BufReader::with_capacity(1 << 16, open()?);
+    let what = || format!("reading {} report {}", format.name(), path.display());
     Ok(match format {
-        Format::Lcov => lcov::read(reader).with_context(|| what("lcov"))?,
-        Format::Cobertura => {
-            cobertura::read(reader, &cli.root).with_context(|| what("Cobertura"))?
-        }
-        Format::Jacoco => jacoco::read(reader, &cli.root, roots).with_context(|| what("JaCoCo"))?,
-        Format::Go => gocover::read(reader, go_module).with_context(|| what("Go"))?,
+        Format::Lcov => lcov::read(reader).with_context(what)?,
+        Format::Cobertura => cobertura::read(reader, &cli.root).with_context(what)?,
+        Format::Jacoco => jacoco::read(reader, &cli.root, roots).with_context(what)?,
+        Format::Go => gocover::read(reader, go_module).with_context(what)?,
+        Format::Clover => clover::read(reader).with_context(what)?,
+        Format::OpenCover => opencover::read(reader).with_context(what)?,
+        Format::SimpleCov => simplecov::read(reader).with_context(what)?,
     })
 }
 
@@ -69,9 +81,7 @@ pub fn run(mut cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Res
             .map(std::path::PathBuf::from),
     );
     if reports.is_empty() {
-        bail!(
-            "no coverage report given: pass one or more REPORT paths (lcov, Cobertura, JaCoCo or Go)"
-        );
+        bail!("no coverage report given: pass one or more REPORT paths ({READ_FORMATS})");
     }
     for (flag, v) in [
         ("--tolerance", Some(cli.tolerance)),
@@ -84,14 +94,8 @@ pub fn run(mut cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Res
             }
         }
     }
-    let roots = {
-        let r = split_lines(&cli.source_root);
-        if r.is_empty() {
-            vec!["src/main/java".to_owned()]
-        } else {
-            r
-        }
-    };
+    // None given: the JaCoCo reader's defaults.
+    let roots = split_lines(&cli.source_root);
     let go_module = cli.go_module.clone().or_else(|| {
         std::fs::read_to_string(cli.root.join("go.mod"))
             .ok()
@@ -99,14 +103,20 @@ pub fn run(mut cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Res
     });
     let strip = split_lines(&cli.strip_prefix);
     let mut merged = Coverage::default();
+    let mut notes: Vec<String> = Vec::new();
     for report in &reports {
-        let cov = read_report(
+        let mut cov = read_report(
             report,
             cli.report_format,
             &cli,
             go_module.as_deref(),
             &roots,
         )?;
+        notes.extend(
+            std::mem::take(&mut cov.notes)
+                .into_iter()
+                .map(|n| format!("{}: {n}", report.display())),
+        );
         let mut names: Vec<(String, String)> = cov
             .files
             .keys()
@@ -118,12 +128,19 @@ pub fn run(mut cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Res
         }
     }
     if merged.totals().lines_found == 0 {
+        let lacks = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", notes.join("; "))
+        };
         bail!(
-            "the reports hold no line coverage at all ({} file(s)); check the report paths and that the tests ran with coverage on",
-            merged.files.len()
+            "the reports hold no line coverage at all ({} file(s)){lacks}; check that the tests ran with coverage on",
+            merged.files.len(),
         );
     }
-    let mut packages = Packages::new(&split_lines(&cli.package)).map_err(anyhow::Error::msg)?;
+    let mut packages = Packages::new(&split_lines(&cli.package))
+        .map_err(anyhow::Error::msg)?
+        .with_go_module(go_module.clone());
     let mut by_package: BTreeMap<String, Totals> = BTreeMap::new();
     for (path, file) in &merged.files {
         by_package
@@ -181,6 +198,8 @@ pub fn run(mut cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Res
         total,
         files: merged.files.len(),
         baseline: baseline.is_some(),
+        tolerance: cli.tolerance,
+        notes,
     };
     gate_runtime::report::emit(&ctx, io, &report)
 }
@@ -202,20 +221,44 @@ fn canonical_root(root: &Path) -> anyhow::Result<std::path::PathBuf> {
 }
 
 /// Writes a file so a reader never sees half of it: a temp file beside it,
-/// then a rename.
+/// created exclusively (never through a link planted at its name), then a
+/// rename, which replaces `path` itself and never follows a link there.
 fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("baseline")
-    ));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("baseline");
+    let mut attempt = 0u32;
+    let (tmp, mut file) = loop {
+        let tmp = dir.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("creating a temporary file {}", tmp.display())));
+            }
+        }
+    };
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e.into());
+    }
     Ok(())
 }
 
@@ -224,6 +267,9 @@ struct CoverageReport<'a> {
     total: Totals,
     files: usize,
     baseline: bool,
+    tolerance: f64,
+    /// What the readers tolerated or chose, each naming its report.
+    notes: Vec<String>,
 }
 
 fn fmt_pct(p: Option<f64>) -> String {
@@ -247,16 +293,34 @@ impl GateReport for CoverageReport<'_> {
     fn reasons(&self) -> Vec<String> {
         let mut r = self.decision.reasons.clone();
         if r.is_empty() {
+            let dropped: Vec<String> = self
+                .decision
+                .packages
+                .iter()
+                .filter_map(|p| {
+                    let drop = -p.delta.filter(|d| *d < -1e-9)?;
+                    let go = (p.statements_found, p.statements_hit) != (p.lines_found, p.lines_hit);
+                    let why = if drop <= self.tolerance + 1e-9 {
+                        format!("within the tolerance of {} points", self.tolerance)
+                    } else {
+                        let unit = if go { "statements" } else { "lines" };
+                        format!("within the rule (no new uncovered {unit})")
+                    };
+                    Some(format!("{} dropped {drop:.2} points, {why}", p.name))
+                })
+                .collect();
             r.push(format!(
-                "line coverage {} over {} files{}",
-                fmt_pct(self.total.line_percent()),
+                "{} coverage {} over {} files{}",
+                unit(&self.total),
+                fmt_pct(self.total.coverage_percent()),
                 self.files,
-                if self.baseline {
-                    "; every package at or above its baseline"
-                } else {
-                    ""
+                match (self.baseline, dropped.is_empty()) {
+                    (false, _) => "",
+                    (true, true) => "; every package at or above its baseline",
+                    (true, false) => "; every package at or above its baseline or within the rule",
                 }
             ));
+            r.extend(dropped);
         }
         r
     }
@@ -265,6 +329,17 @@ impl GateReport for CoverageReport<'_> {
         let mut t = format!("{GATE}: {}\n", self.verdict());
         for r in self.reasons() {
             t.push_str(&format!("  {r}\n"));
+        }
+        for n in &self.notes {
+            t.push_str(&format!("  note: {n}\n"));
+        }
+        if self.total.has_go_statements() {
+            t.push_str(&format!(
+                "total: statements {}/{} ({})\n",
+                self.total.statements_hit,
+                self.total.statements_found,
+                fmt_pct(self.total.coverage_percent()),
+            ));
         }
         t.push_str(&format!(
             "total: lines {}/{} ({}), branches {}/{} ({}), functions {}/{}\n",
@@ -281,7 +356,7 @@ impl GateReport for CoverageReport<'_> {
             t.push_str(&format!(
                 "  {}: {} (baseline {}){}\n",
                 p.name,
-                fmt_pct(p.line_percent),
+                fmt_pct(p.statement_percent),
                 fmt_pct(p.baseline_line_percent),
                 if p.fail { "  FAIL" } else { "" }
             ));
@@ -294,6 +369,8 @@ impl GateReport for CoverageReport<'_> {
         json!({
             "totals": {
                 "lines_found": t.lines_found, "lines_hit": t.lines_hit,
+                "statements_found": t.coverage().0, "statements_hit": t.coverage().1,
+                "statement_percent": t.coverage_percent(),
                 "branches_found": t.branches_found, "branches_hit": t.branches_hit,
                 "functions_found": t.functions_found, "functions_hit": t.functions_hit,
                 "mcdc_found": t.mcdc_found, "mcdc_hit": t.mcdc_hit,
@@ -301,12 +378,16 @@ impl GateReport for CoverageReport<'_> {
             },
             "packages": self.decision.packages.iter().map(|p| json!({
                 "name": p.name, "lines_found": p.lines_found, "lines_hit": p.lines_hit,
-                "line_percent": p.line_percent, "baseline_line_percent": p.baseline_line_percent,
+                "line_percent": p.line_percent,
+                "statements_found": p.statements_found, "statements_hit": p.statements_hit,
+                "statement_percent": p.statement_percent,
+                "baseline_line_percent": p.baseline_line_percent,
                 "delta": p.delta, "uncovered_delta": p.uncovered_delta,
                 "verdict": if p.fail { "fail" } else { "pass" },
             })).collect::<Vec<_>>(),
             "removed_packages": self.decision.removed,
             "files": self.files,
+            "notes": self.notes,
         })
     }
 
@@ -335,6 +416,9 @@ impl GateReport for CoverageReport<'_> {
         for r in self.reasons() {
             m.push_str(&format!("- {}\n", gate_runtime::summary::md_cell(&r)));
         }
+        for n in &self.notes {
+            m.push_str(&format!("- note: {}\n", gate_runtime::summary::md_cell(n)));
+        }
         let rows: Vec<Vec<String>> = self
             .decision
             .packages
@@ -343,7 +427,7 @@ impl GateReport for CoverageReport<'_> {
                 vec![
                     p.name.clone(),
                     fmt_pct(p.baseline_line_percent),
-                    fmt_pct(p.line_percent),
+                    fmt_pct(p.statement_percent),
                     p.delta
                         .map(|d| format!("{d:+.2}"))
                         .unwrap_or_else(|| "new".into()),

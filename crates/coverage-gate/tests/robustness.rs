@@ -242,8 +242,16 @@ fn lcov_reports_cut_short_or_mutated() {
         parts.join(",")
     };
     let dir = tempfile::tempdir().unwrap();
+    // An empty SF path is read as lcov reads it: the section dropped, noted.
+    let m = text.replacen(sf, "SF:", 1);
+    let out = run(dir.path(), "cov.info", "lcov", m.as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("whose SF path is empty"),
+        "{}",
+        out.stdout
+    );
     for (from, to) in [
-        (sf, "SF:".to_owned()),
         (da, da.replacen("DA:", "DA:-", 1)),
         (da, da.replacen("DA:", "DA:99999999999", 1)),
         (brda, brda_bad),
@@ -326,7 +334,7 @@ fn go_profiles_cut_short_or_mutated() {
             ("4 12", "4 -12"),
         ],
     );
-    // Counts past u64 are rejected; counts that add past it saturate.
+    // Counts past u64 saturate, as in every format, and so do sums.
     let dir = tempfile::tempdir().unwrap();
     let huge = GO.replace(" 2 3\n", " 2 18446744073709551615\n");
     assert_eq!(
