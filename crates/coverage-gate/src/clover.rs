@@ -7,12 +7,13 @@
 //! `cond` line has two branches, true and false, taken when `truecount` or
 //! `falsecount` is above 0; the report does not name them. A condition
 //! without a `count` (OpenClover) ran as often as its outcomes add up to.
-//! `<line type="method">` is a function. The file's path is its `path`
+//! `<line type="method">` is a function (two of one name at different
+//! lines, in two classes of one file, are two). The file's path is its `path`
 //! attribute, else its `name`. Files under `<testproject>` (OpenClover's
 //! test sources) are not the code under test and are skipped. A report cut
 //! short, or with a number out of range, is malformed at its line.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 
 use quick_xml::Reader;
@@ -57,6 +58,8 @@ pub fn read(reader: impl BufRead) -> Result<Coverage, ReadError> {
     // The file being read and its lines.
     let mut current: Option<(String, BTreeMap<u32, Line>)> = None;
     let mut test_depth = 0usize;
+    // The file's method names, with their line.
+    let mut methods: HashMap<String, u32> = HashMap::new();
     let (mut files, mut line_elements) = (0u64, 0u64);
     loop {
         let event = next_tracked(&mut xml, &mut buf, &mut open)?;
@@ -75,6 +78,7 @@ pub fn read(reader: impl BufRead) -> Result<Coverage, ReadError> {
                             .ok_or_else(|| {
                                 bad("expected a path or name attribute on <file>".into())
                             })?;
+                        methods.clear();
                         if start {
                             current = Some((path, BTreeMap::new()));
                         } else {
@@ -132,7 +136,16 @@ pub fn read(reader: impl BufRead) -> Result<Coverage, ReadError> {
                             Some("method") => {
                                 let name = attr(e, "name")
                                     .or_else(|| attr(e, "signature"))
-                                    .unwrap_or_else(|| format!("line {num}"));
+                                    .unwrap_or_default();
+                                // Two classes in one file may each have a
+                                // `SampleFunction() : void`: two methods.
+                                let name = match methods.get(&name) {
+                                    Some(line) if *line != num => format!("{name} (line {num})"),
+                                    _ => {
+                                        methods.insert(name.clone(), num);
+                                        name
+                                    }
+                                };
                                 builder.function(&name, Some(num), count.unwrap_or(0));
                             }
                             // Other kinds are no executable line.

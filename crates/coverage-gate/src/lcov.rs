@@ -13,7 +13,8 @@
 //! (skipped); an `SF:` with an empty path (its section skipped, as lcov
 //! 1.16 drops it); an `SF:` path that runs over several lines (Firefox's
 //! `data:` sources), whose first line is the path and the rest skipped, as
-//! lcov 1.16 reads it. What lcov would silently misread stays an error: a
+//! lcov 1.16 reads it; a file with no `DA` record at all is left out, as
+//! lcov leaves it out. What lcov would silently misread stays an error: a
 //! known record with a bad value (a record cut short, a count that is not
 //! a number), a line that is no record at all, a record before any `SF`.
 //!
@@ -91,8 +92,7 @@ fn is_tag(tag: &str) -> bool {
 /// `end_of_rec`): a tracefile cut short, never part of a path.
 fn cut_short(text: &str) -> bool {
     !text.contains(':')
-        && (("end_of_record".starts_with(text) && text.len() >= 3)
-            || KNOWN.contains(&text))
+        && (("end_of_record".starts_with(text) && text.len() >= 3) || KNOWN.contains(&text))
 }
 
 /// State for one `SF` section.
@@ -212,15 +212,21 @@ pub fn read(mut reader: impl BufRead) -> Result<Coverage, ReadError> {
     }
     p.finish();
     let mut notes = p.tolerated.notes();
-    if p.cov.totals().lines_found == 0 {
-        notes.push(if p.cov.files.is_empty() {
+    // lcov leaves out a file without a DA record, its functions and
+    // branches with it.
+    let sections = p.cov.files.len();
+    p.cov.files.retain(|_, f| !f.lines.is_empty());
+    let empty = sections - p.cov.files.len();
+    if p.cov.files.is_empty() {
+        notes.push(if sections == 0 {
             "no SF section: an lcov tracefile lists each file as SF:<path> with DA:<line>,<count> records".to_owned()
         } else {
-            format!(
-                "{} SF section(s) but no DA record: the tracefile holds no line data",
-                p.cov.files.len()
-            )
+            format!("{sections} file(s) in SF sections but no DA record: the tracefile holds no line data")
         });
+    } else if empty > 0 {
+        notes.push(format!(
+            "left out {empty} file(s) without a DA record, as lcov leaves them out"
+        ));
     }
     p.cov.notes = notes;
     Ok(p.cov)
@@ -922,6 +928,20 @@ mod tests {
         );
     }
 
+    /// lcov 1.16 drops a file with no DA record, functions and all.
+    #[test]
+    fn a_file_without_lines_is_left_out_as_lcov_leaves_it_out() {
+        let cov = parse(
+            "SF:a\nFN:1,f\nFNDA:1,f\nBRDA:1,0,0,1\nend_of_record\nSF:b\nDA:1,0\nend_of_record\n",
+        );
+        assert_eq!(cov.files.keys().collect::<Vec<_>>(), ["b"]);
+        assert_eq!(cov.totals().functions_found, 0);
+        assert_eq!(
+            cov.notes,
+            ["left out 1 file(s) without a DA record, as lcov leaves them out"]
+        );
+    }
+
     #[test]
     fn a_line_past_the_bound_is_refused_before_it_is_buffered() {
         let mut text = b"SF:a\nDA:1,1\nSF:".to_vec();
@@ -948,7 +968,8 @@ mod tests {
             assert!(msg.contains(needle), "{text:?}: {msg}");
         }
         // One prefix is dropped; a plain or text block is kept as written.
-        let f = parse("SF:a\nBRDA:1,e0,0,1\nBRDA:1,U12,0,1\nBRDA:1,00,0,1\nend_of_record\n");
+        let f =
+            parse("SF:a\nDA:1,1\nBRDA:1,e0,0,1\nBRDA:1,U12,0,1\nBRDA:1,00,0,1\nend_of_record\n");
         let f = &f.files["a"];
         assert_eq!(f.branches.get(1, "0", "0"), Some(1));
         assert_eq!(f.branches.get(1, "12", "0"), Some(1));

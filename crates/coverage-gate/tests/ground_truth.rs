@@ -501,7 +501,11 @@ fn go_statements_equal_go_test_and_go_tool_cover() {
     let dir = fixture("go");
     for (profile, test_out, func_out) in [
         ("coverage.out", "go-test-cover.txt", "cover-func.txt"),
-        ("coverage-set.out", "go-test-cover-set.txt", "cover-func-set.txt"),
+        (
+            "coverage-set.out",
+            "go-test-cover-set.txt",
+            "cover-func-set.txt",
+        ),
     ] {
         let (total, packages) = go_gate(&[profile]);
         let go_packages = go_percents(&read(&dir.join(test_out)));
@@ -542,4 +546,41 @@ fn go_profiles_of_several_test_binaries_merge_as_go_merges_them() {
     let (both, _) = go_gate(&["coverage.out", "coverage-set.out"]);
     let (one, _) = go_gate(&["coverage.out"]);
     assert_eq!(format!("{both:.6}"), format!("{one:.6}"));
+}
+
+// ---- SimpleCov, branch coverage, two suites merged ----
+
+#[test]
+fn simplecov_resultset_equals_simplecovs_own_totals() {
+    let dir = fixture("simplecov");
+    // "Coverage report generated for pricing, stock to ... 22 / 26 LOC (84.62%) covered."
+    let stdout = read(&dir.join("simplecov-stock.txt"));
+    let loc = stdout
+        .split(" to ")
+        .nth(1)
+        .and_then(|r| r.split(". ").nth(1))
+        .unwrap()
+        .to_owned();
+    let mut words = loc.split_whitespace();
+    let hit: u64 = words.next().unwrap().parse().unwrap();
+    assert_eq!(words.next(), Some("/"));
+    let found: u64 = words.next().unwrap().parse().unwrap();
+    // `<b>11</b> total branches`, `<b>6</b> branches covered`.
+    let html = read(&dir.join("coverage/index.html"));
+    let bold_before = |what: &str| -> u64 {
+        let at = html.find(what).unwrap();
+        let start = html[..at].rfind("<b>").unwrap() + 3;
+        html[start..at].trim_end_matches("</b> ").parse().unwrap()
+    };
+    let branches = (
+        bold_before("total branches"),
+        bold_before("branches covered"),
+    );
+    let ours = gate("simplecov", &["coverage/.resultset.json"]);
+    assert_eq!(ours.counts.lines, (found, hit));
+    assert_eq!(ours.counts.branches, branches);
+    assert_eq!(ours.files, 2);
+    // Not trivially equal: the suites' branches merge by identity (label's
+    // else ran in the second suite only) and some are never taken.
+    assert!(branches.1 < branches.0 && hit < found);
 }
