@@ -3,10 +3,13 @@
 //!
 //! Lines come from `<line type="stmt">` and `<line type="cond">`; a line
 //! listed more than once in a file (two statements on one line, a
-//! statement and its condition) counts once, with its largest count. A
-//! `cond` line has two branches, true and false, taken when `truecount` or
-//! `falsecount` is above 0; the report does not name them. A condition
-//! without a `count` (OpenClover) ran as often as its outcomes add up to.
+//! statement and its condition) counts once, with its largest count. The
+//! branches of a `cond` line are counts the report does not name, and the
+//! producers mean different things by them. OpenClover writes a condition
+//! without `count`: two branches, true and false, taken when `truecount` or
+//! `falsecount` is above 0, the line run as often as they add up to.
+//! istanbul writes `count`, and `truecount`/`falsecount` are the line's
+//! branches covered and missed (so the line has their sum).
 //! `<line type="method">` is a function (two of one name at different
 //! lines, in two classes of one file, are two). The file's path is its `path`
 //! attribute, else its `name`. Files under `<testproject>` (OpenClover's
@@ -119,9 +122,17 @@ pub fn read(reader: impl BufRead) -> Result<Coverage, ReadError> {
                                 let t = number(e, "truecount").map_err(&bad)?.unwrap_or(0);
                                 let f = number(e, "falsecount").map_err(&bad)?.unwrap_or(0);
                                 let l = lines.entry(num).or_default();
+                                let (found, hit) = match count {
+                                    // istanbul: the line's branches covered
+                                    // and missed.
+                                    Some(_) => (t.saturating_add(f), t),
+                                    // OpenClover: how often the condition
+                                    // was true and false.
+                                    None => (2, u64::from(t > 0) + u64::from(f > 0)),
+                                };
                                 l.count = l.count.max(count.unwrap_or_else(|| t.saturating_add(f)));
-                                l.found += 2;
-                                l.hit += u64::from(t > 0) + u64::from(f > 0);
+                                l.found = l.found.saturating_add(found);
+                                l.hit = l.hit.saturating_add(hit);
                                 if l.found > MAX_CONDITIONS {
                                     return Err(bad(format!(
                                         "<line num=\"{num}\">: {}",
@@ -226,6 +237,20 @@ mod tests {
         assert_eq!(f.lines.get(6), Some(2));
         assert_eq!((t.branches_found, t.branches_hit), (2, 1));
         assert_eq!((t.functions_found, t.functions_hit), (1, 1));
+    }
+
+    /// istanbul's `cond` lines carry `count`, and their true/false counts
+    /// are the line's branches covered and missed.
+    #[test]
+    fn istanbul_conditions_are_covered_and_missed_counts() {
+        let report = r#"<coverage generated="1" clover="3.2.0"><project name="All files"><file name="a.js" path="/src/a.js">
+<line num="3" count="2" type="cond" truecount="1" falsecount="1"/>
+<line num="6" count="2" type="cond" truecount="2" falsecount="0"/>
+<line num="7" count="0" type="cond" truecount="0" falsecount="4"/>
+</file></project></coverage>"#;
+        let t = read(report.as_bytes()).unwrap().totals();
+        assert_eq!((t.lines_found, t.lines_hit), (3, 2));
+        assert_eq!((t.branches_found, t.branches_hit), (8, 3));
     }
 
     #[test]

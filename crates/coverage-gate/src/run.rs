@@ -47,10 +47,17 @@ fn read_report(
             .with_context(|| format!("{}: cannot read the report", path.display()))?
         {
             Detected::Format(f) => f,
-            Detected::Other { name, advice } => bail!(
-                "{}: this is a {name} report, which this gate does not read; {advice}",
-                path.display()
-            ),
+            Detected::Other { name, advice } => {
+                let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                bail!(
+                    "{}: this is {article} {name} report, which this gate does not read; {advice}",
+                    path.display()
+                )
+            }
             Detected::Unknown => bail!(
                 "{}: not a report this gate reads ({READ_FORMATS}); name the format with --report-format",
                 path.display()

@@ -584,3 +584,67 @@ fn simplecov_resultset_equals_simplecovs_own_totals() {
     // else ran in the second suite only) and some are never taken.
     assert!(branches.1 < branches.0 && hit < found);
 }
+
+// ---- istanbul (nyc): lcov, Clover and Cobertura of one run ----
+
+/// nyc's `text-summary`: `(total, covered)` of `what`, from a line like
+/// `Branches     : 83.33% ( 5/6 )`.
+fn nyc_summary(text: &str, what: &str) -> (u64, u64) {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(what))
+        .unwrap_or_else(|| panic!("no {what} in:\n{text}"));
+    let inner = line.split('(').nth(1).unwrap().trim_end_matches(')').trim();
+    let (covered, total) = inner.split_once('/').unwrap();
+    (
+        total.trim().parse().unwrap(),
+        covered.trim().parse().unwrap(),
+    )
+}
+
+#[test]
+fn istanbul_reports_of_one_run_each_and_merged_equal_nyc() {
+    let text = read(&fixture("istanbul").join("nyc-summary.txt"));
+    let lines = nyc_summary(&text, "Lines");
+    let branches = nyc_summary(&text, "Branches");
+    let functions = nyc_summary(&text, "Functions");
+    for reports in [
+        &["coverage/lcov.info"][..],
+        &["coverage/clover.xml"],
+        &["coverage/cobertura-coverage.xml"],
+        &[
+            "coverage/lcov.info",
+            "coverage/clover.xml",
+            "coverage/cobertura-coverage.xml",
+        ],
+    ] {
+        let ours = gate("istanbul", reports);
+        assert_eq!(ours.counts.lines, lines, "{reports:?}");
+        assert_eq!(ours.counts.branches, branches, "{reports:?}");
+        assert_eq!(ours.files, 1, "{reports:?}");
+    }
+    assert_eq!(
+        gate("istanbul", &["coverage/lcov.info"]).counts.functions,
+        functions
+    );
+    assert!(branches.1 < branches.0 && lines.1 < lines.0);
+
+    // istanbul's own JSON: named, with how to produce lcov.
+    let dir = fixture("istanbul");
+    let cwd = tempfile::tempdir().unwrap();
+    let json = dir.join("coverage/coverage-final.json");
+    let out = fake_github::testing::run_hermetic(
+        support::BIN,
+        cwd.path(),
+        &[json.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains(
+            "coverage-final.json: this is an istanbul JSON (coverage-final.json) report, which this gate does not read; produce lcov with `nyc report --reporter=lcov`"
+        ),
+        "{}",
+        out.stderr
+    );
+}
