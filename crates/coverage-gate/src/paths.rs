@@ -274,6 +274,12 @@ fn xml_format(x: &XmlStart) -> Detected {
 /// A JSON report's kind, from its start.
 fn json_format(head: &str) -> Detected {
     let compact: String = head.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.contains("\"gcovr/summary_format_version\"") {
+        return Detected::Other {
+            name: "gcovr JSON summary",
+            advice: "produce Cobertura with `gcovr --cobertura coverage.xml` or lcov with `gcovr --lcov coverage.info`",
+        };
+    }
     if compact.contains("\"gcovr/format_version\"") {
         return Detected::Other {
             name: "gcovr JSON",
@@ -296,7 +302,7 @@ fn json_format(head: &str) -> Detected {
         || compact.contains("\"llvm.coverage.json.export\"")
     {
         return Detected::Other {
-            name: "llvm-cov JSON export",
+            name: "llvm-cov export JSON",
             advice: "produce lcov with `llvm-cov export -format=lcov` (or `cargo llvm-cov --lcov`)",
         };
     }
@@ -363,7 +369,7 @@ pub fn detect(reader: impl Read) -> std::io::Result<Detected> {
     if let (Some(_), Some(zero), Some(rest)) = (fields.next(), fields.next(), fields.next()) {
         if zero.trim() == "0" && rest.starts_with("Source") {
             return Ok(Detected::Other {
-                name: "gcov text output (.gcov)",
+                name: "gcov text (.gcov)",
                 advice: "produce lcov with `lcov --capture --directory .` or Cobertura with `gcovr --cobertura coverage.xml`",
             });
         }
