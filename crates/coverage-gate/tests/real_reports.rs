@@ -194,7 +194,10 @@ fn swift_lines_only_under_methods() {
         pair(&xml, "coverage", "lines-valid", "lines-covered")
     );
     // Every <lines> of the file is a method's.
-    assert_eq!(xml.matches("<lines>").count(), xml.matches("<method ").count());
+    assert_eq!(
+        xml.matches("<lines>").count(),
+        xml.matches("<method ").count()
+    );
     assert!(t.lines.0 > 0);
 }
 
