@@ -1000,4 +1000,74 @@ mod tests {
         );
         assert_eq!(f.functions.get("beta"), None);
     }
+
+    /// Issue 17, item 2: Cobertura's "1 of 2" and lcov's named BRDA for the
+    /// same line are the same branches.
+    #[test]
+    fn unnamed_and_named_branches_merge_by_line() {
+        let mut b = FileBuilder::default();
+        b.branch_numbers(5, 0, 0, 0);
+        b.branch_numbers(5, 0, 1, 3);
+        b.branch_numbers(9, 0, 0, 1);
+        let lcov = b.finish();
+        b.unnamed_branches(5, 2, 1);
+        b.unnamed_branches(9, 4, 1);
+        b.unnamed_branches(12, 2, 0);
+        let cobertura = b.finish();
+        let mut merged = lcov.clone();
+        merged.merge(&cobertura);
+        assert_eq!(
+            merged.branches.by_line().collect::<Vec<_>>(),
+            [(5, 2, 1), (9, 4, 1), (12, 2, 0)]
+        );
+        // Line 5: the named side is as large in both counts, so it stays.
+        assert_eq!(merged.branches.get(5, "0", "1"), Some(3));
+        let mut other_way = cobertura.clone();
+        other_way.merge(&lcov);
+        assert_eq!(other_way, merged);
+        // Unnamed against unnamed: the larger of each count.
+        b.unnamed_branches(5, 4, 1);
+        let mut again = b.finish();
+        again.merge(&cobertura);
+        assert_eq!(again.branches.by_line().next(), Some((5, 4, 1)));
+        assert_eq!(again.totals().branches_hit, 2);
+    }
+
+    #[test]
+    fn statements_count_blocks_and_merge_by_block() {
+        let mut b = FileBuilder::default();
+        b.block((3, 20), (5, 2), 2, 1);
+        b.block((7, 2), (7, 10), 1, 0);
+        b.block((9, 1), (9, 3), 0, 1);
+        b.line(3, 1);
+        let f = b.finish();
+        let t = f.totals();
+        assert_eq!((t.statements_found, t.statements_hit), (3, 2));
+        assert_eq!((t.lines_found, t.lines_hit), (1, 1));
+        let mut g = f.clone();
+        b.block((7, 2), (7, 10), 1, 4);
+        g.merge(&b.finish());
+        assert_eq!(g.statements.found(), 3);
+        assert_eq!(g.statements.hit(), 3);
+        assert_eq!(g.statements.iter().nth(1).map(|b| b.count), Some(4));
+        // Without blocks, a line is a statement.
+        b.line(1, 0);
+        b.line(2, 5);
+        let t = b.finish().totals();
+        assert_eq!((t.statements_found, t.statements_hit), (2, 1));
+        assert!(!t.has_go_statements());
+        assert_eq!(t.coverage_percent(), Some(50.0));
+    }
+
+    #[test]
+    fn excerpts_and_clips_stop_at_200_characters() {
+        let long = "é".repeat(500);
+        let e = excerpt(&long);
+        assert!(e.ends_with("\"…"), "{e}");
+        assert_eq!(e.chars().count(), 200 + 3);
+        assert_eq!(excerpt("a\"b"), "\"a\\\"b\"");
+        assert_eq!(clip(&long).chars().count(), 201);
+        assert!(excerpt_bytes(&[b'x'; 5000]).ends_with('…'));
+        assert_eq!(excerpt_bytes(b"\xffa"), "\"\u{fffd}a\"");
+    }
 }

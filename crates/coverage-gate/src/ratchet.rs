@@ -414,4 +414,52 @@ mod tests {
         let text = serde_json::to_string(&b).unwrap();
         assert_eq!(serde_json::from_str::<Baseline>(&text).unwrap(), b);
     }
+
+    /// Go packages are held to statements; a baseline written before
+    /// statements were recorded is compared by its lines.
+    #[test]
+    fn go_packages_are_held_to_statements() {
+        let now = Totals {
+            lines_found: 10,
+            lines_hit: 9,
+            statements_found: 20,
+            statements_hit: 10,
+            ..Totals::default()
+        };
+        let base = Baseline {
+            format: 1,
+            tool: "t".into(),
+            commit: None,
+            packages: [(
+                "m/cart".to_owned(),
+                BaselineEntry::from(&Totals {
+                    lines_found: 10,
+                    lines_hit: 9,
+                    statements_found: 20,
+                    statements_hit: 15,
+                    ..Totals::default()
+                }),
+            )]
+            .into(),
+        };
+        let packages: BTreeMap<String, Totals> = [("m/cart".to_owned(), now)].into();
+        let d = evaluate(&packages, &now, Some(&base), &Settings::default());
+        assert!(d.fail);
+        assert_eq!(d.packages[0].statement_percent, Some(50.0));
+        assert_eq!(d.packages[0].line_percent, Some(90.0));
+        assert_eq!(d.packages[0].uncovered_delta, Some(5));
+        assert!(
+            d.reasons[0].contains("statement coverage fell 25.00 points"),
+            "{:?}",
+            d.reasons
+        );
+        // An old baseline (lines only): its lines are its unit.
+        let old: Baseline = serde_json::from_str(
+            r#"{"format":1,"tool":"t","packages":{"m/cart":{"lines_found":20,"lines_hit":10}}}"#,
+        )
+        .unwrap();
+        assert_eq!(old.packages["m/cart"].coverage(), (20, 10));
+        let d = evaluate(&packages, &now, Some(&old), &Settings::default());
+        assert!(!d.fail, "{:?}", d.reasons);
+    }
 }

@@ -483,3 +483,43 @@ impl GateReport for CoverageReport<'_> {
         ]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 17: the temporary file is created exclusively, so a link
+    /// planted at its name is never written through; the rename replaces
+    /// a link at the destination instead of following it.
+    #[cfg(unix)]
+    #[test]
+    fn write_atomically_never_writes_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let victim = d.join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        let planted = d.join(format!(".b.json.{}.0.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        std::os::unix::fs::symlink(&victim, d.join("b.json")).unwrap();
+        write_atomically(&d.join("b.json"), "new").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        assert!(
+            std::fs::symlink_metadata(d.join("b.json"))
+                .unwrap()
+                .is_file()
+        );
+        assert_eq!(std::fs::read_to_string(d.join("b.json")).unwrap(), "new");
+        // The planted link is left alone; no temporary file is left over.
+        assert!(
+            std::fs::symlink_metadata(&planted)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let names: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 3, "{names:?}");
+    }
+}
