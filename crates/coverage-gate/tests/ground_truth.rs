@@ -648,3 +648,52 @@ fn istanbul_reports_of_one_run_each_and_merged_equal_nyc() {
         out.stderr
     );
 }
+
+// ---- JaCoCo: a multi-module aggregate ----
+
+#[test]
+fn jacoco_aggregate_groups_find_their_modules_and_equal_jacocos_counters() {
+    let dir = fixture("jacoco");
+    let xml = read(&dir.join("jacoco.xml"));
+    // The report's own totals: its last counters.
+    let counter = |kind: &str| -> (u64, u64) {
+        let c = xml
+            .rsplit(&format!("<counter type=\"{kind}\""))
+            .next()
+            .unwrap();
+        let field = |n: &str| -> u64 {
+            c.split(&format!("{n}=\""))
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        (field("missed") + field("covered"), field("covered"))
+    };
+    let ours = gate("jacoco", &["jacoco.xml"]);
+    assert_eq!(ours.counts.lines, counter("LINE"));
+    assert_eq!(ours.counts.branches, counter("BRANCH"));
+    assert_eq!(ours.files, 2);
+    // Each file under its module's src/main/java, so in its module's package.
+    let cwd = tempfile::tempdir().unwrap();
+    let root = dir.to_string_lossy().into_owned();
+    let report = dir.join("jacoco.xml").to_string_lossy().into_owned();
+    let out = fake_github::testing::run_hermetic(
+        support::BIN,
+        cwd.path(),
+        &["--format", "json", "--root", &root, &report],
+        &[],
+    );
+    let v = out.json();
+    let names: Vec<&str> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["app", "core"]);
+    assert!(xml.contains("<group name=\"core\">"));
+}
