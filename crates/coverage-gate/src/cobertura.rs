@@ -39,7 +39,8 @@ pub const MAX_CONDITIONS: u64 = 10_000;
 pub fn condition_counts(s: &str) -> Option<(u64, u64)> {
     let inner = s.rsplit_once('(')?.1.strip_suffix(')')?;
     let (k, n) = inner.split_once('/')?;
-    Some((saturating_count(k.trim())?, saturating_count(n.trim())?))
+    let number = |s: &str| s.parse().ok().or_else(|| saturating_count(s));
+    Some((number(k.trim())?, number(n.trim())?))
 }
 
 /// Whether a `<source>` is a placeholder, not a directory: a command-line

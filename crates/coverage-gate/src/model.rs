@@ -573,6 +573,7 @@ impl FileBuilder {
     /// of each count: nothing says the branches differ. Against named
     /// branches on the same line, `finish` keeps the larger found and the
     /// larger hit, never their sum or union.
+    #[inline]
     pub fn unnamed_branches(&mut self, line: u32, found: u64, hit: u64) {
         let hit = hit.min(found);
         self.unnamed |= found > 0;

@@ -13,8 +13,14 @@ use crate::model::{MAX_LINE_BYTES, ReadError, malformed};
 /// An XML boolean attribute: `true`, `True` (coverlet, `dotnet test`),
 /// `TRUE` or `1`, spaces around ignored. Everything else is false.
 pub fn is_true(value: &str) -> bool {
-    let value = value.trim();
-    value.eq_ignore_ascii_case("true") || value == "1"
+    match value {
+        "true" | "True" | "1" => true,
+        "false" | "False" | "0" => false,
+        _ => {
+            let value = value.trim();
+            value.eq_ignore_ascii_case("true") || value == "1"
+        }
+    }
 }
 
 /// A `BufRead` that knows the line of its read position, so a malformed
@@ -31,8 +37,10 @@ pub struct LineCounting<R> {
     /// Newlines in this buffer before `counted_to`.
     counted: Cell<u64>,
     counted_to: Cell<usize>,
-    /// Bytes consumed since the last `<` or `>`: one token's length so far.
-    token: usize,
+    /// Bytes consumed in all, and when the event being read began: one
+    /// event's length so far is their difference.
+    consumed: u64,
+    event_start: u64,
 }
 
 impl<R: BufRead> LineCounting<R> {
@@ -45,14 +53,20 @@ impl<R: BufRead> LineCounting<R> {
             newlines: 0,
             counted: Cell::new(0),
             counted_to: Cell::new(0),
-            token: 0,
+            consumed: 0,
+            event_start: 0,
         }
     }
 
-    /// Whether a single token (a tag, a text, a comment) ran past
+    /// The next event starts here.
+    fn start_event(&mut self) {
+        self.event_start = self.consumed;
+    }
+
+    /// Whether a single event (a tag, a text, a comment) ran past
     /// [`MAX_LINE_BYTES`]: reading then fails rather than buffer it whole.
     pub fn token_too_long(&self) -> bool {
-        self.token > MAX_LINE_BYTES
+        self.consumed - self.event_start > MAX_LINE_BYTES as u64
     }
 
     /// The 1-based line the reader has reached.
@@ -115,11 +129,7 @@ impl<R: BufRead> BufRead for LineCounting<R> {
 
     fn consume(&mut self, amt: usize) {
         let end = (self.pos + amt).min(self.filled);
-        let taken = &self.buf[self.pos..end];
-        self.token = match memchr::memrchr2(b'<', b'>', taken) {
-            Some(i) => taken.len() - i - 1,
-            None => self.token.saturating_add(taken.len()),
-        };
+        self.consumed += (end - self.pos) as u64;
         self.pos = end;
     }
 }
@@ -258,6 +268,7 @@ pub fn next_event<'b, R: BufRead>(
     xml: &mut Reader<LineCounting<R>>,
     buf: &'b mut Vec<u8>,
 ) -> Result<Event<'b>, ReadError> {
+    xml.get_mut().start_event();
     match xml.read_event_into(buf) {
         Ok(e) if xml.get_ref().token_too_long() => {
             drop(e);
