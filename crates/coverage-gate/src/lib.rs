@@ -1,9 +1,11 @@
 //! `coverage-gate`: coverage reports read exactly, packages held to their
 //! baseline.
 //!
-//! The coverage model (per-file, per-line hit counts, branches, functions,
-//! MC/DC); streaming readers for lcov, Cobertura, JaCoCo and Go
-//! coverprofiles, each naming the line where a malformed report broke;
+//! The coverage model (per-file, per-line hit counts, branches named or
+//! only counted, functions, MC/DC, Go's statement blocks); streaming
+//! readers for lcov, Cobertura, JaCoCo, Go coverprofiles, Clover, OpenCover
+//! and SimpleCov, each naming the line where a malformed report broke and
+//! noting what it tolerated;
 //! format detection and path normalisation (`paths`); files grouped into
 //! packages (`packages`); the per-package baseline ratchet (`ratchet`); and
 //! the command line and run (`cli`, `run`) behind the `coverage-gate`
