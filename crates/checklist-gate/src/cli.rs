@@ -1,6 +1,7 @@
 //! The command line (and, through `INPUT_*`, the action's inputs).
 
 use clap::Parser;
+use gate_runtime::policy::{Check, KeyCheck};
 use gate_runtime::{CommonArgs, GateCli};
 
 /// A pull request passes only when its required checklist is honestly
@@ -32,13 +33,33 @@ pub struct Cli {
     #[arg(long, value_name = "REGEX")]
     pub optional: Vec<String>,
 
-    /// HEADING=all or HEADING=at-least-one for the items under a heading; repeatable.
+    /// HEADING=all, HEADING=at-least-one or HEADING=exactly-one for the
+    /// items under a heading and its sub-headings; repeatable. With a
+    /// template, the heading must be one of the template's.
     #[arg(long, value_name = "HEADING=RULE")]
     pub section_rule: Vec<String>,
 
     /// An item ending with this marker counts as answered, not applicable.
     #[arg(long, value_name = "TEXT", default_value = "N/A")]
     pub na_marker: String,
+
+    /// Pull requests by these logins pass with a note (comma- or
+    /// newline-separated, case-insensitive); `none` skips nobody.
+    #[arg(
+        long,
+        value_name = "LOGINS",
+        default_values = crate::policy::DEFAULT_SKIP_AUTHORS
+    )]
+    pub skip_authors: Vec<String>,
+
+    /// A description with no checkbox at all fails.
+    #[arg(long)]
+    pub require_checklist: bool,
+
+    /// The description must contain a match for this regex (outside HTML
+    /// comments), e.g. a link to the task; repeatable.
+    #[arg(long, value_name = "REGEX")]
+    pub require_pattern: Vec<String>,
 
     /// Set a commit status with this context on the PR's head commit.
     #[arg(long, value_name = "NAME")]
@@ -49,8 +70,55 @@ pub struct Cli {
     pub comment: bool,
 }
 
+fn valid_regex(s: &str) -> Result<(), String> {
+    gate_runtime::inputs::split_lines(&[s.to_owned()])
+        .iter()
+        .try_for_each(|p| regex::Regex::new(p).map(drop).map_err(|e| e.to_string()))
+}
+
+/// Checks on `[checklist]` values (and the same flags), beyond their types.
+const CHECKS: &[KeyCheck] = &[
+    KeyCheck {
+        key: "section-rule",
+        check: Check::Valid {
+            check: |s| {
+                gate_runtime::inputs::split_lines(&[s.to_owned()])
+                    .iter()
+                    .try_for_each(|r| crate::policy::parse_section_rule(r).map(drop))
+            },
+            valid: "HEADING=all or HEADING=at-least-one",
+        },
+    },
+    KeyCheck {
+        key: "required",
+        check: Check::Valid {
+            check: valid_regex,
+            valid: "a regular expression",
+        },
+    },
+    KeyCheck {
+        key: "optional",
+        check: Check::Valid {
+            check: valid_regex,
+            valid: "a regular expression",
+        },
+    },
+];
+
 impl GateCli for Cli {
     fn common(&self) -> &CommonArgs {
         &self.common
+    }
+
+    fn policy_table() -> Option<&'static str> {
+        Some("checklist")
+    }
+
+    fn run_only_flags() -> &'static [&'static str] {
+        &["body-file"]
+    }
+
+    fn policy_checks() -> &'static [KeyCheck] {
+        CHECKS
     }
 }

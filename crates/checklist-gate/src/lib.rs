@@ -5,6 +5,7 @@
 //! base commit). Policy: [`policy::evaluate`], pure. Then the reporters.
 
 pub mod cli;
+pub mod matching;
 pub mod parse;
 pub mod policy;
 pub mod report;
@@ -21,7 +22,7 @@ use gate_runtime::{GateIo, GitHubContext, Verdict, block_on};
 use regex::Regex;
 
 use crate::cli::Cli;
-use crate::policy::{Settings, evaluate, parse_section_rule};
+use crate::policy::{Facts, Settings, evaluate, parse_section_rule};
 use crate::report::Meta;
 use crate::source::{AtCommit, Body, body_from_file, live_body};
 
@@ -32,9 +33,36 @@ fn regexes(values: &[String], flag: &str) -> anyhow::Result<Vec<Regex>> {
     split_lines(values)
         .iter()
         .map(|p| {
-            Regex::new(p).with_context(|| format!("{flag} {p:?}: not a valid regular expression"))
+            Regex::new(p).map_err(|e| {
+                // The regex crate's message repeats the whole pattern; keep
+                // only its reason, and a clipped pattern.
+                let text = e.to_string();
+                let why = text
+                    .lines()
+                    .find_map(|l| l.trim().strip_prefix("error: "))
+                    .unwrap_or("it does not compile");
+                anyhow::anyhow!(
+                    "{flag} {:?}: not a valid regular expression: {why}",
+                    policy::clip(p)
+                )
+            })
         })
         .collect()
+}
+
+/// `--skip-authors`: comma- or newline-separated; `none` alone is nobody.
+fn skip_authors(values: &[String]) -> Vec<String> {
+    let logins: Vec<String> = split_lines(values)
+        .iter()
+        .flat_map(|l| l.split(','))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    match logins.as_slice() {
+        [only] if only.eq_ignore_ascii_case("none") => Vec::new(),
+        _ => logins,
+    }
 }
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -47,6 +75,9 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
             .map(|s| parse_section_rule(s).map_err(anyhow::Error::msg))
             .collect::<anyhow::Result<_>>()?,
         na_marker: cli.na_marker.clone(),
+        skip_authors: skip_authors(&cli.skip_authors),
+        require_checklist: cli.require_checklist,
+        require_patterns: regexes(&cli.require_pattern, "--require-pattern")?,
     })
 }
 
@@ -64,15 +95,24 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
     }
     block_on(async {
         let mut notes = Vec::new();
-        let client = ctx.client()?;
         let pr = ctx.event.as_ref().and_then(Event::pull_request);
         let repo = ctx.repo.as_ref();
+        // The API client (and its root certificates) only when something
+        // will call the API: a local run on a file makes no request.
+        let client = if pr.is_some() || cli.status_context.is_some() || cli.comment {
+            Some(ctx.client()?)
+        } else {
+            None
+        };
 
         let body: Body = match (&cli.body_file, pr, repo) {
             (Some(path), ..) => body_from_file(path)?,
-            (None, Some(pr), Some(repo)) => {
-                live_body(&client, repo, pr.number, pr.body.clone(), &mut notes).await
-            }
+            (None, Some(pr), Some(repo)) => match &client {
+                Some(client) => {
+                    live_body(client, repo, pr.number, pr.body.clone(), &mut notes).await
+                }
+                None => anyhow::bail!("no API client for the live description"),
+            },
             (None, Some(pr), None) => Body {
                 text: pr.body.clone(),
                 source: format!("pull request #{}, event payload", pr.number),
@@ -90,41 +130,55 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
                 let at = AtCommit {
                     sha: pr.base.sha.clone(),
                     git: local.then_some(git),
-                    api: repo.map(|r| (&client, r)),
+                    api: client.as_ref().zip(repo),
+                };
+                at.template(cli.template.as_deref()).await?
+            }
+            // A front end's base (trunkline check): the template there, as
+            // in a pull request.
+            None if ctx.base.is_some() => {
+                let git = Git::new(".");
+                let at = AtCommit {
+                    sha: ctx.base.clone().unwrap_or_default(),
+                    git: git.is_repo().then_some(git),
+                    api: None,
                 };
                 at.template(cli.template.as_deref()).await?
             }
             None => match &cli.template {
-                Some(path) => Some((
-                    path.clone(),
-                    std::fs::read_to_string(path).with_context(|| {
-                        format!(
-                            "--template {path}: cannot read it; give the path of the PR template"
-                        )
-                    })?,
-                )),
+                Some(path) => Some((path.clone(), source::template_from_file(path)?)),
                 None => None,
             },
         };
-        if template.is_none() && pr.is_some() {
+        if template.is_none() && (pr.is_some() || ctx.base.is_some()) {
             notes.push("no pull request template found at the base commit: every checkbox in the description is required".to_owned());
         }
         settings.template = template.as_ref().map(|(_, t)| t.clone());
-        let outcome = evaluate(body.text.as_deref(), &settings);
+        let facts = Facts {
+            body: body.text.as_deref(),
+            author: pr.map(|p| p.user.login.as_str()),
+        };
+        let outcome = evaluate(&facts, &settings).with_context(|| match &template {
+            Some((path, _)) => format!("template {path}"),
+            None => "settings".to_owned(),
+        })?;
 
         let mut actions = Vec::new();
-        if let (Some(context), Some(repo)) = (&cli.status_context, repo) {
+        if let (Some(context), Some(repo), Some(client)) =
+            (&cli.status_context, repo, client.as_ref())
+        {
             let sha = pr.map(|p| p.head.sha.clone()).or_else(|| ctx.sha.clone());
             match sha {
                 Some(sha) => {
-                    let description = match outcome.verdict {
-                        Verdict::Fail => {
+                    let description = match (outcome.verdict, &outcome.skipped_author) {
+                        (Verdict::Fail, _) => {
                             format!("{} checklist items still to answer", outcome.open_count())
                         }
+                        (_, Some(_)) => "skipped: the author is in --skip-authors".to_owned(),
                         _ => "checklist answered".to_owned(),
                     };
                     set_commit_status(
-                        &client,
+                        client,
                         repo,
                         &CommitStatus {
                             sha: &sha,
@@ -148,8 +202,8 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
             notes.push("--status-context: no repository to set a status in".to_owned());
         }
         if cli.comment {
-            match (pr, repo) {
-                (Some(pr), Some(repo)) => {
+            match (pr, repo, client.as_ref()) {
+                (Some(pr), Some(repo), Some(client)) => {
                     let target = StickyTarget {
                         repo,
                         issue_number: pr.number,
@@ -157,11 +211,10 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
                         untrusted_author: Some(&pr.user.login),
                     };
                     let action = if outcome.verdict == Verdict::Fail {
-                        upsert_sticky_comment(&client, &target, &report::comment_body(&outcome))
+                        upsert_sticky_comment(client, &target, &report::comment_body(&outcome))
                             .await?
                     } else {
-                        update_sticky_comment(&client, &target, &report::done_comment_body())
-                            .await?
+                        update_sticky_comment(client, &target, &report::done_comment_body()).await?
                     };
                     actions.push(format!("comment: {action:?}"));
                 }

@@ -9,6 +9,9 @@ use serde_json::json;
 use crate::GATE;
 use crate::policy::Outcome;
 
+/// How many reasons the text report and the annotation show.
+const REASONS_SHOWN: usize = 50;
+
 /// Facts about the run besides the outcome.
 #[derive(Debug, Clone, Default)]
 pub struct Meta {
@@ -28,8 +31,14 @@ fn render_text(meta: &Meta, outcome: Option<&Outcome>) -> String {
         );
     };
     let mut t = format!("{GATE}: {}\n", o.verdict);
-    for r in &o.reasons {
+    for r in o.reasons.iter().take(REASONS_SHOWN) {
         t.push_str(&format!("  {r}\n"));
+    }
+    if o.reasons.len() > REASONS_SHOWN {
+        t.push_str(&format!(
+            "  ... and {} more (--format json lists them all)\n",
+            o.reasons.len() - REASONS_SHOWN
+        ));
     }
     if let Some(s) = &meta.body_source {
         t.push_str(&format!("description: {s}\n"));
@@ -90,17 +99,16 @@ fn summary_markdown(meta: &Meta, outcome: Option<&Outcome>, omitted: Option<Stri
         m.push('\n');
     }
     if !o.removed.is_empty() {
-        m.push_str("**Removed from the template:**\n\n");
+        m.push_str("**Missing from the description:**\n\n");
         for t in &o.removed {
             m.push_str(&format!("- {}\n", md_cell(t)));
         }
         m.push('\n');
     }
-    for s in &o.unanswered_sections {
-        m.push_str(&format!(
-            "**Tick at least one item under \"{}\".**\n\n",
-            md_cell(s)
-        ));
+    if o.verdict == Verdict::Fail && !o.other_reasons.is_empty() {
+        for r in &o.other_reasons {
+            m.push_str(&format!("**{}.**\n\n", md_cell(r)));
+        }
     }
     if o.verdict != Verdict::Fail {
         for r in &o.reasons {
@@ -129,15 +137,12 @@ pub fn comment_body(o: &Outcome) -> String {
     }
     for t in &o.removed {
         b.push_str(&format!(
-            "- {} _(removed from the template's checklist; put it back)_\n",
+            "- {} _(missing from the description; put it back)_\n",
             md_cell(t)
         ));
     }
-    for s in &o.unanswered_sections {
-        b.push_str(&format!(
-            "- tick at least one item under **{}**\n",
-            md_cell(s)
-        ));
+    for r in o.other_reasons.iter().filter(|_| !o.empty_body) {
+        b.push_str(&format!("- {}\n", md_cell(r)));
     }
     if o.empty_body {
         b.push_str("\nThe description is empty: the pull request template was not used.\n");
@@ -187,11 +192,16 @@ impl GateReport for ChecklistReport<'_> {
             "actions": meta.run.actions,
         });
         if let Some(o) = self.outcome {
+            details["sections"] = json!(o.sections);
             details["items"] = json!(o.items);
             details["unchecked_required"] = json!(o.unchecked_required);
             details["removed"] = json!(o.removed);
             details["unanswered_sections"] = json!(o.unanswered_sections);
+            details["overanswered_sections"] = json!(o.overanswered_sections);
+            details["missing_patterns"] = json!(o.missing_patterns);
+            details["no_checklist"] = json!(o.no_checklist);
             details["empty_body"] = json!(o.empty_body);
+            details["skipped_author"] = json!(o.skipped_author);
         }
         details
     }
@@ -199,10 +209,20 @@ impl GateReport for ChecklistReport<'_> {
     fn annotations(&self) -> Vec<Annotation> {
         match self.outcome {
             Some(o) if o.verdict == Verdict::Fail => {
-                vec![
-                    Annotation::new(Level::Error, o.reasons.join("; "))
-                        .title("Checklist not complete"),
-                ]
+                let mut message = o
+                    .reasons
+                    .iter()
+                    .take(REASONS_SHOWN)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                if o.reasons.len() > REASONS_SHOWN {
+                    message.push_str(&format!(
+                        "; and {} more (see the step summary)",
+                        o.reasons.len() - REASONS_SHOWN
+                    ));
+                }
+                vec![Annotation::new(Level::Error, message).title("Checklist not complete")]
             }
             Some(o) if o.verdict == Verdict::Warn => {
                 vec![Annotation::new(Level::Warning, o.reasons.join("; ")).title("No checklist")]

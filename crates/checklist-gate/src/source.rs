@@ -8,7 +8,7 @@
 use std::io::Read;
 
 use anyhow::{Context as _, bail};
-use gate_runtime::contents::{file_at, files_in};
+use gate_runtime::contents::{file_bytes_at, files_in};
 use gate_runtime::git::Git;
 use gate_runtime::{GitHubClient, Repo};
 use serde::Deserialize;
@@ -20,23 +20,43 @@ pub struct Body {
     pub source: String,
 }
 
+/// `bytes` as text, or an error naming `what`, the line of the first bad
+/// byte, and the fix. Lossy decoding would check a different text than the
+/// one GitHub shows, so invalid UTF-8 is an error (exit 2) wherever it comes
+/// from.
+pub fn utf8(bytes: Vec<u8>, what: &str) -> anyhow::Result<String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = 1 + e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count();
+        anyhow::anyhow!("{what}: not UTF-8 text (line {line}); save it as UTF-8")
+    })
+}
+
 /// Reads `--body-file` (`-` is stdin).
 pub fn body_from_file(path: &str) -> anyhow::Result<Body> {
-    let text = if path == "-" {
-        let mut s = String::new();
+    let bytes = if path == "-" {
+        let mut b = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut s)
+            .read_to_end(&mut b)
             .context("--body-file -: reading the body from stdin")?;
-        s
+        b
     } else {
-        std::fs::read_to_string(path).with_context(|| {
+        std::fs::read(path).with_context(|| {
             format!("--body-file {path}: cannot read it; give a Markdown file, or - for stdin")
         })?
     };
     Ok(Body {
-        text: Some(text),
+        text: Some(utf8(bytes, &format!("--body-file {path}"))?),
         source: format!("--body-file {path}"),
     })
+}
+
+/// Reads a local `--template` file (outside a pull request).
+pub fn template_from_file(path: &str) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).with_context(|| {
+        format!("--template {path}: cannot read it; give the path of the PR template")
+    })?;
+    utf8(bytes, &format!("--template {path}"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,10 +112,12 @@ pub struct AtCommit<'a> {
 impl AtCommit<'_> {
     /// A file's text, or `None` when it does not exist at the commit.
     pub async fn file(&self, path: &str) -> anyhow::Result<Option<String>> {
+        let what = || format!("{path} at {}", &self.sha[..self.sha.len().min(12)]);
         if let Some(git) = &self.git {
-            return Ok(git
+            return git
                 .show_file(&self.sha, path)
-                .map(|b| String::from_utf8_lossy(&b).into_owned()));
+                .map(|b| utf8(b, &what()))
+                .transpose();
         }
         let Some((client, repo)) = self.api else {
             bail!(
@@ -103,7 +125,10 @@ impl AtCommit<'_> {
                 self.sha
             );
         };
-        Ok(file_at(client, repo, path, &self.sha).await?)
+        file_bytes_at(client, repo, path, &self.sha)
+            .await?
+            .map(|b| utf8(b, &what()))
+            .transpose()
     }
 
     /// The file names directly in a directory at the commit.

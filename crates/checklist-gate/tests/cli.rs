@@ -176,7 +176,10 @@ fn bad_input_exits_2() {
             &["--body-file", "/nonexistent.md"],
             "--body-file /nonexistent.md",
         ),
-        (&["--body-file", &body, "--required", "("], "--required"),
+        (
+            &["--body-file", &body, "--required", "("],
+            "--required \"(\": not a valid regular expression: unclosed group",
+        ),
         (
             &["--body-file", &body, "--section-rule", "Flows"],
             "--section-rule",
@@ -428,7 +431,8 @@ fn github_format_outputs_and_a_single_escaped_annotation() {
         ],
     );
     assert_eq!(r.code, 1);
-    let commands = fake_github::testing::live_commands(&r.stdout);
+    // The token's mask comes first (hardening review, item 6).
+    let commands = fake_github::testing::live_commands_besides_masks(&r.stdout);
     assert_eq!(commands.len(), 1, "{}", r.stdout);
     assert!(r.stdout.contains("::stop-commands::"));
     assert!(
@@ -455,10 +459,13 @@ fn github_format_outputs_and_a_single_escaped_annotation() {
 #[test]
 fn merge_group_passes() {
     let d = tempfile::tempdir().unwrap();
+    // The policy file is read at the group's base through the API.
+    let fake = FakeGitHub::start();
     let r = run(
         d.path(),
         &["--format", "json"],
         &[
+            ("GITHUB_API_URL", fake.url()),
             (
                 "GITHUB_EVENT_PATH",
                 fixture("merge_group.checks_requested.trunkline.json")
@@ -475,4 +482,285 @@ fn merge_group_passes() {
             .unwrap()
             .contains("checked on the pull request")
     );
+}
+
+// issue 13 item 8: exit 2 means the error form, whatever the input.
+#[test]
+fn invalid_utf8_is_the_error_form_everywhere() {
+    let d = tempfile::tempdir().unwrap();
+    let bad = d.path().join("bad.md");
+    std::fs::write(&bad, b"- [ ] fine\n- [ ] caf\xe9\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    let good = write(d.path(), "good.md", "- [x] a\n");
+    for args in [
+        vec!["--body-file", bad],
+        vec!["--body-file", &good, "--template", bad],
+    ] {
+        let mut a = args.clone();
+        a.extend(["--format", "json"]);
+        let r = run(d.path(), &a, &[]);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
+        let v = r.json();
+        assert_eq!(v["verdict"], "error", "{v}");
+        assert_eq!(v["error"], true);
+        assert!(
+            v["reasons"][0]
+                .as_str()
+                .unwrap()
+                .ends_with("not UTF-8 text (line 2); save it as UTF-8"),
+            "{v}"
+        );
+    }
+    // The template at the base commit, from local git.
+    let repo = TestRepo::new();
+    std::fs::create_dir_all(repo.path().join(".github")).unwrap();
+    std::fs::write(
+        repo.path().join(".github/pull_request_template.md"),
+        b"- [ ] \xff\n",
+    )
+    .unwrap();
+    let base = repo.commit("template");
+    let fake = fake_with_pr(Some("- [x] a\n"));
+    let event = event_file(d.path(), None, &base, &base);
+    let r = run(
+        repo.path(),
+        &["--format", "json"],
+        &actions_env(&event, &fake),
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.json()["verdict"], "error");
+    assert!(r.stdout.contains(".github/pull_request_template.md at "));
+    // The template through the contents API (the base is not checked out).
+    let api_base = "c".repeat(40);
+    fake.put_file(
+        R,
+        &api_base,
+        ".github/pull_request_template.md",
+        b"- [ ] \xff\n",
+    );
+    let event = event_file(d.path(), None, &api_base, &base);
+    let r = run(d.path(), &["--format", "json"], &actions_env(&event, &fake));
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.json()["verdict"], "error");
+    assert!(r.stdout.contains("not UTF-8 text (line 1)"), "{}", r.stdout);
+    // The description from stdin.
+    let mut cmd = hermetic_command(BIN);
+    cmd.current_dir(d.path())
+        .args(["--body-file", "-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"\xfe\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let (stdout, _) = output_text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["verdict"], "error");
+    assert_eq!(
+        v["reasons"][0],
+        "--body-file -: not UTF-8 text (line 1); save it as UTF-8"
+    );
+}
+
+// issue 13 item 13.
+#[test]
+fn settings_the_template_cannot_apply_exit_2() {
+    let d = tempfile::tempdir().unwrap();
+    let template = write(d.path(), "template.md", TEMPLATE);
+    let body = write(d.path(), "pr.md", "- [x] Checkout\n");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--section-rule", "Flows tested=at-least-one"],
+            "--section-rule \"Flows tested\": the template has no such heading; its headings are \"Summary\", \"User flows tested\", \"Safety\"",
+        ),
+        (
+            &["--required", "(?i)migration"],
+            "--required \"(?i)migration\": matches no checklist item in the template",
+        ),
+        (
+            &["--optional", "Screenshots"],
+            "--optional \"Screenshots\": matches no checklist item in the template",
+        ),
+    ];
+    for (extra, needle) in cases {
+        let mut args = vec!["--template", &template, "--body-file", &body];
+        args.extend_from_slice(extra);
+        let r = run(d.path(), &args, &[]);
+        assert_eq!(r.code, 2, "{extra:?}: {}", r.stdout);
+        assert!(r.stderr.contains(needle), "{extra:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("template {template}: ")),
+            "{}",
+            r.stderr
+        );
+    }
+    // The heading matches past its emoji and case.
+    let t = write(
+        d.path(),
+        "emoji.md",
+        "## ✅ User flows tested:\n- [ ] Checkout\n",
+    );
+    let r = run(
+        d.path(),
+        &[
+            "--template",
+            &t,
+            "--body-file",
+            &body,
+            "--section-rule",
+            "user flows tested=exactly-one",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+fn event_by(dir: &Path, author: &str, base: &str) -> String {
+    let payload = std::fs::read_to_string(fixture("pull_request.opened.payload.json")).unwrap();
+    let mut e: Value = serde_json::from_str(&payload).unwrap();
+    e["pull_request"]["user"]["login"] = author.into();
+    e["pull_request"]["base"]["sha"] = base.into();
+    e["pull_request"]["head"]["sha"] = "a".repeat(40).into();
+    write(dir, "event.json", &e.to_string())
+}
+
+// issue 13 item 15.
+#[test]
+fn bot_authors_pass_with_a_note_and_a_status() {
+    let d = tempfile::tempdir().unwrap();
+    let fake = fake_with_pr(Some("Bumps serde from 1.0.1 to 1.0.2.\n"));
+    let base = "b".repeat(40);
+    fake.put_file(
+        R,
+        &base,
+        ".github/pull_request_template.md",
+        TEMPLATE.as_bytes(),
+    );
+    let event = event_by(d.path(), "dependabot[bot]", &base);
+    let env = actions_env(&event, &fake);
+    let r = run(
+        d.path(),
+        &[
+            "--format",
+            "json",
+            "--status-context",
+            "trunkline/checklist",
+        ],
+        &env,
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v = r.json();
+    assert_eq!(v["skipped_author"], "dependabot[bot]");
+    assert_eq!(
+        v["reasons"][0],
+        "skipped: the pull request is by dependabot[bot], one of --skip-authors"
+    );
+    let state = fake.repo(R);
+    assert_eq!(state.statuses[0].state, "success");
+    // Through the action input, as a list; `none` skips nobody.
+    let mut env2 = env.clone();
+    env2.push(("INPUT_SKIP_AUTHORS", "none"));
+    let r = run(d.path(), &["--format", "json"], &env2);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let mut env3 = env.clone();
+    env3.push(("INPUT_SKIP_AUTHORS", "octocat\nsome-bot[bot]"));
+    assert_eq!(run(d.path(), &[], &env3).code, 1);
+    let event = event_by(d.path(), "Some-Bot[bot]", &base);
+    let env4 = [
+        ("GITHUB_EVENT_PATH", event.as_str()),
+        ("GITHUB_EVENT_NAME", "pull_request"),
+        ("GITHUB_REPOSITORY", R),
+        ("GITHUB_API_URL", fake.url()),
+        ("INPUT_SKIP_AUTHORS", "octocat, some-bot[bot]"),
+    ];
+    assert_eq!(run(d.path(), &[], &env4).code, 0);
+}
+
+// issue 13 items 16 and 18.
+#[test]
+fn require_checklist_and_require_pattern() {
+    let d = tempfile::tempdir().unwrap();
+    let prose = write(d.path(), "prose.md", "Refactors the parser.\n");
+    let r = run(
+        d.path(),
+        &[
+            "--body-file",
+            &prose,
+            "--require-checklist",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(r.json()["no_checklist"], true);
+    assert_eq!(run(d.path(), &["--body-file", &prose], &[]).code, 0);
+    let r = run(
+        d.path(),
+        &["--body-file", &prose],
+        &[("INPUT_REQUIRE_CHECKLIST", "true")],
+    );
+    assert_eq!(r.code, 1);
+
+    let linked = write(
+        d.path(),
+        "linked.md",
+        "Task: https://app.clickup.com/t/86b1x2\n\n- [x] Tests\n",
+    );
+    let pattern = r"https://app\.clickup\.com/t/\w+";
+    let r = run(
+        d.path(),
+        &["--body-file", &linked, "--require-pattern", pattern],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let r = run(
+        d.path(),
+        &["--body-file", &prose, "--format", "json"],
+        &[("INPUT_REQUIRE_PATTERN", &format!("{pattern}\n[A-Z]+-\\d+"))],
+    );
+    assert_eq!(r.code, 1);
+    let v = r.json();
+    assert_eq!(
+        v["missing_patterns"],
+        serde_json::json!([pattern, "[A-Z]+-\\d+"])
+    );
+    assert!(
+        v["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("--require-pattern https://app"),
+        "{v}"
+    );
+    let r = run(
+        d.path(),
+        &["--body-file", &prose, "--require-pattern", "("],
+        &[],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--require-pattern \"(\""), "{}", r.stderr);
+}
+
+// issue 13 item 10: the JSON names each section once.
+#[test]
+fn json_refers_to_sections_by_index() {
+    let d = tempfile::tempdir().unwrap();
+    let heading = "h".repeat(3000);
+    let items = "- [x] a\n".repeat(100);
+    let body = write(d.path(), "pr.md", &format!("## {heading}\n{items}"));
+    let r = run(d.path(), &["--body-file", &body, "--format", "json"], &[]);
+    assert_eq!(r.code, 0);
+    let v = r.json();
+    assert_eq!(v["sections"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        v["sections"][0]["heading"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .count(),
+        200
+    );
+    assert_eq!(v["items"][99]["section"], 0);
+    assert!(r.stdout.len() < 10_000, "{}", r.stdout.len());
 }

@@ -68,6 +68,9 @@ pub struct Baseline {
     #[serde(default)]
     pub commit: Option<String>,
     pub packages: BTreeMap<String, BaselineEntry>,
+    /// The same counts per file (records on the data branch keep them).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, BaselineEntry>,
 }
 
 impl Baseline {
@@ -79,7 +82,7 @@ impl Baseline {
                 self.format
             ));
         }
-        for (name, e) in &self.packages {
+        for (name, e) in self.packages.iter().chain(&self.files) {
             if e.lines_hit > e.lines_found
                 || e.statements_hit > e.statements_found
                 || e.branches_hit > e.branches_found
@@ -290,6 +293,7 @@ mod tests {
                     )
                 })
                 .collect(),
+            files: BTreeMap::new(),
         }
     }
 
@@ -441,6 +445,7 @@ mod tests {
                 }),
             )]
             .into(),
+            files: BTreeMap::new(),
         };
         let packages: BTreeMap<String, Totals> = [("m/cart".to_owned(), now)].into();
         let d = evaluate(&packages, &now, Some(&base), &Settings::default());

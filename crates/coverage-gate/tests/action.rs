@@ -3,14 +3,18 @@
 
 use std::path::Path;
 
-use action_runner::{check_action, run_step};
+use action_runner::{check_action_with, run_step};
 use clap::CommandFactory;
 
 const BIN: &str = env!("CARGO_BIN_EXE_coverage-gate");
 
 #[test]
 fn the_action_matches_the_binary() {
-    check_action("coverage-gate", &coverage_gate::cli::Cli::command());
+    check_action_with(
+        "coverage-gate",
+        &coverage_gate::cli::Cli::command(),
+        &["sha"],
+    );
 }
 
 #[test]
@@ -40,6 +44,8 @@ fn the_step_reads_reports_and_sets_the_outputs() {
             ("verdict".into(), "pass".into()),
             ("line-percent".into(), "66.67".into()),
             ("branch-percent".into(), "50.00".into()),
+            ("patch-percent".into(), String::new()),
+            ("baseline-commit".into(), String::new()),
         ]
     );
     let step = run_step(

@@ -10,6 +10,8 @@
 
 mod http;
 pub use http::{Handler, HandlerServer, StaticServer};
+mod git_data;
+pub use git_data::{GitObjects, TreeEntry};
 mod routes;
 mod shapes;
 pub mod state;

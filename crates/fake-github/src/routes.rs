@@ -215,6 +215,9 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
     #[allow(clippy::unwrap_used)] // Checked just above.
     let repo = s.repos.get_mut(&full).unwrap();
     let r = &full;
+    if let Some(reply) = crate::git_data::route(repo, base, r, rest, req, &body, now) {
+        return reply;
+    }
     match (m, rest) {
         ("GET", []) => Reply::json(200, shapes::repo(base, r, &repo.default_branch)),
 

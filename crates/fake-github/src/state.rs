@@ -197,4 +197,6 @@ pub struct RepoState {
     pub dispatches: Vec<Dispatch>,
     /// Answer `return_run_details` with 422, as older GHES does.
     pub rejects_run_details: bool,
+    /// Blobs, trees and commits made through the Git Data API.
+    pub git: crate::git_data::GitObjects,
 }

@@ -33,9 +33,17 @@ pub fn hermetic_command(bin: impl AsRef<Path>) -> Command {
     cmd
 }
 
-/// Panics if the canary token appears in any of the texts.
+/// Panics if the canary token appears in any of the texts, outside the
+/// `::add-mask::` lines that tell the runner to mask it (the runner consumes
+/// those; they are never shown).
 pub fn assert_no_canary<'a>(texts: impl IntoIterator<Item = &'a str>) {
     for text in texts {
+        let shown: String = text
+            .lines()
+            .filter(|l| !l.starts_with("::add-mask::"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let text = shown.as_str();
         assert!(
             !text.contains(CANARY_TOKEN) && !text.contains(&CANARY_TOKEN[4..]),
             "the token leaked into output:\n{text}"
@@ -51,28 +59,69 @@ pub fn output_text(out: &Output) -> (String, String) {
     (stdout, stderr)
 }
 
-/// The workflow commands in a log that the runner would execute: every
-/// `::` line, minus those between `::stop-commands::TOKEN` and `::TOKEN::`.
+/// The workflow commands in a log that the runner would execute, as the
+/// runner parses them: a line that starts with `::` (leading whitespace
+/// trimmed), else the legacy `##[command]` form anywhere in the line, minus
+/// everything between `::stop-commands::TOKEN` and `::TOKEN::` (which pauses
+/// both forms). Legacy commands are returned from their `##[`.
 pub fn live_commands(log: &str) -> Vec<String> {
     let mut live = Vec::new();
     let mut stopped: Option<String> = None;
     for line in log.lines() {
+        let trimmed = line.trim();
         match &stopped {
             Some(token) => {
-                if line == format!("::{token}::") {
+                if trimmed == format!("::{token}::") {
                     stopped = None;
                 }
             }
             None => {
-                if let Some(token) = line.strip_prefix("::stop-commands::") {
+                if let Some(token) = trimmed.strip_prefix("::stop-commands::") {
                     stopped = Some(token.to_owned());
-                } else if line.starts_with("::") {
-                    live.push(line.to_owned());
+                } else if trimmed.starts_with("::") {
+                    live.push(trimmed.to_owned());
+                } else if let Some(at) = line.find("##[") {
+                    live.push(line[at..].to_owned());
                 }
             }
         }
     }
     live
+}
+
+/// The live workflow commands of a log other than `::add-mask::`, which a
+/// gate in `github` format announces first for each secret it holds.
+pub fn live_commands_besides_masks(log: &str) -> Vec<String> {
+    live_commands(log)
+        .into_iter()
+        .filter(|c| !c.starts_with("::add-mask::"))
+        .collect()
+}
+
+/// A log as the job log shows it: each `::add-mask::VALUE` line consumed,
+/// and every later occurrence of the value shown as `***`.
+pub fn masked_log(log: &str) -> String {
+    let mut masks: Vec<String> = Vec::new();
+    let mut shown = String::with_capacity(log.len());
+    for line in log.split_inclusive('\n') {
+        if let Some(value) = line.trim_end().strip_prefix("::add-mask::") {
+            if !value.is_empty() {
+                masks.push(
+                    value
+                        .replace("%0A", "\n")
+                        .replace("%0D", "\r")
+                        .replace("%25", "%"),
+                );
+            }
+            continue;
+        }
+        let mut line = line.to_owned();
+        for m in &masks {
+            line = line.replace(m.as_str(), "***");
+        }
+        shown.push_str(&line);
+    }
+    shown
 }
 
 /// The result of one hermetic run of a gate binary.
@@ -187,4 +236,31 @@ impl TestRepo {
 /// `n` distinct numbered lines.
 pub fn lines(n: usize, tag: &str) -> String {
     (0..n).map(|i| format!("{tag} line {i}\n")).collect()
+}
+
+/// Whether an external tool a test needs is installed: `program args`
+/// succeeds. When it is not, the test should skip: this says so on stderr,
+/// past the test harness's capture so the skip shows in a passing run,
+/// naming the package to install; with `TRUNKLINE_REQUIRE_TOOLS=1` (as
+/// `.ci/run` sets) a missing tool fails the test instead, so nothing skips
+/// in CI.
+pub fn tool_available(program: &str, args: &[&str], package: &str) -> bool {
+    let installed = Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed {
+        assert!(
+            std::env::var("TRUNKLINE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "TRUNKLINE_REQUIRE_TOOLS=1 but {program} is not installed: install {package}"
+        );
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: skipped, {program} is not installed (install {package})"
+        );
+    }
+    installed
 }

@@ -9,16 +9,142 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
 use crate::context::{CommonArgs, GitHubContext};
 use crate::env::Env;
-use crate::inputs::parse_with_inputs;
+use crate::git::Git;
+use crate::inputs::Layers;
+use crate::policy::{KeyCheck, Location, TableSpec};
+use crate::redact::{ScrubWriter, Secrets};
+use crate::token::Token;
 use crate::verdict::{EXIT_ERROR, Format, Verdict, report_error};
 
 /// A gate's command line: clap-derived, with [`CommonArgs`] flattened in.
 pub trait GateCli: CommandFactory + FromArgMatches {
     fn common(&self) -> &CommonArgs;
+
+    /// The gate's table in the policy file (`pr-size`, ...); `None` reads
+    /// no file.
+    fn policy_table() -> Option<&'static str> {
+        None
+    }
+
+    /// Flags that describe one run rather than policy, so are not keys of
+    /// the table (a revision, a PR number, a file of this run's).
+    fn run_only_flags() -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Checks on values beyond their type: ranges and formats.
+    fn policy_checks() -> &'static [KeyCheck] {
+        &[]
+    }
+
+    /// A base revision given on the gate's own command line (pr-size-gate's
+    /// `--base`): outside a pull request, policy is read there.
+    fn local_base(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// What a front end (`trunkline check`) sets that a gate's command line
+/// does not.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// The base commit of the change: the policy file (and the checklist's
+    /// template) are read there, as in a pull request.
+    pub base: Option<String>,
+    /// The head, to tell whether the change edits the policy file.
+    pub head: Option<String>,
+}
+
+/// A gate's command line with every layer folded in.
+pub struct Resolved<C> {
+    pub cli: C,
+    pub layers: Layers,
+    pub matches: ArgMatches,
+}
+
+/// Reads gate `C`'s policy where this run says (the base commit; see
+/// [`crate::policy`]) and folds its table under the flags and inputs
+/// already in `layers`. Records the base and the file in `ctx`.
+pub fn with_policy<C: GateCli>(
+    options: &RunOptions,
+    first: &C,
+    mut layers: Layers,
+    ctx: &mut GitHubContext,
+) -> anyhow::Result<Resolved<C>> {
+    let event = ctx.event_base_head();
+    let local = first.local_base().map(str::to_owned);
+    let (base, at_from) = match (&options.base, &event, &local) {
+        (Some(b), ..) => (Some(b.clone()), "--base"),
+        (None, Some((b, _)), _) => (Some(b.clone()), "the event's base commit"),
+        (None, None, Some(b)) => (Some(b.clone()), "--base"),
+        (None, None, None) if first.common().sha.is_some() => (None, "--sha"),
+        (None, None, None) => (None, "GITHUB_SHA"),
+    };
+    ctx.base = base;
+    if let Some(spec) = TableSpec::of::<C>() {
+        let head = options
+            .head
+            .clone()
+            .or_else(|| event.as_ref().map(|(_, h)| h.clone()))
+            .or_else(|| local.as_ref().map(|_| "HEAD".to_owned()));
+        let loc = Location {
+            explicit: first.common().config.clone(),
+            at: ctx.base.clone().or_else(|| ctx.sha.clone()),
+            at_from: at_from.to_owned(),
+            head,
+        };
+        let file = block_on(async {
+            // The client is built only when the API may be needed, and
+            // inside the runtime.
+            let client = match &ctx.repo {
+                Some(_) if loc.at.is_some() => Some(ctx.client()?),
+                _ => None,
+            };
+            let api = client.as_ref().zip(ctx.repo.as_ref());
+            crate::policy::read(&loc, &Git::new("."), api).await
+        })??;
+        let tables = file.tables()?;
+        spec.fill(
+            &file.label(),
+            tables.get(spec.table).and_then(toml::Value::as_table),
+            &mut layers,
+        )?;
+        let matches = layers
+            .matches::<C>()
+            .map_err(|e| anyhow::anyhow!("{}: {}", file.label(), first_line(&e)))?;
+        spec.check_layers(&layers, &matches)?;
+        ctx.policy = Some(file);
+        let cli = C::from_arg_matches(&matches).map_err(|e| anyhow::anyhow!(first_line(&e)))?;
+        return Ok(Resolved {
+            cli,
+            layers,
+            matches,
+        });
+    }
+    let matches = layers
+        .matches::<C>()
+        .map_err(|e| anyhow::anyhow!(first_line(&e)))?;
+    let cli = C::from_arg_matches(&matches).map_err(|e| anyhow::anyhow!(first_line(&e)))?;
+    Ok(Resolved {
+        cli,
+        layers,
+        matches,
+    })
+}
+
+/// A clap error's message, one line, without its `error: ` prefix.
+fn first_line(e: &clap::Error) -> String {
+    e.render()
+        .to_string()
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_owned()
 }
 
 /// What a gate's `run` is handed.
@@ -27,8 +153,9 @@ pub struct GateIo<'a> {
     pub stderr: &'a mut dyn Write,
 }
 
-/// Parses the command line (flags, then `INPUT_*`), resolves the context and
-/// runs the gate. Exit 0 pass or warn, 1 fail, 2 could not decide.
+/// Parses the command line (flags, then `INPUT_*`, then the policy file at
+/// the base), resolves the context and runs the gate. Exit 0 pass or warn,
+/// 1 fail, 2 could not decide.
 pub fn run_gate<C, F>(
     gate: &str,
     argv: impl IntoIterator<Item = OsString>,
@@ -41,9 +168,40 @@ where
     C: GateCli,
     F: FnOnce(C, GitHubContext, &mut GateIo<'_>) -> anyhow::Result<Verdict>,
 {
+    run_gate_with(&RunOptions::default(), gate, argv, env, stdout, stderr, run)
+}
+
+/// [`run_gate`] for a front end that runs gates in-process, with what it
+/// knows besides the command line.
+pub fn run_gate_with<C, F>(
+    options: &RunOptions,
+    gate: &str,
+    argv: impl IntoIterator<Item = OsString>,
+    env: &Env,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    run: F,
+) -> ExitCode
+where
+    C: GateCli,
+    F: FnOnce(C, GitHubContext, &mut GateIo<'_>) -> anyhow::Result<Verdict>,
+{
     let argv: Vec<OsString> = argv.into_iter().collect();
-    let cli = match parse_with_inputs::<C>(argv.clone(), env) {
-        Ok(cli) => cli,
+    // Everything the gate prints passes through the scrubbers; in Actions
+    // the runner is also told to mask each secret before any other line.
+    let secrets = Secrets::new();
+    if let Some(token) = Token::from_env(env) {
+        secrets.add(token.expose());
+    }
+    let announce =
+        Format::resolve(requested_format(&argv, env), env.in_actions()) == Format::Github;
+    let mut stdout = ScrubWriter::new(stdout, secrets.clone(), announce);
+    let mut stderr = ScrubWriter::new(stderr, secrets.clone(), false);
+    let (stdout, stderr): (&mut dyn Write, &mut dyn Write) = (&mut stdout, &mut stderr);
+    let parsed = Layers::with_inputs::<C>(argv.clone(), env)
+        .and_then(|layers| layers.parse::<C>().map(|cli| (cli, layers)));
+    let (first, layers) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) if !e.use_stderr() => {
             // --help, --version.
             let _ = write!(stdout, "{}", e.render());
@@ -74,9 +232,16 @@ where
             );
         }
     };
-    let format = Format::resolve(cli.common().format, env.in_actions());
-    let ctx = match GitHubContext::resolve(cli.common(), env) {
-        Ok(ctx) => ctx,
+    let format = Format::resolve(first.common().format, env.in_actions());
+    let mut ctx = match GitHubContext::resolve(first.common(), env) {
+        Ok(mut ctx) => {
+            ctx.secrets = secrets;
+            ctx
+        }
+        Err(e) => return report_error(gate, &e, format, stdout, stderr),
+    };
+    let cli = match with_policy(options, &first, layers, &mut ctx) {
+        Ok(resolved) => resolved.cli,
         Err(e) => return report_error(gate, &e, format, stdout, stderr),
     };
     let mut io = GateIo {

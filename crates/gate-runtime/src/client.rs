@@ -16,6 +16,8 @@ use octocrab::Octocrab;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::commands::write_inert;
+use crate::redact::{self, Secrets};
 use crate::retry::{Decision, ResponseFacts, RetryPolicy, classify};
 use crate::token::Token;
 
@@ -166,6 +168,8 @@ pub struct ClientBuilder {
     policy: RetryPolicy,
     dry_run: bool,
     dry_run_sink: Box<dyn Write + Send>,
+    fence_dry_run: bool,
+    secrets: Secrets,
 }
 
 impl ClientBuilder {
@@ -186,6 +190,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Fence each dry-run line against workflow commands (`github` format):
+    /// the bodies carry pull-request text.
+    pub fn fence_dry_run(mut self, fence: bool) -> Self {
+        self.fence_dry_run = fence;
+        self
+    }
+
+    /// Values scrubbed from what servers say in errors and from the bodies
+    /// the client sends.
+    pub fn secrets(mut self, secrets: Secrets) -> Self {
+        self.secrets = secrets;
+        self
+    }
+
     /// Builds the client. Must run inside a Tokio runtime (octocrab spawns its
     /// connection pool there), e.g. within [`crate::block_on`].
     pub fn build(self) -> anyhow::Result<GitHubClient> {
@@ -193,17 +211,18 @@ impl ClientBuilder {
             anyhow::bail!("internal: the GitHub client must be built inside the async runtime");
         }
         let api_url = self.api_url.trim_end_matches('/').to_owned();
+        let shown = redact::url(&api_url);
         let base: Uri = api_url.parse().map_err(|e| {
-            anyhow::anyhow!("API URL {api_url:?}: {e}; give it as https://HOST/api/v3")
+            anyhow::anyhow!("API URL {shown:?}: {e}; give it as https://HOST/api/v3")
         })?;
         let (Some(scheme), Some(authority)) = (base.scheme_str(), base.authority()) else {
-            anyhow::bail!("API URL {api_url:?}: needs a scheme and host, as https://HOST/api/v3");
+            anyhow::bail!("API URL {shown:?}: needs a scheme and host, as https://HOST/api/v3");
         };
         let origin = format!("{scheme}://{authority}");
         let base_path = base.path().trim_end_matches('/').to_owned();
         let mut builder = Octocrab::builder()
             .base_uri(api_url.as_str())
-            .map_err(|e| anyhow::anyhow!("API URL {api_url:?}: {e}"))?
+            .map_err(|e| anyhow::anyhow!("API URL {shown:?}: {}", redact::urls_in(&e.to_string())))?
             .set_connect_timeout(Some(self.policy.request_timeout))
             .set_read_timeout(Some(self.policy.request_timeout))
             .set_write_timeout(Some(self.policy.request_timeout))
@@ -214,9 +233,12 @@ impl ClientBuilder {
         if let Some(token) = &self.token {
             builder = builder.personal_token(token.expose().to_owned());
         }
-        let octo = builder
-            .build()
-            .map_err(|e| anyhow::anyhow!("building the GitHub client for {api_url}: {e}"))?;
+        let octo = builder.build().map_err(|e| {
+            anyhow::anyhow!(
+                "building the GitHub client for {shown}: {}",
+                redact::urls_in(&e.to_string())
+            )
+        })?;
         Ok(GitHubClient {
             octo,
             origin,
@@ -225,6 +247,8 @@ impl ClientBuilder {
             policy: self.policy,
             dry_run: self.dry_run,
             dry_run_sink: Mutex::new(self.dry_run_sink),
+            fence_dry_run: self.fence_dry_run,
+            secrets: self.secrets,
             planned: Mutex::new(Vec::new()),
         })
     }
@@ -239,6 +263,8 @@ pub struct GitHubClient {
     policy: RetryPolicy,
     dry_run: bool,
     dry_run_sink: Mutex<Box<dyn Write + Send>>,
+    fence_dry_run: bool,
+    secrets: Secrets,
     planned: Mutex<Vec<PlannedWrite>>,
 }
 
@@ -259,8 +285,13 @@ fn now_unix() -> u64 {
         .unwrap_or(0)
 }
 
-/// GitHub's `{"message": ...}`, or the start of the body.
-fn error_message(body: &str) -> String {
+/// GitHub's `{"message": ...}`, or the start of the body, with secrets the
+/// server echoed scrubbed.
+fn error_message(secrets: &Secrets, body: &str) -> String {
+    secrets.scrub(&server_message(body))
+}
+
+fn server_message(body: &str) -> String {
     serde_json::from_str::<Value>(body)
         .ok()
         .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
@@ -272,6 +303,23 @@ fn error_message(body: &str) -> String {
                 trimmed.chars().take(200).collect()
             }
         })
+}
+
+/// `value` with every string in it scrubbed of secrets: a body we send (a
+/// comment quoting a report) must not carry the token either.
+fn scrub_value(secrets: &Secrets, value: Value) -> Value {
+    match value {
+        Value::String(s) => Value::String(secrets.scrub(&s)),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| scrub_value(secrets, v)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, scrub_value(secrets, v)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// The URL of the `rel="next"` page in a Link header.
@@ -301,6 +349,8 @@ impl GitHubClient {
             policy: RetryPolicy::default(),
             dry_run: false,
             dry_run_sink: Box::new(std::io::sink()),
+            fence_dry_run: false,
+            secrets: Secrets::default(),
         }
     }
 
@@ -354,7 +404,10 @@ impl GitHubClient {
                     "no response within {}s",
                     self.policy.request_timeout.as_secs_f64()
                 ),
-                Ok(Err(e)) => format!("connection failed: {e}"),
+                Ok(Err(e)) => format!(
+                    "connection failed: {}",
+                    self.secrets.scrub(&redact::urls_in(&e.to_string()))
+                ),
                 Ok(Ok(resp)) => {
                     let headers = &resp.headers;
                     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -386,14 +439,18 @@ impl GitHubClient {
                                 last: format!(
                                     "still rate limited: HTTP {}: {}",
                                     resp.status,
-                                    error_message(&resp.body)
+                                    error_message(&self.secrets, &resp.body)
                                 ),
                             });
                         }
                         tokio::time::sleep(wait).await;
                         continue;
                     }
-                    format!("HTTP {}: {}", resp.status, error_message(&resp.body))
+                    format!(
+                        "HTTP {}: {}",
+                        resp.status,
+                        error_message(&self.secrets, &resp.body)
+                    )
                 }
             };
             if attempt >= max_attempts {
@@ -434,14 +491,14 @@ impl GitHubClient {
         })
     }
 
-    fn check(endpoint: &str, resp: &ApiResponse) -> Result<(), ApiError> {
+    fn check(&self, endpoint: &str, resp: &ApiResponse) -> Result<(), ApiError> {
         if (200..300).contains(&resp.status) {
             Ok(())
         } else {
             Err(ApiError::Status {
                 endpoint: endpoint.to_owned(),
                 status: resp.status,
-                message: error_message(&resp.body),
+                message: error_message(&self.secrets, &resp.body),
             })
         }
     }
@@ -450,7 +507,7 @@ impl GitHubClient {
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         let endpoint = format!("GET {path}");
         let resp = self.request(Method::GET, path, None).await?;
-        Self::check(&endpoint, &resp)?;
+        self.check(&endpoint, &resp)?;
         Self::decode(&endpoint, &resp.body)
     }
 
@@ -498,7 +555,7 @@ impl GitHubClient {
         while let Some(page) = next.take() {
             let endpoint = format!("GET {page}");
             let resp = self.request(Method::GET, &page, None).await?;
-            Self::check(&endpoint, &resp)?;
+            self.check(&endpoint, &resp)?;
             let batch: Vec<T> = Self::decode(&endpoint, &resp.body)?;
             let go_on = keep_going(&batch);
             items.extend(batch);
@@ -563,6 +620,7 @@ impl GitHubClient {
         body: Option<Value>,
         max_attempts: u32,
     ) -> Result<WriteOutcome<T>, ApiError> {
+        let body = body.map(|b| scrub_value(&self.secrets, b));
         if self.dry_run {
             let planned = PlannedWrite {
                 method: method.to_string(),
@@ -576,7 +634,12 @@ impl GitHubClient {
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 // The dry-run line is informational; a closed pipe must not
                 // turn a dry run into a failure.
-                let _ = writeln!(sink, "{planned}");
+                let line = planned.to_string();
+                let _ = if self.fence_dry_run {
+                    write_inert(&mut **sink, &line)
+                } else {
+                    writeln!(sink, "{line}")
+                };
             }
             self.planned
                 .lock()
@@ -588,7 +651,7 @@ impl GitHubClient {
         let resp = self
             .request_with(method, path, body.as_ref(), max_attempts)
             .await?;
-        Self::check(&endpoint, &resp)?;
+        self.check(&endpoint, &resp)?;
         Self::decode(&endpoint, &resp.body).map(WriteOutcome::Done)
     }
 

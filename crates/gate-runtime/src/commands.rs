@@ -110,12 +110,15 @@ impl Annotation {
         } else {
             format!(" {}", props.join(","))
         };
-        format!(
+        // The runner parses this line as a `::` command; the legacy form is
+        // neutralised as well, so no parser can read a second command in it.
+        let line = format!(
             "::{}{}::{}",
             self.level.command(),
             props,
             escape_data(&self.message)
-        )
+        );
+        neutralise_legacy(&line).into_owned()
     }
 }
 
@@ -178,18 +181,33 @@ pub fn write_annotations(out: &mut dyn Write, annotations: &[Annotation]) -> io:
 
 /// Writes free text (a report that quotes file names, PR text or API
 /// messages) to the log with workflow commands switched off around it, so a
-/// line of untrusted text starting with `::` is shown, never run.
+/// line of untrusted text starting with `::` is shown, never run. This is
+/// the one routine every line of untrusted text goes through in `github`
+/// format. The runner also obeys the legacy `##[command]` form anywhere in
+/// a line, so that is neutralised too, inside the fence as well: a runner
+/// (or a local emulator) that pauses only the `::` form must not be told
+/// anything either.
 pub fn write_inert(out: &mut dyn Write, text: &str) -> io::Result<()> {
     if text.is_empty() {
         return Ok(());
     }
     let token = crate::outputs::random_delimiter();
     writeln!(out, "::stop-commands::{token}")?;
-    write!(out, "{text}")?;
+    write!(out, "{}", neutralise_legacy(text))?;
     if !text.ends_with('\n') {
         writeln!(out)?;
     }
     writeln!(out, "::{token}::")
+}
+
+/// `##[` with a word joiner (U+2060) between the hashes: it reads the same,
+/// and the runner's legacy `##[command]` parser no longer sees it.
+pub fn neutralise_legacy(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains("##[") {
+        std::borrow::Cow::Owned(text.replace("##[", "#\u{2060}#["))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// Asks the runner to mask a secret in all later log output.
@@ -281,6 +299,17 @@ mod tests {
         assert!(token.len() > 30);
         assert_eq!(lines[3], format!("::{token}::"));
         assert_eq!(lines[2], "::error::injected");
+    }
+
+    /// Hardening review, item 4: a `##[stop-commands]` in untrusted text
+    /// could silence the gate's own error.
+    #[test]
+    fn inert_text_neutralises_the_legacy_form() {
+        let mut out = Vec::new();
+        write_inert(&mut out, "x ##[stop-commands]t\n##[error]forged\n").unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains("##["), "{text}");
+        assert!(text.contains("x #\u{2060}#[stop-commands]t"), "{text}");
     }
 
     #[test]

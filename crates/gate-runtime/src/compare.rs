@@ -95,3 +95,75 @@ pub async fn commits_between(
     }
     Ok(all)
 }
+
+#[derive(Debug, Deserialize)]
+struct ShaOnly {
+    sha: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct MergeBase {
+    merge_base_commit: ShaOnly,
+}
+
+/// The merge base of `base` and `head`: where a branch left its base.
+pub async fn merge_base(
+    client: &GitHubClient,
+    repo: &Repo,
+    base: &str,
+    head: &str,
+) -> Result<String, ApiError> {
+    let cmp: MergeBase = client.get(&path(repo, base, head, "per_page=1")).await?;
+    Ok(cmp.merge_base_commit.sha)
+}
+
+#[derive(Debug, Deserialize)]
+struct ListedParents {
+    sha: String,
+    #[serde(default)]
+    parents: Vec<ShaOnly>,
+}
+
+/// The first-parent ancestors of `sha`, itself first: at most `count`,
+/// fewer when history ends. Read from the commit list (100 a page, newest
+/// first), which holds every ancestor; side branches only cost pages.
+pub async fn first_parents(
+    client: &GitHubClient,
+    repo: &Repo,
+    sha: &str,
+    count: usize,
+) -> Result<Vec<String>, ApiError> {
+    let mut first_parent: std::collections::HashMap<String, Option<String>> =
+        std::collections::HashMap::new();
+    let chain = |known: &std::collections::HashMap<String, Option<String>>| {
+        let mut out = vec![sha.to_owned()];
+        while out.len() < count {
+            match out.last().and_then(|s| known.get(s)) {
+                Some(Some(parent)) => out.push(parent.clone()),
+                // A root commit: history ends here.
+                Some(None) => return (out, true),
+                None => return (out, false),
+            }
+        }
+        (out, true)
+    };
+    let list = format!(
+        "{}/commits?sha={}&per_page=100",
+        repo.api_path(),
+        encode_segment(sha)
+    );
+    client
+        .get_pages_while(&list, |page: &[ListedParents]| {
+            for c in page {
+                first_parent.insert(c.sha.clone(), c.parents.first().map(|p| p.sha.clone()));
+            }
+            !chain(&first_parent).1
+        })
+        .await?;
+    let (mut out, _) = chain(&first_parent);
+    // The start itself must exist: an unknown SHA lists nothing.
+    if !first_parent.contains_key(sha) {
+        out.clear();
+    }
+    Ok(out)
+}

@@ -16,14 +16,27 @@ fn contents_path(repo: &Repo, path: &str, git_ref: &str) -> String {
     )
 }
 
-/// A file's text at `git_ref`; `None` when there is no file there (a
-/// directory counts as none).
+/// A file's text at `git_ref` (invalid UTF-8 replaced); `None` when there is
+/// no file there (a directory counts as none).
 pub async fn file_at(
     client: &GitHubClient,
     repo: &Repo,
     path: &str,
     git_ref: &str,
 ) -> Result<Option<String>, ApiError> {
+    Ok(file_bytes_at(client, repo, path, git_ref)
+        .await?
+        .map(|b| String::from_utf8_lossy(&b).into_owned()))
+}
+
+/// A file's bytes at `git_ref`; `None` when there is no file there (a
+/// directory counts as none).
+pub async fn file_bytes_at(
+    client: &GitHubClient,
+    repo: &Repo,
+    path: &str,
+    git_ref: &str,
+) -> Result<Option<Vec<u8>>, ApiError> {
     let api_path = contents_path(repo, path, git_ref);
     let Some(v) = client.get_optional::<Value>(&api_path).await? else {
         return Ok(None);
@@ -37,7 +50,7 @@ pub async fn file_at(
             endpoint: format!("GET {api_path}"),
             message: format!("the content is not base64: {e}"),
         })?;
-    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    Ok(Some(bytes))
 }
 
 /// The paths of the files directly in `dir` at `git_ref`; empty when there

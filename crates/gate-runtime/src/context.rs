@@ -11,6 +11,9 @@ use anyhow::{Context as _, bail};
 use crate::env::Env;
 use crate::event::{Event, EventError};
 use crate::outputs::Outputs;
+use crate::policy::PolicyFile;
+use crate::redact::{self, Secrets};
+use crate::retry::RetryPolicy;
 use crate::summary::StepSummary;
 use crate::token::Token;
 use crate::verdict::Format;
@@ -49,6 +52,12 @@ pub struct CommonArgs {
     /// Default: $GITHUB_API_URL, else https://api.github.com.
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
+
+    /// The policy file, instead of .github/trunkline.toml. A repository
+    /// path is read at the base commit like the default one; an absolute
+    /// path is read from disk.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
 }
 
 /// A repository's owner and name.
@@ -109,8 +118,17 @@ pub struct GitHubContext {
     pub format: Format,
     pub dry_run: bool,
     pub token: Option<Token>,
+    /// Values never to print: the token, and whatever the gate registers.
+    pub secrets: Secrets,
+    /// The API client's retry policy: the default, or a fast one in tests.
+    pub retry_policy: RetryPolicy,
     pub outputs: Outputs,
     pub summary: StepSummary,
+    /// The base commit of the change under review: the pull request's or
+    /// merge group's base, or a front end's `--base`. Policy is read there.
+    pub base: Option<String>,
+    /// The policy file this run read, when the gate reads one.
+    pub policy: Option<PolicyFile>,
 }
 
 impl GitHubContext {
@@ -179,7 +197,15 @@ impl GitHubContext {
             .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
         let api_url = api_url.trim_end_matches('/').to_owned();
         if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
-            bail!("--api-url {api_url:?}: must be an http(s) URL such as https://HOST/api/v3");
+            bail!(
+                "--api-url {:?}: must be an http(s) URL such as https://HOST/api/v3",
+                redact::url(&api_url)
+            );
+        }
+        let token = Token::from_env(env);
+        let secrets = Secrets::new();
+        if let Some(t) = &token {
+            secrets.add(t.expose());
         }
         Ok(Self {
             event_name,
@@ -197,9 +223,13 @@ impl GitHubContext {
             in_actions,
             format: Format::resolve(args.format, in_actions),
             dry_run: args.dry_run,
-            token: Token::from_env(env),
+            token,
+            secrets,
+            retry_policy: RetryPolicy::default(),
             outputs: Outputs::new(env.get("GITHUB_OUTPUT").map(PathBuf::from)),
             summary: StepSummary::new(env.get("GITHUB_STEP_SUMMARY").map(PathBuf::from)),
+            base: None,
+            policy: None,
         })
     }
 
@@ -208,6 +238,20 @@ impl GitHubContext {
         self.repo.as_ref().context(
             "no repository: pass --repo owner/name (GITHUB_REPOSITORY is set inside Actions)",
         )
+    }
+
+    /// The base and head of the change under review, from the event: a
+    /// pull request's, or a merge group's.
+    pub fn event_base_head(&self) -> Option<(String, String)> {
+        match self.event.as_ref()? {
+            Event::MergeGroup(e) => Some((
+                e.merge_group.base_sha.clone(),
+                e.merge_group.head_sha.clone(),
+            )),
+            e => e
+                .pull_request()
+                .map(|pr| (pr.base.sha.clone(), pr.head.sha.clone())),
+        }
     }
 
     /// The link to this workflow run, when inside Actions.

@@ -55,6 +55,44 @@ impl Git {
         Ok(out.stdout)
     }
 
+    /// Runs git with bytes on stdin and extra environment (a temporary
+    /// index, say); returns stdout. Errors as [`run_bytes`](Self::run_bytes).
+    pub fn run_with(
+        &self,
+        args: &[&str],
+        stdin: &[u8],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> anyhow::Result<Vec<u8>> {
+        use std::io::Write as _;
+        let mut cmd = self.command(args);
+        cmd.envs(env.iter().copied())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("running git {}: is git installed?", args.join(" ")))?;
+        if let Some(mut input) = child.stdin.take() {
+            // git reads all of its input before it writes much, so writing
+            // first and then reading cannot deadlock.
+            input
+                .write_all(stdin)
+                .with_context(|| format!("writing to git {}", args.join(" ")))?;
+        }
+        let out = child
+            .wait_with_output()
+            .with_context(|| format!("running git {}", args.join(" ")))?;
+        if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            bail!(
+                "git {} failed: {}",
+                args.join(" "),
+                stderr.trim().lines().next().unwrap_or("(no message)")
+            );
+        }
+        Ok(out.stdout)
+    }
+
     /// Runs git and returns stdout as text, trailing newline trimmed.
     pub fn run(&self, args: &[&str]) -> anyhow::Result<String> {
         let bytes = self.run_bytes(args)?;
@@ -117,6 +155,75 @@ impl Git {
                 String::from_utf8_lossy(&out.stderr).trim()
             ),
         }
+    }
+
+    /// The first-parent ancestors of `rev`, itself first: at most `count`,
+    /// fewer when history ends (a shallow clone).
+    pub fn first_parents(&self, rev: &str, count: usize) -> anyhow::Result<Vec<String>> {
+        let n = format!("--max-count={count}");
+        Ok(self
+            .run(&["rev-list", "--first-parent", &n, "--end-of-options", rev])?
+            .lines()
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// Runs git and hands each line of its output (without the newline) to
+    /// `each`, as it comes, so a large output is never held whole.
+    pub fn run_lines(
+        &self,
+        args: &[&str],
+        mut each: impl FnMut(&[u8]) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        use std::io::{BufRead as _, Read as _};
+        let mut child = self
+            .command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .with_context(|| format!("running git {}: is git installed?", args.join(" ")))?;
+        let stdout = child.stdout.take().context("git: no stdout")?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 16, stdout);
+        let mut line = Vec::new();
+        let mut failed = None;
+        loop {
+            line.clear();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) => break,
+                Ok(_) => {
+                    let text = line.strip_suffix(b"\n").unwrap_or(&line);
+                    if let Err(e) = each(text) {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+                Err(e) => {
+                    failed = Some(anyhow::anyhow!("reading git {}: {e}", args.join(" ")));
+                    break;
+                }
+            }
+        }
+        if failed.is_some() {
+            let _ = child.kill();
+        }
+        let mut stderr = String::new();
+        if let Some(mut err) = child.stderr.take() {
+            let _ = err.read_to_string(&mut stderr);
+        }
+        let status = child
+            .wait()
+            .with_context(|| format!("running git {}", args.join(" ")))?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        if !status.success() {
+            bail!(
+                "git {} failed: {}",
+                args.join(" "),
+                stderr.trim().lines().next().unwrap_or("(no message)")
+            );
+        }
+        Ok(())
     }
 
     /// A file's bytes at a commit, or `None` when it does not exist there.

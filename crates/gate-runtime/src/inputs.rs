@@ -5,11 +5,14 @@
 //! environment. Rather than annotating each flag, the mapping is derived from
 //! the clap definition itself, so a gate cannot forget one. A flag given on
 //! the command line wins over its input; an empty input counts as unset,
-//! because GitHub passes inputs that were not given as empty strings.
+//! because GitHub passes inputs that were not given as empty strings. Below
+//! both sits the policy file ([`crate::policy`]); [`Layers`] remembers which
+//! layer gave each value.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 
-use clap::{ArgAction, CommandFactory, FromArgMatches, parser::ValueSource};
+use clap::{ArgAction, ArgMatches, CommandFactory, FromArgMatches, parser::ValueSource};
 
 use crate::env::Env;
 
@@ -18,73 +21,163 @@ pub fn input_var(long: &str) -> String {
     format!("INPUT_{}", long.to_ascii_uppercase().replace('-', "_"))
 }
 
+/// Where a flag's value came from, strongest first: a flag beats its
+/// action input, which beats the policy file, which beats the default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The command line.
+    Flag,
+    /// An action input: the `INPUT_*` variable.
+    Input(String),
+    /// The policy file: where, as `FILE [table] key`.
+    File(String),
+    /// The built-in default.
+    Default,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Flag => f.write_str("flag"),
+            Source::Input(var) => write!(f, "input {var}"),
+            Source::File(at) => write!(f, "file {at}"),
+            Source::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// A command line with the weaker layers folded in: each flag the user did
+/// not give is filled from its `INPUT_*` variable, and then (see
+/// [`crate::policy`]) from the policy file. Every value remembers its
+/// [`Source`].
+#[derive(Debug, Clone)]
+pub struct Layers {
+    argv: Vec<OsString>,
+    injected: Vec<OsString>,
+    sources: BTreeMap<String, Source>,
+}
+
+impl Layers {
+    /// The command line and the action inputs of `C`'s flags.
+    pub fn with_inputs<C: CommandFactory>(
+        argv: impl IntoIterator<Item = impl Into<OsString>>,
+        env: &Env,
+    ) -> Result<Self, clap::Error> {
+        let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
+        let cmd = C::command();
+        // First pass: which flags did the command line give? Errors (a
+        // required argument an input will supply, --help) are dealt with in
+        // the real pass.
+        let given = cmd
+            .clone()
+            .ignore_errors(true)
+            .try_get_matches_from(argv.iter())
+            .ok();
+        let mut layers = Self {
+            argv,
+            injected: Vec::new(),
+            sources: BTreeMap::new(),
+        };
+        for arg in cmd.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            if matches!(long, "help" | "version") {
+                continue;
+            }
+            let from_cli = given
+                .as_ref()
+                .and_then(|m| m.value_source(arg.get_id().as_str()))
+                == Some(ValueSource::CommandLine);
+            if from_cli {
+                layers.sources.insert(long.to_owned(), Source::Flag);
+                continue;
+            }
+            let var = input_var(long);
+            let Some(value) = env.get(&var) else { continue };
+            match arg.get_action() {
+                ArgAction::SetTrue | ArgAction::SetFalse => {
+                    let on = parse_bool(value).ok_or_else(|| {
+                        C::command().error(
+                            clap::error::ErrorKind::InvalidValue,
+                            format!("input {var} (--{long}) must be true or false, got {value:?}"),
+                        )
+                    })?;
+                    let wants_flag = on == matches!(arg.get_action(), ArgAction::SetTrue);
+                    if wants_flag {
+                        layers.injected.push(format!("--{long}").into());
+                    }
+                }
+                ArgAction::Count => {
+                    let n: u8 = value.trim().parse().map_err(|_| {
+                        C::command().error(
+                            clap::error::ErrorKind::InvalidValue,
+                            format!("input {var} (--{long}) must be a small number, got {value:?}"),
+                        )
+                    })?;
+                    layers
+                        .injected
+                        .extend((0..n).map(|_| OsString::from(format!("--{long}"))));
+                }
+                _ => layers.injected.push(format!("--{long}={value}").into()),
+            }
+            // An input counts even when it says false: it beats the file.
+            layers.sources.insert(long.to_owned(), Source::Input(var));
+        }
+        Ok(layers)
+    }
+
+    /// Where flag `--long` got its value.
+    pub fn source(&self, long: &str) -> Source {
+        self.sources.get(long).cloned().unwrap_or(Source::Default)
+    }
+
+    /// Whether a flag or an input set `--long`, so a weaker layer may not.
+    pub fn is_set(&self, long: &str) -> bool {
+        self.sources.contains_key(long)
+    }
+
+    /// Fills `--long` from a weaker layer with these arguments (already in
+    /// `--long=value` form), unless a stronger layer set it.
+    pub fn fill(&mut self, long: &str, args: Vec<OsString>, source: Source) {
+        if self.is_set(long) {
+            return;
+        }
+        self.injected.extend(args);
+        self.sources.insert(long.to_owned(), source);
+    }
+
+    /// The full argument list: the program name, the injected values, then
+    /// the user's arguments. Injected values go first, so a trailing `--` or
+    /// positional list is left intact.
+    fn full_argv(&self) -> Vec<OsString> {
+        let mut full = Vec::with_capacity(self.argv.len() + self.injected.len());
+        let mut rest = self.argv.iter().cloned();
+        full.extend(rest.next());
+        full.extend(self.injected.iter().cloned());
+        full.extend(rest);
+        full
+    }
+
+    /// The matches of every layer together.
+    pub fn matches<C: CommandFactory>(&self) -> Result<ArgMatches, clap::Error> {
+        C::command().try_get_matches_from(self.full_argv())
+    }
+
+    /// Parses every layer together into `C`.
+    pub fn parse<C: CommandFactory + FromArgMatches>(&self) -> Result<C, clap::Error> {
+        C::from_arg_matches(&self.matches::<C>()?)
+    }
+}
+
 /// Parses `argv` into `C`, filling every flag not given on the command line
 /// from its `INPUT_*` variable in `env`.
 pub fn parse_with_inputs<C: CommandFactory + FromArgMatches>(
     argv: impl IntoIterator<Item = impl Into<OsString>>,
     env: &Env,
 ) -> Result<C, clap::Error> {
-    let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
-    let cmd = C::command();
-    // First pass: which flags did the command line give? Errors (a required
-    // argument an input will supply, --help) are dealt with in the real pass.
-    let given = cmd
-        .clone()
-        .ignore_errors(true)
-        .try_get_matches_from(argv.iter())
-        .ok();
-    let mut injected: Vec<OsString> = Vec::new();
-    for arg in cmd.get_arguments() {
-        let Some(long) = arg.get_long() else { continue };
-        if matches!(long, "help" | "version") {
-            continue;
-        }
-        let from_cli = given
-            .as_ref()
-            .and_then(|m| m.value_source(arg.get_id().as_str()))
-            == Some(ValueSource::CommandLine);
-        if from_cli {
-            continue;
-        }
-        let var = input_var(long);
-        let Some(value) = env.get(&var) else { continue };
-        match arg.get_action() {
-            ArgAction::SetTrue | ArgAction::SetFalse => {
-                let on = parse_bool(value).ok_or_else(|| {
-                    C::command().error(
-                        clap::error::ErrorKind::InvalidValue,
-                        format!("input {var} (--{long}) must be true or false, got {value:?}"),
-                    )
-                })?;
-                let wants_flag = on == matches!(arg.get_action(), ArgAction::SetTrue);
-                if wants_flag {
-                    injected.push(format!("--{long}").into());
-                }
-            }
-            ArgAction::Count => {
-                let n: u8 = value.trim().parse().map_err(|_| {
-                    C::command().error(
-                        clap::error::ErrorKind::InvalidValue,
-                        format!("input {var} (--{long}) must be a small number, got {value:?}"),
-                    )
-                })?;
-                injected.extend((0..n).map(|_| OsString::from(format!("--{long}"))));
-            }
-            _ => injected.push(format!("--{long}={value}").into()),
-        }
-    }
-    let mut full = Vec::with_capacity(argv.len() + injected.len());
-    let mut rest = argv.into_iter();
-    full.extend(rest.next());
-    // Before the user's arguments, so a trailing `--` or positional list is
-    // left intact.
-    full.extend(injected);
-    full.extend(rest);
-    let matches = C::command().try_get_matches_from(full)?;
-    C::from_arg_matches(&matches)
+    Layers::with_inputs::<C>(argv, env)?.parse()
 }
 
-fn parse_bool(s: &str) -> Option<bool> {
+pub(crate) fn parse_bool(s: &str) -> Option<bool> {
     match s.trim().to_ascii_lowercase().as_str() {
         "true" | "yes" | "on" | "1" => Some(true),
         "false" | "no" | "off" | "0" => Some(false),

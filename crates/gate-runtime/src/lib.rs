@@ -12,12 +12,15 @@ pub mod comment;
 pub mod compare;
 pub mod contents;
 pub mod context;
+pub mod data_branch;
 pub mod deployments;
 pub mod env;
 pub mod event;
 pub mod git;
 pub mod inputs;
 pub mod outputs;
+pub mod policy;
+pub mod redact;
 pub mod report;
 pub mod retry;
 pub mod status;
@@ -26,7 +29,7 @@ pub mod token;
 pub mod verdict;
 pub mod version;
 
-pub use cli::{GateCli, GateIo, block_on, run_gate};
+pub use cli::{GateCli, GateIo, RunOptions, block_on, run_gate, run_gate_with};
 pub use client::{ApiError, GitHubClient, WriteOutcome};
 pub use context::{CommonArgs, GitHubContext, Repo};
 pub use env::Env;
@@ -35,15 +38,28 @@ pub use verdict::{Format, Verdict};
 impl GitHubContext {
     /// The API client for this run: base URL, token and `--dry-run` from the
     /// context. Dry-run lines go to stdout, or to stderr under `--format
-    /// json`, whose stdout holds exactly one object.
+    /// json`, whose stdout holds exactly one object; in `github` format each
+    /// is fenced, since it carries pull-request text; secrets are scrubbed.
     pub fn client(&self) -> anyhow::Result<GitHubClient> {
+        let announce = self.format == Format::Github;
         let dry_run_sink: Box<dyn std::io::Write + Send> = match self.format {
-            Format::Json => Box::new(std::io::stderr()),
-            _ => Box::new(std::io::stdout()),
+            Format::Json => Box::new(redact::ScrubWriter::new(
+                std::io::stderr(),
+                self.secrets.clone(),
+                false,
+            )),
+            _ => Box::new(redact::ScrubWriter::new(
+                std::io::stdout(),
+                self.secrets.clone(),
+                announce,
+            )),
         };
         GitHubClient::builder(&self.api_url)
             .token(self.token.clone())
+            .secrets(self.secrets.clone())
+            .retry_policy(self.retry_policy.clone())
             .dry_run(self.dry_run, dry_run_sink)
+            .fence_dry_run(self.format == Format::Github)
             .build()
     }
 }

@@ -7,8 +7,9 @@
 //! summary and the step outputs.
 
 use crate::cli::GateIo;
-use crate::commands::{Annotation, write_annotations, write_inert};
+use crate::commands::{Annotation, Level, write_annotations, write_inert};
 use crate::context::GitHubContext;
+use crate::policy::PolicyFile;
 use crate::verdict::{Format, Verdict, write_json_report};
 
 /// What a gate reports, in every form.
@@ -38,23 +39,46 @@ pub fn emit(
 ) -> anyhow::Result<Verdict> {
     let verdict = report.verdict();
     let mut omitted_note = None;
+    // What the policy file said, the same way for every gate.
+    let policy_note = ctx.policy.as_ref().and_then(PolicyFile::note);
+    let text = match &policy_note {
+        Some(note) => format!("{}policy: {note}\n", report.text()),
+        None => report.text(),
+    };
     match ctx.format {
-        Format::Text => write!(io.stdout, "{}", report.text())?,
-        Format::Json => write_json_report(
-            io.stdout,
-            report.gate(),
-            verdict,
-            &report.reasons(),
-            &report.json_details(),
-        )?,
+        Format::Text => write!(io.stdout, "{text}")?,
+        Format::Json => {
+            let mut details = report.json_details();
+            if let (Some(policy), Some(map)) = (&ctx.policy, details.as_object_mut()) {
+                map.insert("policy".to_owned(), policy.json());
+            }
+            write_json_report(
+                io.stdout,
+                report.gate(),
+                verdict,
+                &report.reasons(),
+                &details,
+            )?
+        }
         Format::Github => {
-            write_inert(io.stdout, &report.text())?;
-            omitted_note = write_annotations(io.stdout, &report.annotations())?.summary_note();
+            write_inert(io.stdout, &text)?;
+            let mut annotations = report.annotations();
+            if let Some(policy) = ctx.policy.as_ref().filter(|p| p.changed == Some(true)) {
+                annotations.push(
+                    Annotation::new(Level::Warning, policy.note().unwrap_or_default())
+                        .title("Policy file changed in this change"),
+                );
+            }
+            omitted_note = write_annotations(io.stdout, &annotations)?.summary_note();
         }
     }
-    ctx.summary.append(&report.summary(omitted_note))?;
+    let mut summary = report.summary(omitted_note);
+    if let Some(note) = &policy_note {
+        summary.push_str(&format!("\n_Policy: {}_\n", crate::summary::md_cell(note)));
+    }
+    ctx.summary.append(&ctx.secrets.scrub(&summary))?;
     for (name, value) in report.outputs() {
-        ctx.outputs.set(name, &value)?;
+        ctx.outputs.set(name, &ctx.secrets.scrub(&value))?;
     }
     Ok(verdict)
 }

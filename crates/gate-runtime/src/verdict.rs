@@ -102,23 +102,39 @@ pub fn write_json_report<T: Serialize>(
         reasons,
         details,
     };
-    serde_json::to_writer(&mut *out, &report)?;
-    writeln!(out)?;
+    // One write: the writer may be an unbuffered stdout, and a report of
+    // thousands of items is thousands of small pieces.
+    let mut bytes = serde_json::to_vec(&report)?;
+    bytes.push(b'\n');
+    out.write_all(&bytes)?;
     Ok(())
 }
 
-/// An error's whole context chain on one line, as `a: b: c`.
+/// The longest error line printed: each layer quotes at most a short
+/// excerpt of its input, and this bounds what they add up to.
+const MAX_ERROR_LINE: usize = 1_000;
+
+/// An error's whole context chain on one line, as `a: b: c`, at most
+/// [`MAX_ERROR_LINE`] characters.
 pub fn error_line(err: &anyhow::Error) -> String {
     let text = format!("{err:#}");
-    text.split(['\r', '\n'])
+    let line = text
+        .split(['\r', '\n'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    match line.char_indices().nth(MAX_ERROR_LINE) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
 }
 
 /// Prints a fatal error for the user and returns exit code 2. In `github`
-/// format it also becomes an error annotation, so it shows on the run page.
+/// format it is an error annotation only, so it shows on the run page: the
+/// line quotes input, and a raw copy on stderr would be read by the runner
+/// outside any fence (and could not be fenced there without racing the
+/// annotation on stdout).
 pub fn report_error(
     gate: &str,
     err: &anyhow::Error,
@@ -128,7 +144,12 @@ pub fn report_error(
 ) -> ExitCode {
     let line = error_line(err);
     // Output failures here have nowhere left to go; the exit code still says 2.
-    let _ = writeln!(stderr, "{gate}: error: {line}");
+    if format != Format::Github {
+        // Text and JSON runs can still be inside Actions, whose runner reads
+        // the legacy `##[command]` form anywhere in a line.
+        let shown = crate::commands::neutralise_legacy(&line);
+        let _ = writeln!(stderr, "{gate}: error: {shown}");
+    }
     match format {
         Format::Github => {
             let ann = crate::commands::Annotation::new(crate::commands::Level::Error, &line)
@@ -136,14 +157,15 @@ pub fn report_error(
             let _ = writeln!(stdout, "{}", ann.to_command());
         }
         Format::Json => {
-            let reasons = vec![line];
-            let _ = write_json_report(
-                stdout,
-                gate,
-                Verdict::Fail,
-                &reasons,
-                &serde_json::json!({"error": true}),
-            );
+            // Exit 2 is no verdict: "error", never "fail", so a script that
+            // reads only `verdict` cannot take "could not decide" for "no".
+            let report = serde_json::json!({
+                "gate": gate,
+                "verdict": "error",
+                "reasons": [line],
+                "error": true,
+            });
+            let _ = writeln!(stdout, "{report}");
         }
         Format::Text => {}
     }
@@ -216,5 +238,34 @@ mod tests {
         let out = String::from_utf8(out).unwrap();
         assert_eq!(out.lines().count(), 1);
         assert!(out.starts_with("::error title=demo could not decide::bad %25input"));
+        // Hardening review, item 4: the raw line on stderr was read by the
+        // runner outside the fence.
+        assert!(err.is_empty(), "{}", String::from_utf8_lossy(&err));
+    }
+
+    #[test]
+    fn error_lines_are_bounded() {
+        let long = anyhow::anyhow!("{}", "x".repeat(5_000));
+        let line = error_line(&long);
+        assert_eq!(line.chars().count(), MAX_ERROR_LINE + 1);
+        assert!(line.ends_with('…'));
+    }
+
+    // issue 13 item 8: exit 2 printed "verdict":"fail" in JSON.
+    #[test]
+    fn json_error_form_says_error_not_fail() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = report_error(
+            "demo",
+            &anyhow::anyhow!("--body-file x: not UTF-8 text"),
+            Format::Json,
+            &mut out,
+            &mut err,
+        );
+        assert_eq!(code, ExitCode::from(2));
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["verdict"], "error");
+        assert_eq!(v["error"], true);
+        assert_eq!(v["reasons"][0], "--body-file x: not UTF-8 text");
     }
 }

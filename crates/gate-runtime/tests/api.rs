@@ -569,3 +569,113 @@ async fn a_create_that_fails_before_landing_is_tried_again() {
     assert!(matches!(a, CommentAction::Created { .. }), "{a:?}");
     assert_eq!(fake.repo(R).comments[&7].len(), 1);
 }
+
+/// Hardening review, item 4: dry-run "would POST" lines carry pull-request
+/// text, and were printed outside the fence.
+#[tokio::test]
+async fn dry_run_lines_are_fenced_in_github_format() {
+    let fake = seeded();
+    let sink = Captured::default();
+    let c = GitHubClient::builder(fake.url())
+        .retry_policy(fast_policy())
+        .dry_run(true, Box::new(sink.clone()))
+        .fence_dry_run(true)
+        .build()
+        .unwrap();
+    let body = "::error::forged\n##[error]forged legacy\n##[stop-commands]x";
+    upsert_sticky_comment(&c, &sticky(7, "demo"), body)
+        .await
+        .unwrap();
+    let printed = sink.text();
+    assert!(
+        printed.contains("would POST /repos/acme/shop/issues/7/comments"),
+        "{printed}"
+    );
+    assert_eq!(
+        fake_github::testing::live_commands(&printed),
+        Vec::<String>::new(),
+        "{printed}"
+    );
+}
+
+/// Hardening review, item 6: a server that echoes the token in an error
+/// (a 422 quoting the request) must not get it printed.
+#[tokio::test]
+async fn a_token_the_server_echoes_is_scrubbed_from_the_error() {
+    let token = "ghs_ECHOEDechoedECHOED0123456789";
+    let server = fake_github::HandlerServer::start(move |_| {
+        fake_github::Reply::json(
+            422,
+            json!({"message": format!("Validation Failed: bad credential {token} in request")}),
+        )
+    });
+    let secrets = gate_runtime::redact::Secrets::new();
+    secrets.add(token);
+    let c = GitHubClient::builder(server.url())
+        .token(Some(Token::new(token)))
+        .secrets(secrets)
+        .retry_policy(fast_policy())
+        .build()
+        .unwrap();
+    let err = c
+        .write::<Value>(
+            Method::POST,
+            "/repos/acme/shop/statuses/abc",
+            Some(json!({})),
+        )
+        .await
+        .unwrap_err();
+    let text = format!("{err}");
+    assert!(!text.contains(token), "{text}");
+    assert!(text.contains("bad credential *** in request"), "{text}");
+}
+
+/// Hardening review, item 6: what we send is scrubbed too, so a comment
+/// quoting a report that held the token does not publish it.
+#[tokio::test]
+async fn secrets_never_leave_in_a_write_body() {
+    let fake = seeded();
+    let secrets = gate_runtime::redact::Secrets::new();
+    secrets.add("hooks-secret-0123456789");
+    let c = GitHubClient::builder(fake.url())
+        .token(Some(Token::new("test-token")))
+        .secrets(secrets)
+        .retry_policy(fast_policy())
+        .build()
+        .unwrap();
+    upsert_sticky_comment(
+        &c,
+        &sticky(7, "demo"),
+        "report quoted hooks-secret-0123456789 here",
+    )
+    .await
+    .unwrap();
+    let writes = fake.writes();
+    assert_eq!(writes.len(), 1);
+    assert!(
+        !writes[0].body.contains("hooks-secret-0123456789"),
+        "{}",
+        writes[0].body
+    );
+    assert!(
+        writes[0].body.contains("report quoted *** here"),
+        "{}",
+        writes[0].body
+    );
+}
+
+/// Hardening review, item 6: an invalid API URL was echoed whole,
+/// password and query token included.
+#[tokio::test]
+async fn an_invalid_api_url_is_shown_without_its_secrets() {
+    let err =
+        GitHubClient::builder("https://user:hunter2pass@ghe example.com/api/v3?token=t0ken99")
+            .build()
+            .unwrap_err();
+    let text = format!("{err:#}");
+    assert!(
+        !text.contains("hunter2pass") && !text.contains("t0ken99"),
+        "{text}"
+    );
+    assert!(text.contains("***@"), "{text}");
+}

@@ -37,7 +37,14 @@ impl GateCli for Cli {
     }
 }
 
-fn demo(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<Verdict> {
+fn demo(cli: Cli, mut ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<Verdict> {
+    // The retry schedule is not under test here (retry.rs pins the default
+    // one on computed delays): no real 1+2+4 s backoff.
+    ctx.retry_policy = gate_runtime::retry::RetryPolicy {
+        base_delay: std::time::Duration::from_millis(5),
+        max_delay: std::time::Duration::from_millis(20),
+        ..gate_runtime::retry::RetryPolicy::default()
+    };
     let repo = ctx.require_repo()?.clone();
     let title = block_on(async {
         let client = ctx.client()?;
@@ -161,7 +168,7 @@ fn the_token_never_appears_in_any_output() {
     }
     // An API that stays down: retries exhaust, exit 2, still no token.
     fake.fail_next(1000, 500);
-    let started = std::time::Instant::now();
+    fake.clear_requests();
     let r = run(&fake, &["--pr", "3", "--format", "json"], &[]);
     assert_eq!(r.code, ExitCode::from(2));
     assert!(
@@ -169,7 +176,9 @@ fn the_token_never_appears_in_any_output() {
         "{}",
         r.texts[1]
     );
-    assert!(started.elapsed() >= std::time::Duration::from_secs(7));
+    // Retried as the policy says (its delays are pinned in retry.rs on
+    // computed values, not waited out here).
+    assert_eq!(fake.requests().len(), 4);
     assert_no_canary(r.texts.iter().map(String::as_str));
 
     // The token did reach GitHub, in the Authorization header only.
@@ -206,8 +215,11 @@ fn a_usage_error_under_json_is_still_one_json_object() {
     assert!(v["reasons"][0].as_str().unwrap().contains("--pr"), "{v}");
     let r = run(&fake, &["--bogus"], &[("GITHUB_ACTIONS", "true")]);
     assert_eq!(r.code, ExitCode::from(2));
+    // In Actions the token's mask comes first (hardening review, item 6).
+    let lines: Vec<&str> = r.texts[0].lines().collect();
+    assert!(lines[0].starts_with("::add-mask::"), "{}", r.texts[0]);
     assert!(
-        r.texts[0].starts_with("::error title=demo could not decide::"),
+        lines[1].starts_with("::error title=demo could not decide::"),
         "{}",
         r.texts[0]
     );
@@ -220,4 +232,65 @@ fn help_exits_zero_on_stdout() {
     assert_eq!(r.code, ExitCode::from(0));
     assert!(r.texts[0].contains("--dry-run"));
     assert!(r.texts[0].contains("--api-url"));
+}
+
+/// Hardening review, items 4 and 6: text a gate prints that holds the token
+/// (a report symlinked to /proc/self/environ, a server echoing it) is
+/// scrubbed, in Actions the runner is told to mask the token before anything
+/// else, and an error quoting `##[...]` reaches stderr in no format the
+/// runner reads outside the fence.
+#[test]
+fn printed_secrets_are_scrubbed_and_masked_first() {
+    fn leaky(_: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<Verdict> {
+        ctx.secrets.add("slack-hook-secret-42");
+        writeln!(io.stdout, "environ: GITHUB_TOKEN={CANARY_TOKEN}")?;
+        writeln!(io.stderr, "webhook slack-hook-secret-42 echoed")?;
+        anyhow::bail!("report line 3: ##[error]forged {CANARY_TOKEN}")
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["github", "text", "json"] {
+        let env = Env::from_pairs([
+            ("GITHUB_TOKEN", CANARY_TOKEN),
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_REPOSITORY", "acme/shop"),
+        ]);
+        let argv: Vec<OsString> = ["demo-gate", "--pr", "1", "--format", format]
+            .into_iter()
+            .map(OsString::from)
+            .collect();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run_gate::<Cli, _>("demo", argv, &env, &mut out, &mut err, leaky);
+        assert_eq!(code, ExitCode::from(2));
+        let (out, err) = (
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        );
+        assert_no_canary([out.as_str(), err.as_str()]);
+        let shown: Vec<&str> = out
+            .lines()
+            .chain(err.lines())
+            .filter(|l| !l.starts_with("::add-mask::"))
+            .collect();
+        assert!(
+            shown.iter().all(|l| !l.contains("slack-hook-secret-42")),
+            "{format}: {shown:?}"
+        );
+        assert!(out.contains("GITHUB_TOKEN=***"), "{format}: {out}");
+        let stderr_commands = fake_github::testing::live_commands(&err);
+        assert!(stderr_commands.is_empty(), "{format}: {err}");
+        if format == "github" {
+            let lines: Vec<&str> = out.lines().collect();
+            assert_eq!(lines[0], format!("::add-mask::{CANARY_TOKEN}"), "{out}");
+            assert!(out.contains("::add-mask::slack-hook-secret-42"), "{out}");
+            let live = fake_github::testing::live_commands(&out);
+            assert!(
+                live.iter().all(|c| c.starts_with("::add-mask::")
+                    || c.starts_with("::error title=demo could not decide::")),
+                "{live:?}"
+            );
+        } else {
+            assert!(!out.contains("::add-mask::"), "{format}: {out}");
+        }
+    }
+    drop(dir);
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use gate_runtime::Env;
 use gate_runtime::inputs::split_lines;
+use gate_runtime::redact;
 use regex::Regex;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
@@ -194,6 +195,16 @@ pub struct Check {
 }
 
 impl Check {
+    /// The header values this check sends, read from the environment:
+    /// secrets, never to be printed.
+    pub fn secret_values(&self) -> impl Iterator<Item = &str> {
+        let headers = match &self.probe {
+            Probe::Http(h) => &h.headers,
+            Probe::Prometheus(p) => &p.headers,
+        };
+        headers.values().filter_map(|v| v.to_str().ok())
+    }
+
     pub fn kind(&self) -> &'static str {
         match self.probe {
             Probe::Http(_) => "http",
@@ -269,7 +280,12 @@ fn url(s: &str, what: &str) -> anyhow::Result<reqwest::Url> {
     let u = reqwest::Url::parse(s.trim())
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"))
-        .with_context(|| format!("{what} {s:?}: give an http:// or https:// URL"))?;
+        .with_context(|| {
+            format!(
+                "{what} {:?}: give an http:// or https:// URL",
+                redact::url(s)
+            )
+        })?;
     Ok(u)
 }
 

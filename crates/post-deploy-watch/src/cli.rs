@@ -1,6 +1,7 @@
 //! The command line (and, through `INPUT_*`, the action's inputs).
 
 use clap::{Parser, ValueEnum};
+use gate_runtime::policy::{Check, KeyCheck};
 use gate_runtime::{CommonArgs, GateCli};
 
 /// What an empty result or NaN from Prometheus counts as.
@@ -172,8 +173,63 @@ pub struct Cli {
     pub slack_on_pass: bool,
 }
 
+fn valid_duration(s: &str) -> Result<(), String> {
+    crate::checks::parse_duration(s, "duration")
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+const DURATION: Check = Check::Valid {
+    check: valid_duration,
+    valid: "a duration such as 800ms, 30s, 2m or 1h",
+};
+
+/// Checks on `[watch]` values (and the same flags), beyond their types.
+const CHECKS: &[KeyCheck] = &[
+    KeyCheck {
+        key: "failure-threshold",
+        check: Check::AtLeast(1),
+    },
+    KeyCheck {
+        key: "error-threshold",
+        check: Check::AtLeast(1),
+    },
+    KeyCheck {
+        key: "interval",
+        check: DURATION,
+    },
+    KeyCheck {
+        key: "duration",
+        check: DURATION,
+    },
+    KeyCheck {
+        key: "initial-delay",
+        check: DURATION,
+    },
+    KeyCheck {
+        key: "timeout",
+        check: DURATION,
+    },
+    KeyCheck {
+        key: "max-latency",
+        check: DURATION,
+    },
+];
+
 impl GateCli for Cli {
     fn common(&self) -> &CommonArgs {
         &self.common
+    }
+
+    fn policy_table() -> Option<&'static str> {
+        Some("watch")
+    }
+
+    fn run_only_flags() -> &'static [&'static str] {
+        &["deployment-id", "tag"]
+    }
+
+    fn policy_checks() -> &'static [KeyCheck] {
+        CHECKS
     }
 }

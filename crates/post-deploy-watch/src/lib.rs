@@ -39,6 +39,9 @@ pub fn run(
     env: &Env,
 ) -> anyhow::Result<Verdict> {
     let checks = checks::from_cli(&cli, env)?;
+    for value in checks.iter().flat_map(checks::Check::secret_values) {
+        ctx.secrets.add(value);
+    }
     let timing = Timing {
         initial_delay: parse_duration(&cli.initial_delay, "--initial-delay")?,
         interval: parse_duration(&cli.interval, "--interval")?,
@@ -53,6 +56,7 @@ pub fn run(
             let url = env.get(var).with_context(|| {
                 format!("--slack-webhook-env {var}: the environment variable {var} is not set; set it from a secret")
             })?;
+            ctx.secrets.add(url);
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 bail!("--slack-webhook-env {var}: the value of {var} is not an http(s) URL");
             }
@@ -153,8 +157,14 @@ pub fn run(
                     format!(", after {}", cli.initial_delay)
                 }
             );
+            // Tick lines quote server text and Prometheus label values.
+            let fence = ctx.format == Format::Github;
             watch::run(&checks, &http, timing, watch::termination(), |line| {
-                let _ = writeln!(sink, "{line}");
+                let _ = if fence {
+                    gate_runtime::commands::write_inert(sink, line)
+                } else {
+                    writeln!(sink, "{line}")
+                };
                 let _ = sink.flush();
             })
             .await

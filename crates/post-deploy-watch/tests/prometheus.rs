@@ -2,7 +2,7 @@
 //! package), started here on loopback, scraping a small exporter whose
 //! counters the tests drive.
 //!
-//! `.ci/run` installs Prometheus and sets TRUNKLINE_REQUIRE_PROMETHEUS=1, so
+//! `.ci/run` installs Prometheus and sets TRUNKLINE_REQUIRE_TOOLS=1, so
 //! there these tests cannot skip. Elsewhere, without the binary, they say so
 //! and pass (install it with `apt-get install prometheus`).
 
@@ -104,18 +104,7 @@ fn free_port() -> u16 {
 /// Starts Prometheus scraping a fresh exporter every second; `None` when
 /// Prometheus is not installed and not required.
 fn prometheus() -> Option<Prometheus> {
-    let installed = Command::new("prometheus")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !installed {
-        assert!(
-            std::env::var_os("TRUNKLINE_REQUIRE_PROMETHEUS").is_none(),
-            "TRUNKLINE_REQUIRE_PROMETHEUS is set but prometheus is not installed (apt-get install prometheus)"
-        );
-        eprintln!("skipped: prometheus is not installed (apt-get install prometheus)");
+    if !fake_github::testing::tool_available("prometheus", &["--version"], "Debian's prometheus") {
         return None;
     }
     let metrics = Arc::new(Metrics::default());

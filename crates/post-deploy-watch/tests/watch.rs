@@ -745,3 +745,51 @@ fn a_tags_newest_deployment_decides_and_prereleases_are_passed_over() {
         "{j}"
     );
 }
+
+/// Hardening review, item 4: tick lines quote Prometheus label values and
+/// server text, and were printed outside the fence, so a label could forge
+/// an annotation or silence the gate's own commands.
+#[test]
+fn tick_lines_are_fenced_in_github_format() {
+    let prom = HandlerServer::start(|_| {
+        Reply::json(
+            200,
+            serde_json::json!({"status": "success", "data": {"resultType": "vector", "result": [
+                {"metric": {"job": "x ##[error]forged-legacy", "instance": "::error::forged"},
+                 "value": [1_700_000_000, "5"]}
+            ]}}),
+        )
+    });
+    let w = watch(
+        &[
+            "--format",
+            "github",
+            "--prometheus-url",
+            prom.url(),
+            "--query",
+            "errors: sum by (job, instance) (up) < 1",
+            "--interval",
+            "1s",
+            "--duration",
+            "3s",
+            "--failure-threshold",
+            "1",
+            "--on-breach",
+            "alert",
+        ],
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(w.run.code, 1, "{}\n{}", w.run.stdout, w.run.stderr);
+    assert!(w.run.stdout.contains("forged"), "{}", w.run.stdout);
+    assert!(fake_github::testing::live_commands(&w.run.stderr).is_empty());
+    // Only our own commands run: the mask and the one breach annotation,
+    // which carries the label text as escaped data.
+    let live = fake_github::testing::live_commands(&w.run.stdout);
+    assert_eq!(live.len(), 2, "{live:?}\n{}", w.run.stdout);
+    assert!(live[0].starts_with("::add-mask::"), "{live:?}");
+    assert!(
+        live[1].starts_with("::error title=Production breached::"),
+        "{live:?}"
+    );
+    assert!(!live[1].contains("##["), "{live:?}");
+}

@@ -1,6 +1,7 @@
 //! The command line (and, through `INPUT_*`, the action's inputs).
 
 use clap::Parser;
+use gate_runtime::policy::{Check, KeyCheck};
 use gate_runtime::{CommonArgs, GateCli};
 
 /// Fails a pull request that changes too many lines, lives too long, or
@@ -96,9 +97,66 @@ pub struct Cli {
     pub now: Option<String>,
 }
 
+/// Checks on `[pr-size]` values (and the same flags), beyond their types.
+const CHECKS: &[KeyCheck] = &[
+    KeyCheck {
+        key: "max-lines",
+        check: Check::AtLeast(1),
+    },
+    KeyCheck {
+        key: "warn-lines",
+        check: Check::AtLeast(1),
+    },
+    KeyCheck {
+        key: "max-prs-per-day",
+        check: Check::AtLeast(1),
+    },
+    KeyCheck {
+        key: "max-branch-age",
+        check: Check::Valid {
+            check: |s| parse_age(s).map(drop),
+            valid: "an age such as 2d, 36h, 90m or 1d12h",
+        },
+    },
+    KeyCheck {
+        key: "timezone",
+        check: Check::Valid {
+            check: |s| {
+                jiff::tz::TimeZone::get(s)
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            },
+            valid: "an IANA time zone such as UTC or Europe/Berlin",
+        },
+    },
+    KeyCheck {
+        key: "size-buckets",
+        check: Check::Valid {
+            check: |s| crate::policy::parse_buckets(s).map(drop),
+            valid: "size labels and their upper limits such as XS=10,S=100,M=400,L=800,XL",
+        },
+    },
+];
+
 impl GateCli for Cli {
     fn common(&self) -> &CommonArgs {
         &self.common
+    }
+
+    fn policy_table() -> Option<&'static str> {
+        Some("pr-size")
+    }
+
+    fn run_only_flags() -> &'static [&'static str] {
+        &["base", "head", "pr"]
+    }
+
+    fn policy_checks() -> &'static [KeyCheck] {
+        CHECKS
+    }
+
+    fn local_base(&self) -> Option<&str> {
+        self.base.as_deref()
     }
 }
 

@@ -108,4 +108,12 @@ impl GateCli for Cli {
     fn common(&self) -> &CommonArgs {
         &self.common
     }
+
+    fn policy_table() -> Option<&'static str> {
+        Some("tag")
+    }
+
+    fn run_only_flags() -> &'static [&'static str] {
+        &["local"]
+    }
 }
