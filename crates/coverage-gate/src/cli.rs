@@ -176,4 +176,14 @@ impl GateCli for Cli {
     fn policy_checks() -> &'static [KeyCheck] {
         CHECKS
     }
+
+    fn keys_answered_here(&self) -> &'static [&'static str] {
+        // REPORT arguments are this run's reports, not additions to the
+        // policy's.
+        if self.reports.is_empty() {
+            &[]
+        } else {
+            &["reports"]
+        }
+    }
 }

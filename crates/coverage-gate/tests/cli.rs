@@ -434,3 +434,33 @@ fn go_packages_are_held_to_statements() {
         "{reasons}"
     );
 }
+
+/// The policy file's `[coverage] reports` named a report that a local run
+/// with its own REPORT arguments does not have; it was added to them, and
+/// the run failed on the missing file. The command line wins.
+#[test]
+fn report_arguments_replace_the_policy_files_reports() {
+    let d = checkout();
+    let p = d.path();
+    std::fs::create_dir_all(p.join(".github")).unwrap();
+    std::fs::write(
+        p.join(".github/trunkline.toml"),
+        "[coverage]\nreports = [\"ci-only.info\"]\n",
+    )
+    .unwrap();
+    let here = lcov(p, "here.info", 10, 10);
+    let out = run(p, &[&here]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(out.json()["totals"]["lines_found"], 20);
+    // Without REPORT arguments the file's reports are the reports.
+    let out = run(p, &[]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.json()["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("ci-only.info"),
+        "{}",
+        out.stdout
+    );
+}
