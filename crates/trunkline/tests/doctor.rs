@@ -60,7 +60,11 @@ impl Setup {
             for entry in std::fs::read_dir(root.join(dir)).unwrap() {
                 let path = entry.unwrap().path();
                 if path.is_file() {
-                    let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                    let rel = path
+                        .strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
                     self.fake
                         .put_file(REPO, "main", &rel, &std::fs::read(&path).unwrap());
                 }
@@ -191,7 +195,7 @@ fn passes(id: &str) {
     assert_eq!(check(&run, id).0, "pass", "{}", run.stdout);
 }
 
-const ALL_CHECKS: [&str; 19] = [
+const ALL_CHECKS: [&str; 20] = [
     "merging.squash",
     "merging.merge-commits",
     "merging.delete-branch",
@@ -209,6 +213,7 @@ const ALL_CHECKS: [&str; 19] = [
     "workflows.pinned",
     "workflows.permissions",
     "workflows.untrusted-checkout",
+    "workflows.production-on-tags",
     "policy.parses",
     "policy.limits",
 ];
@@ -229,9 +234,9 @@ fn a_repository_set_up_by_init_with_the_recommended_settings_passes() {
     assert_eq!(v["repository"], REPO);
     assert_eq!(v["default_branch"], "main");
     assert!(
-        check(&run, "branch.required-checks")
-            .1
-            .contains("\"trunkline / pr-size\", \"trunkline / checklist\", \"trunkline / coverage\"")
+        check(&run, "branch.required-checks").1.contains(
+            "\"trunkline / pr-size\", \"trunkline / checklist\", \"trunkline / coverage\""
+        )
     );
     // Doctor only reads.
     assert!(s.fake.writes().is_empty(), "{:?}", s.fake.writes());
@@ -253,12 +258,19 @@ fn the_text_report_is_a_table_and_actions_gets_a_step_summary() {
         ],
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stdout.starts_with("trunkline doctor: acme/shop (default branch main)\n"));
-    assert!(run.stdout.contains("check                         status   detail\n"), "{}", run.stdout);
     assert!(
-        run.stdout.contains(
-            "merging.delete-branch         fail     merged branches are kept"
-        ),
+        run.stdout
+            .starts_with("trunkline doctor: acme/shop (default branch main)\n")
+    );
+    assert!(
+        run.stdout
+            .contains("check                         status   detail\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("merging.delete-branch         fail     merged branches are kept"),
         "{}",
         run.stdout
     );
@@ -268,7 +280,11 @@ fn the_text_report_is_a_table_and_actions_gets_a_step_summary() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("19 checks: 18 pass, 1 fail\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("20 checks: 19 pass, 1 fail\n"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout
             .contains("::error title=doctor%3A merging.delete-branch::merged branches are kept"),
@@ -288,8 +304,14 @@ fn squash_merging_must_be_on() {
     let s = Setup::new().recommended();
     s.settings(|st| st.merge.allow_squash_merge = false);
     let (_, fix) = fails_alone(&s.doctor(&[]), "merging.squash");
-    assert!(fix.starts_with("gh api -X PATCH repos/acme/shop -F allow_squash_merge=true"), "{fix}");
-    assert!(fix.contains("https://github.com/acme/shop/settings"), "{fix}");
+    assert!(
+        fix.starts_with("gh api -X PATCH repos/acme/shop -F allow_squash_merge=true"),
+        "{fix}"
+    );
+    assert!(
+        fix.contains("https://github.com/acme/shop/settings"),
+        "{fix}"
+    );
 }
 
 #[test]
@@ -299,14 +321,21 @@ fn merge_commits_must_be_off() {
     s.settings(|st| st.merge.allow_merge_commit = true);
     let (detail, fix) = fails_alone(&s.doctor(&[]), "merging.merge-commits");
     assert!(detail.contains("merge commits are allowed"), "{detail}");
-    assert!(fix.starts_with("gh api -X PATCH repos/acme/shop -F allow_merge_commit=false"), "{fix}");
+    assert!(
+        fix.starts_with("gh api -X PATCH repos/acme/shop -F allow_merge_commit=false"),
+        "{fix}"
+    );
     // A pull-request rule that allows squash merges alone does it too.
     s.settings(|st| {
         st.rulesets[0].rules[2]["parameters"]["allowed_merge_methods"] = json!(["squash"]);
     });
     let run = s.doctor(&[]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(check(&run, "merging.merge-commits").1.contains("allows only squash or rebase"));
+    assert!(
+        check(&run, "merging.merge-commits")
+            .1
+            .contains("allows only squash or rebase")
+    );
 }
 
 #[test]
@@ -340,10 +369,21 @@ fn pull_requests_need_an_approval_and_dismiss_stale_ones() {
             .collect();
         assert_eq!(
             kinds,
-            ["deletion", "non_fast_forward", "pull_request", "required_status_checks"]
+            [
+                "deletion",
+                "non_fast_forward",
+                "pull_request",
+                "required_status_checks"
+            ]
         );
-        assert_eq!(body["rules"][2]["parameters"]["required_approving_review_count"], 1);
-        assert_eq!(body["rules"][2]["parameters"]["dismiss_stale_reviews_on_push"], true);
+        assert_eq!(
+            body["rules"][2]["parameters"]["required_approving_review_count"],
+            1
+        );
+        assert_eq!(
+            body["rules"][2]["parameters"]["dismiss_stale_reviews_on_push"],
+            true
+        );
     }
     // Classic branch protection counts as well.
     let s = Setup::new().recommended();
@@ -361,7 +401,12 @@ fn pull_requests_need_an_approval_and_dismiss_stale_ones() {
         );
     });
     let run = s.doctor(&[]);
-    assert_eq!(check(&run, "branch.pull-requests").0, "pass", "{}", run.stdout);
+    assert_eq!(
+        check(&run, "branch.pull-requests").0,
+        "pass",
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -393,7 +438,10 @@ fn the_gates_checks_must_be_required() {
     let (status, _, fix) = check(&run, "branch.required-checks");
     assert_eq!(status, "fail");
     let body = gh_body(&fix, "POST", "repos/acme/shop/rulesets");
-    assert_eq!(body["conditions"]["ref_name"]["include"][0], "~DEFAULT_BRANCH");
+    assert_eq!(
+        body["conditions"]["ref_name"]["include"][0],
+        "~DEFAULT_BRANCH"
+    );
 }
 
 #[test]
@@ -402,12 +450,16 @@ fn a_renamed_reusable_workflow_check_is_found() {
     // `caller / callee`, and the required check waits forever.
     passes("branch.checks-emitted");
     let s = Setup::new().recommended();
-    let pr = std::fs::read_to_string(s.checkout.path().join(".github/workflows/trunkline-pr.yml")).unwrap();
+    let pr = std::fs::read_to_string(s.checkout.path().join(".github/workflows/trunkline-pr.yml"))
+        .unwrap();
     let (head, jobs) = pr.split_once("jobs:\n").unwrap();
     let gates = head
         .replace("  pull_request:\n    types: [opened, edited, synchronize, reopened, ready_for_review, labeled, unlabeled]\n  merge_group:\n", "  workflow_call:\n")
         .replace("name: trunkline pull request", "name: trunkline gates");
-    s.write(".github/workflows/gates.yml", &format!("{gates}jobs:\n{jobs}"));
+    s.write(
+        ".github/workflows/gates.yml",
+        &format!("{gates}jobs:\n{jobs}"),
+    );
     s.write(
         ".github/workflows/trunkline-pr.yml",
         &format!(
@@ -440,7 +492,11 @@ fn a_renamed_reusable_workflow_check_is_found() {
         ]
     );
     // And the new names are what the gates report now.
-    assert!(check(&run, "branch.required-checks").1.contains("does not require \"trunkline / trunkline / pr-size\""));
+    assert!(
+        check(&run, "branch.required-checks")
+            .1
+            .contains("does not require \"trunkline / trunkline / pr-size\"")
+    );
 }
 
 #[test]
@@ -472,7 +528,12 @@ fn a_required_job_must_not_be_skippable() {
         "  pr-size:\n    name: trunkline / pr-size\n    if: github.actor != 'renovate[bot]'\n",
     );
     let (detail, _) = fails_alone(&s.doctor(&[]), "branch.checks-not-skippable");
-    assert!(detail.contains("job pr-size (\"trunkline / pr-size\") has `if: github.actor != 'renovate[bot]'`"), "{detail}");
+    assert!(
+        detail.contains(
+            "job pr-size (\"trunkline / pr-size\") has `if: github.actor != 'renovate[bot]'`"
+        ),
+        "{detail}"
+    );
 }
 
 #[test]
@@ -483,14 +544,22 @@ fn a_merge_queue_needs_merge_group_triggers() {
     let s = Setup::new().recommended();
     s.settings(|st| st.rulesets[0].rules.push(rules::merge_queue()));
     let run = s.doctor(&[]);
-    assert_eq!(check(&run, "merge-queue.merge-group").0, "pass", "{}", run.stdout);
+    assert_eq!(
+        check(&run, "merge-queue.merge-group").0,
+        "pass",
+        "{}",
+        run.stdout
+    );
     s.edit(".github/workflows/trunkline-pr.yml", "  merge_group:\n", "");
     let (detail, fix) = fails_alone(&s.doctor(&[]), "merge-queue.merge-group");
     assert!(
         detail.contains(".github/workflows/trunkline-pr.yml reports \"trunkline / checklist\", \"trunkline / coverage\", \"trunkline / pr-size\" without a merge_group trigger"),
         "{detail}"
     );
-    assert_eq!(fix, "add `merge_group:` under `on:` in .github/workflows/trunkline-pr.yml");
+    assert_eq!(
+        fix,
+        "add `merge_group:` under `on:` in .github/workflows/trunkline-pr.yml"
+    );
 }
 
 #[test]
@@ -504,17 +573,31 @@ fn staging_and_production_must_exist() {
     assert_eq!(status, "fail");
     assert!(detail.contains("no staging environment"), "{detail}");
     assert!(fix.starts_with("gh api -X PUT repos/acme/shop/environments/staging --input - <<< '{\"deployment_branch_policy\""), "{fix}");
-    assert!(fix.contains("environments/staging/deployment-branch-policies -f name=main -f type=branch"), "{fix}");
+    assert!(
+        fix.contains("environments/staging/deployment-branch-policies -f name=main -f type=branch"),
+        "{fix}"
+    );
     assert_eq!(check(&run, "environments.staging-branch").0, "fail");
 }
+
+/// A change to an environment.
+type Change = fn(&mut Environment);
 
 #[test]
 fn production_open_to_branches_fails() {
     // Failure class: no rule makes production deploy only from tags.
     passes("environments.production-tags");
-    let cases: [(&str, fn(&mut Environment), &str); 3] = [
-        ("every branch", |e| *e = Environment::open(11, "production"), "every branch may deploy to production"),
-        ("protected branches", |e| e.deployment_branch_policy = Some((true, false)), "protected branches may deploy"),
+    let cases: [(&str, Change, &str); 3] = [
+        (
+            "every branch",
+            |e| *e = Environment::open(11, "production"),
+            "every branch may deploy to production",
+        ),
+        (
+            "protected branches",
+            |e| e.deployment_branch_policy = Some((true, false)),
+            "protected branches may deploy",
+        ),
         (
             "a branch policy",
             |e| *e = Environment::custom(11, "production", &[("v*", "tag"), ("main", "branch")]),
@@ -526,7 +609,10 @@ fn production_open_to_branches_fails() {
         s.settings(|st| change(&mut st.environments[1]));
         let (detail, fix) = fails_alone(&s.doctor(&[]), "environments.production-tags");
         assert!(detail.contains(says), "{what}: {detail}");
-        assert!(detail.contains("untested branch") || detail.contains("nothing else"), "{detail}");
+        assert!(
+            detail.contains("untested branch") || detail.contains("nothing else"),
+            "{detail}"
+        );
         if what == "a branch policy" {
             assert!(fix.starts_with("gh api -X DELETE repos/acme/shop/environments/production/deployment-branch-policies/1102"), "{fix}");
         } else {
@@ -535,7 +621,12 @@ fn production_open_to_branches_fails() {
     }
     // The prefix comes from the policy file.
     let s = Setup::new().recommended();
-    s.edit(".github/trunkline.toml", "prefix = \"v\"", "prefix = \"release-\"");
+    s.edit(
+        ".github/trunkline.toml",
+        "prefix = \"v\"",
+        "prefix = \"release-\"",
+    );
+    s.settings(|st| st.rulesets[1].include = vec!["refs/tags/release-*".into()]);
     let (detail, fix) = fails_alone(&s.doctor(&[]), "environments.production-tags");
     assert!(detail.contains("tag v*"), "{detail}");
     assert!(fix.contains("name='release-*' -f type=tag"), "{fix}");
@@ -547,12 +638,23 @@ fn staging_deploys_from_the_default_branch() {
     let s = Setup::new().recommended();
     s.settings(|st| st.environments[0] = Environment::open(10, "staging"));
     let (detail, _) = fails_alone(&s.doctor(&[]), "environments.staging-branch");
-    assert!(detail.contains("every branch may deploy to staging"), "{detail}");
+    assert!(
+        detail.contains("every branch may deploy to staging"),
+        "{detail}"
+    );
     let s = Setup::new().recommended();
-    s.settings(|st| st.environments[0] = Environment::custom(10, "staging", &[("release/*", "branch")]));
+    s.settings(|st| {
+        st.environments[0] = Environment::custom(10, "staging", &[("release/*", "branch")])
+    });
     let (detail, fix) = fails_alone(&s.doctor(&[]), "environments.staging-branch");
-    assert!(detail.contains("main may not deploy to staging"), "{detail}");
-    assert!(fix.contains("deployment-branch-policies -f name=main -f type=branch"), "{fix}");
+    assert!(
+        detail.contains("main may not deploy to staging"),
+        "{detail}"
+    );
+    assert!(
+        fix.contains("deployment-branch-policies -f name=main -f type=branch"),
+        "{fix}"
+    );
 }
 
 #[test]
@@ -564,9 +666,16 @@ fn a_tag_ruleset_must_restrict_release_tags() {
     });
     let (detail, fix) = fails_alone(&s.doctor(&[]), "tags.ruleset");
     assert!(detail.contains("no active tag ruleset"), "{detail}");
-    assert!(detail.contains("GitHub Actions cannot be a ruleset's bypass actor"), "{detail}");
+    assert!(
+        detail.contains("GitHub Actions cannot be a ruleset's bypass actor"),
+        "{detail}"
+    );
     assert!(detail.contains("GitHub App"), "{detail}");
-    let body = gh_body(&fix.replace("\"YOUR_APP_ID\"", "987"), "POST", "repos/acme/shop/rulesets");
+    let body = gh_body(
+        &fix.replace("\"YOUR_APP_ID\"", "987"),
+        "POST",
+        "repos/acme/shop/rulesets",
+    );
     assert_eq!(body["target"], "tag");
     assert_eq!(body["conditions"]["ref_name"]["include"][0], "refs/tags/v*");
     // In evaluate mode it enforces nothing.
@@ -579,7 +688,10 @@ fn a_tag_ruleset_must_restrict_release_tags() {
     s.settings(|st| st.rulesets[1].bypass_actors.clear());
     let (detail, fix) = fails_alone(&s.doctor(&[]), "tags.ruleset");
     assert!(detail.contains("nobody may bypass it"), "{detail}");
-    assert!(fix.starts_with("gh api -X PUT repos/acme/shop/rulesets/2"), "{fix}");
+    assert!(
+        fix.starts_with("gh api -X PUT repos/acme/shop/rulesets/2"),
+        "{fix}"
+    );
 }
 
 #[test]
@@ -588,7 +700,10 @@ fn workflow_files_must_be_workflows() {
     let s = Setup::new().recommended();
     s.write(".github/workflows/broken.yml", "on: [push\njobs: {}\n");
     let (detail, _) = fails_alone(&s.doctor(&[]), "workflows.files");
-    assert!(detail.contains(".github/workflows/broken.yml: not valid YAML"), "{detail}");
+    assert!(
+        detail.contains(".github/workflows/broken.yml: not valid YAML"),
+        "{detail}"
+    );
 }
 
 #[test]
@@ -600,18 +715,34 @@ fn every_uses_must_be_pinned() {
         "on: push\npermissions: {}\njobs:\n  docs:\n    runs-on: ubuntu-latest\n    permissions:\n      contents: read\n    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/cache/save@v4\n",
     );
     let (detail, fix) = fails_alone(&s.doctor(&[]), "workflows.pinned");
-    assert!(detail.contains(".github/workflows/docs.yml:9 uses actions/checkout@v4"), "{detail}");
-    assert!(fix.contains("gh api repos/actions/checkout/commits/v4 --jq .sha"), "{fix}");
-    assert!(fix.contains("gh api repos/actions/cache/commits/v4 --jq .sha"), "{fix}");
+    assert!(
+        detail.contains(".github/workflows/docs.yml:9 uses actions/checkout@v4"),
+        "{detail}"
+    );
+    assert!(
+        fix.contains("gh api repos/actions/checkout/commits/v4 --jq .sha"),
+        "{fix}"
+    );
+    assert!(
+        fix.contains("gh api repos/actions/cache/commits/v4 --jq .sha"),
+        "{fix}"
+    );
 }
 
 #[test]
 fn top_level_permissions_must_be_empty() {
     passes("workflows.permissions");
     let s = Setup::new().recommended();
-    s.edit(".github/workflows/trunkline-main.yml", "permissions: {}\n", "permissions: write-all\n");
+    s.edit(
+        ".github/workflows/trunkline-main.yml",
+        "permissions: {}\n",
+        "permissions: write-all\n",
+    );
     let (detail, _) = fails_alone(&s.doctor(&[]), "workflows.permissions");
-    assert!(detail.contains(".github/workflows/trunkline-main.yml grants `write-all` to every job"), "{detail}");
+    assert!(
+        detail.contains(".github/workflows/trunkline-main.yml grants `write-all` to every job"),
+        "{detail}"
+    );
 }
 
 #[test]
@@ -630,10 +761,59 @@ fn privileged_workflows_must_not_check_out_the_head() {
 }
 
 #[test]
+fn production_deploys_from_runs_on_the_tag() {
+    // init's workflows deploy production in a run on the tag, which the
+    // tag-only environment policy lets through.
+    passes("workflows.production-on-tags");
+    let run = Setup::new().recommended().doctor(&[]);
+    let (_, detail, _) = check(&run, "workflows.production-on-tags");
+    assert!(
+        detail.contains(".github/workflows/trunkline-production.yml job production"),
+        "{detail}"
+    );
+    // A production job in the run of a push to main is refused by that
+    // policy: doctor says so before the first release does.
+    let s = Setup::new().recommended();
+    s.edit(
+        ".github/workflows/trunkline-main.yml",
+        "    name: start production on the tag\n",
+        "    name: start production on the tag\n    environment:\n      name: production\n",
+    );
+    let (detail, fix) = fails_alone(&s.doctor(&[]), "workflows.production-on-tags");
+    assert!(
+        detail.contains(".github/workflows/trunkline-main.yml job production deploys to production on push: those runs are on a branch"),
+        "{detail}"
+    );
+    assert!(fix.contains("trunkline-production.yml"), "{fix}");
+    // So does one on pull requests, and offline too.
+    let r = TestRepo::new();
+    r.write("Cargo.toml", "[package]\nname = \"shop\"\n");
+    init(r.path(), &[]);
+    r.write(
+        ".github/workflows/preview.yml",
+        "on: [pull_request, workflow_dispatch]\npermissions: {}\njobs:\n  preview:\n    runs-on: ubuntu-latest\n    environment: production\n    steps: []\n",
+    );
+    let run = trunkline(r.path(), &["doctor", "--offline", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let (status, detail, _) = check(&run, "workflows.production-on-tags");
+    assert_eq!(status, "fail");
+    assert!(
+        detail.contains(
+            ".github/workflows/preview.yml job preview deploys to production on pull_request:"
+        ),
+        "{detail}"
+    );
+}
+
+#[test]
 fn the_policy_file_must_parse() {
     passes("policy.parses");
     let s = Setup::new().recommended();
-    s.edit(".github/trunkline.toml", "max-lines = 400", "max-line = 400");
+    s.edit(
+        ".github/trunkline.toml",
+        "max-lines = 400",
+        "max-line = 400",
+    );
     let run = s.doctor(&[]);
     assert_eq!(run.code, 1);
     let (status, detail, fix) = check(&run, "policy.parses");
@@ -648,7 +828,10 @@ fn the_policy_file_must_parse() {
     let run = s.doctor(&[]);
     let (status, detail, fix) = check(&run, "policy.parses");
     assert_eq!(status, "fail");
-    assert!(detail.contains("no .github/trunkline.toml at main"), "{detail}");
+    assert!(
+        detail.contains("no .github/trunkline.toml at main"),
+        "{detail}"
+    );
     assert!(fix.starts_with("trunkline init"), "{fix}");
 }
 
@@ -656,12 +839,21 @@ fn the_policy_file_must_parse() {
 fn limits_outside_the_process_are_flagged_not_failed() {
     passes("policy.limits");
     let s = Setup::new().recommended();
-    s.edit(".github/trunkline.toml", "max-lines = 400", "max-lines = 5000");
+    s.edit(
+        ".github/trunkline.toml",
+        "max-lines = 400",
+        "max-lines = 5000",
+    );
     let run = s.doctor(&[]);
     assert_eq!(run.code, 0, "flagged is not failed: {}", run.stdout);
     let (status, detail, fix) = check(&run, "policy.limits");
     assert_eq!(status, "warn");
-    assert!(detail.contains("[pr-size] max-lines = 5000: the process's pull requests are 200 to 400 changed lines"), "{detail}");
+    assert!(
+        detail.contains(
+            "[pr-size] max-lines = 5000: the process's pull requests are 200 to 400 changed lines"
+        ),
+        "{detail}"
+    );
     assert!(fix.contains("max-lines = 400 under [pr-size]"), "{fix}");
     assert_eq!(run.json()["counts"]["warn"], 1);
 }
@@ -674,7 +866,11 @@ fn a_read_only_token_gets_unknown_with_the_permission_named() {
     s.settings(|st| st.grants = Grants::READ_ONLY);
     let run = s.doctor(&[]);
     assert_eq!(run.code, 0, "unknown is not failed: {}", run.stdout);
-    for id in ["merging.squash", "merging.merge-commits", "merging.delete-branch"] {
+    for id in [
+        "merging.squash",
+        "merging.merge-commits",
+        "merging.delete-branch",
+    ] {
         let (status, detail, fix) = check(&run, id);
         assert_eq!(status, "unknown", "{id}");
         assert!(detail.contains("Administration: read"), "{detail}");
@@ -682,17 +878,33 @@ fn a_read_only_token_gets_unknown_with_the_permission_named() {
     }
     // What a read-only token can see still passes: the branch rules, the
     // environments, the tag ruleset (whose bypass actors it cannot see).
-    for id in ["branch.pull-requests", "branch.required-checks", "environments.production-tags"] {
+    for id in [
+        "branch.pull-requests",
+        "branch.required-checks",
+        "environments.production-tags",
+    ] {
         assert_eq!(check(&run, id).0, "pass", "{id}: {}", run.stdout);
     }
     let (status, detail, _) = check(&run, "tags.ruleset");
     assert_eq!(status, "pass");
-    assert!(detail.contains("bypass actors need Administration: read to see"), "{detail}");
+    assert!(
+        detail.contains("bypass actors need Administration: read to see"),
+        "{detail}"
+    );
 
     // Without "Actions: read", the environments are unknown too.
-    s.settings(|st| st.grants = Grants { administration: false, actions: false });
+    s.settings(|st| {
+        st.grants = Grants {
+            administration: false,
+            actions: false,
+        }
+    });
     let run = s.doctor(&[]);
-    for id in ["environments.exist", "environments.production-tags", "environments.staging-branch"] {
+    for id in [
+        "environments.exist",
+        "environments.production-tags",
+        "environments.staging-branch",
+    ] {
         let (status, detail, _) = check(&run, id);
         assert_eq!(status, "unknown", "{id}");
         assert!(detail.contains("Actions: read"), "{detail}");
@@ -713,7 +925,10 @@ fn classic_protection_that_a_read_only_token_cannot_read_is_unknown() {
     let run = s.doctor(&[]);
     let (status, detail, _) = check(&run, "branch.pull-requests");
     assert_eq!(status, "unknown", "{}", run.stdout);
-    assert!(detail.contains("no rule requires a pull request"), "{detail}");
+    assert!(
+        detail.contains("no rule requires a pull request"),
+        "{detail}"
+    );
     assert!(detail.contains("Administration: read"), "{detail}");
 }
 
@@ -727,12 +942,21 @@ fn could_not_run_exits_2() {
         &[("GITHUB_API_URL", s.fake.url())],
     );
     assert_eq!(run.code, 2, "{}", run.stdout);
-    assert!(run.stderr.contains("--repo acme/nope: no such repository, or the token cannot see it"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--repo acme/nope: no such repository, or the token cannot see it"),
+        "{}",
+        run.stderr
+    );
     // A refused token.
     s.fake.fail_next(1, 401);
     let run = s.doctor(&[]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("the token was refused"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the token was refused"),
+        "{}",
+        run.stderr
+    );
     // No token at all.
     let mut cmd = fake_github::testing::hermetic_command(BIN);
     let out = cmd
@@ -745,19 +969,32 @@ fn could_not_run_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no token: set GITHUB_TOKEN"));
     // No repository named, and none in the checkout's origin.
-    let run = trunkline_env(s.checkout.path(), &["doctor"], &[("GITHUB_API_URL", s.fake.url())]);
+    let run = trunkline_env(
+        s.checkout.path(),
+        &["doctor"],
+        &[("GITHUB_API_URL", s.fake.url())],
+    );
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("no repository: pass --repo owner/name"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no repository: pass --repo owner/name"),
+        "{}",
+        run.stderr
+    );
     // A bad --repo.
     let run = trunkline(s.checkout.path(), &["doctor", "--repo", "nope"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("--repo: \"nope\" is not a repository"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--repo: \"nope\" is not a repository"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn transient_errors_are_retried() {
     let s = Setup::new().recommended();
-    s.fake.inject(Fault::new(FaultKind::Status(502), 1).on_path("/rules/branches/"));
+    s.fake
+        .inject(Fault::new(FaultKind::Status(502), 1).on_path("/rules/branches/"));
     let run = s.doctor(&[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let rule_reads = s
@@ -788,7 +1025,12 @@ fn a_reusable_workflow_in_another_repository_is_read() {
     let s = Setup::new().recommended();
     let callee = "on: workflow_call\npermissions: {}\njobs:\n  pr-size:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: trunkline/trunkline/actions/pr-size-gate@0123456789abcdef0123456789abcdef01234567 # v1\n";
     s.fake.add_repo("acme/workflows", "main");
-    s.fake.put_file("acme/workflows", "0123456789abcdef0123456789abcdef01234567", ".github/workflows/gates.yml", callee.as_bytes());
+    s.fake.put_file(
+        "acme/workflows",
+        "0123456789abcdef0123456789abcdef01234567",
+        ".github/workflows/gates.yml",
+        callee.as_bytes(),
+    );
     s.write(
         ".github/workflows/shared.yml",
         "on: pull_request\npermissions: {}\njobs:\n  shared:\n    uses: acme/workflows/.github/workflows/gates.yml@0123456789abcdef0123456789abcdef01234567\n",
@@ -796,7 +1038,10 @@ fn a_reusable_workflow_in_another_repository_is_read() {
     let run = s.doctor(&[]);
     let (status, detail, _) = check(&run, "branch.required-checks");
     assert_eq!(status, "fail");
-    assert!(detail.contains("\"shared / pr-size\" (.github/workflows/shared.yml job shared / pr-size)"), "{detail}");
+    assert!(
+        detail.contains("\"shared / pr-size\" (.github/workflows/shared.yml job shared / pr-size)"),
+        "{detail}"
+    );
 }
 
 // ---- Offline ----------------------------------------------------------
@@ -818,6 +1063,7 @@ fn offline_checks_the_files_alone() {
             "workflows.pinned",
             "workflows.permissions",
             "workflows.untrusted-checkout",
+            "workflows.production-on-tags",
             "policy.parses",
             "policy.limits"
         ]
@@ -846,9 +1092,18 @@ fn offline_in_a_directory_without_workflows_says_to_run_init() {
     let r = TestRepo::new();
     let run = trunkline(r.path(), &["doctor", "--offline"]);
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("no workflows in the working tree"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("no workflows in the working tree"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("fix: trunkline init"), "{}", run.stdout);
-    assert!(run.stdout.starts_with("trunkline doctor: offline: the files only\n"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .starts_with("trunkline doctor: offline: the files only\n"),
+        "{}",
+        run.stdout
+    );
 }
 
 // ---- The fixes, applied -----------------------------------------------
@@ -911,7 +1166,8 @@ fn parse_gh(cmd: &str) -> (String, String, Value) {
             "--hostname" => i += 2,
             "--input" => i += 2,
             "<<<" => {
-                body = serde_json::from_str(&w[i + 1]).unwrap_or_else(|e| panic!("{e}: {}", w[i + 1]));
+                body =
+                    serde_json::from_str(&w[i + 1]).unwrap_or_else(|e| panic!("{e}: {}", w[i + 1]));
                 i += 2;
             }
             "-F" | "-f" => {
@@ -978,7 +1234,11 @@ fn the_fixes_doctor_prints_make_a_fresh_repository_pass() {
         }
         let fix = c["fix"].as_str().unwrap().replace("\"YOUR_APP_ID\"", "987");
         let cmds = commands(&fix);
-        assert!(!cmds.is_empty(), "{}: no gh api command in {fix}", c["check"]);
+        assert!(
+            !cmds.is_empty(),
+            "{}: no gh api command in {fix}",
+            c["check"]
+        );
         for cmd in cmds {
             if !applied.contains(&cmd) {
                 apply(&s.fake, &cmd);
@@ -1030,7 +1290,13 @@ fn on_enterprise_server_the_fixes_name_the_host() {
     );
     assert_eq!(run.code, 1);
     let (_, _, fix) = check(&run, "merging.delete-branch");
-    assert!(fix.starts_with("gh api --hostname ghe.example.com -X PATCH repos/acme/shop"), "{fix}");
-    assert!(fix.contains("https://ghe.example.com/acme/shop/settings"), "{fix}");
+    assert!(
+        fix.starts_with("gh api --hostname ghe.example.com -X PATCH repos/acme/shop"),
+        "{fix}"
+    );
+    assert!(
+        fix.contains("https://ghe.example.com/acme/shop/settings"),
+        "{fix}"
+    );
     let _ = Path::new(".");
 }

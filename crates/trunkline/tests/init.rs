@@ -382,7 +382,10 @@ fn the_workflows_keep_the_security_rules() {
         let text = read(&r, &format!(".github/workflows/{file}"));
         let w = yaml(&text);
         assert!(w["jobs"][job]["environment"].is_badvalue(), "{file}");
-        assert!(text.contains("WORKFLOW: trunkline-production.yml"), "{file}");
+        assert!(
+            text.contains("WORKFLOW: trunkline-production.yml"),
+            "{file}"
+        );
         assert!(text.contains("--arg ref \"refs/tags/$TAG\""), "{file}");
     }
     let production = read(&r, ".github/workflows/trunkline-production.yml");

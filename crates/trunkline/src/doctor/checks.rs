@@ -351,7 +351,7 @@ impl<'a> BranchContext<'a> {
 }
 
 /// The check names of jobs that run a Trunkline PR gate on
-/// `pull_request`, with their job: the names to require.
+/// `pull_request`, with their job: the names to require, in file order.
 fn gate_names(facts: &Facts) -> Vec<(String, String)> {
     let Readable::Known(w) = &facts.workflows else {
         return Vec::new();
@@ -362,8 +362,9 @@ fn gate_names(facts: &Facts) -> Vec<(String, String)> {
         .filter(|(wf, e)| wf.triggers.has("pull_request") && e.gate.is_some() && !e.status)
         .map(|(wf, e)| (e.name.text, format!("{} job {}", wf.path, e.job)))
         .collect();
-    names.sort();
-    names.dedup();
+    // In the workflows' order, each name once.
+    let mut seen = BTreeSet::new();
+    names.retain(|(name, _)| seen.insert(name.clone()));
     names
 }
 
@@ -1136,11 +1137,12 @@ fn tags(s: &Settings, gh: &Gh, policy: &Policy) -> Finding {
 // ---- Workflows -------------------------------------------------------
 
 fn workflow_checks(facts: &Facts) -> Vec<Finding> {
-    const IDS: [&str; 4] = [
+    const IDS: [&str; 5] = [
         "workflows.files",
         "workflows.pinned",
         "workflows.permissions",
         "workflows.untrusted-checkout",
+        "workflows.production-on-tags",
     ];
     let w = match &facts.workflows {
         Readable::Known(w) => w,
@@ -1273,7 +1275,56 @@ fn workflow_checks(facts: &Facts) -> Vec<Finding> {
             "build and test the head in a `pull_request` workflow (no secrets), and pass results to the privileged one as artifacts",
         )
     });
+    out.push(production_on_tags(IDS[4], w));
     out
+}
+
+/// Production deploys release tags alone, and its environment is matched
+/// against the run's ref: a job that deploys there from a run on a branch
+/// is refused by the tag-only policy `environments.production-tags` asks
+/// for (or, without it, deploys an untagged commit).
+fn production_on_tags(check: &'static str, w: &Workflows) -> Finding {
+    let mut on_branches = Vec::new();
+    let mut deploys = Vec::new();
+    for wf in &w.parsed {
+        for job in wf
+            .jobs
+            .iter()
+            .filter(|j| j.environment.as_deref() == Some("production"))
+        {
+            deploys.push(format!("{} job {}", wf.path, job.id));
+            let events = wf.triggers.branch_only_events();
+            if !events.is_empty() {
+                on_branches.push(format!(
+                    "{} job {} deploys to production on {}",
+                    wf.path,
+                    job.id,
+                    events.join(", ")
+                ));
+            }
+        }
+    }
+    if on_branches.is_empty() {
+        return pass(
+            check,
+            if deploys.is_empty() {
+                "no job deploys to the production environment".to_owned()
+            } else {
+                format!(
+                    "production is deployed from runs that can be on a release tag: {}",
+                    deploys.join(", ")
+                )
+            },
+        );
+    }
+    fail(
+        check,
+        format!(
+            "{}: those runs are on a branch, so production's tag-only policy refuses them (and without it an untagged commit ships)",
+            on_branches.join("; ")
+        ),
+        "deploy production from a run on the tag: `on: workflow_dispatch`, started with the tag as its ref (as trunkline init's trunkline-production.yml, which the delivery flow and the rollback dispatch), or `on: push: tags:` when a GitHub App's token creates the tags",
+    )
 }
 
 /// What in a step checks out a pull request's head, if anything.
@@ -1452,7 +1503,9 @@ fn limits(values: &BTreeMap<&str, Vec<Effective>>) -> Finding {
             "max-branch-age = \"2d\" under [pr-size]".to_owned(),
         )),
         Some(age) => {
-            if pr_size_gate::cli::parse_age(age).is_ok_and(|hours| hours > 48.0) {
+            if gate_runtime::duration::parse(age, "max-branch-age")
+                .is_ok_and(|d| d.as_secs() > 48 * 3600)
+            {
                 flagged.push((
                     format!("[pr-size] max-branch-age = \"{age}\": branches live at most two days"),
                     "max-branch-age = \"2d\" under [pr-size]".to_owned(),
@@ -1485,9 +1538,7 @@ fn limits(values: &BTreeMap<&str, Vec<Effective>>) -> Finding {
         ));
     }
     if let Some(d) = value(values, "watch", "duration") {
-        if post_deploy_watch::checks::parse_duration(d, "duration")
-            .is_ok_and(|d| d.as_secs() < 30 * 60)
-        {
+        if gate_runtime::duration::parse(d, "duration").is_ok_and(|d| d.as_secs() < 30 * 60) {
             flagged.push((
                 format!(
                     "[watch] duration = \"{d}\": production is watched for at least 30 minutes"

@@ -131,6 +131,8 @@ pub(crate) struct Job {
     /// The job-level `if:`.
     pub(crate) condition: Option<String>,
     pub(crate) needs: Vec<String>,
+    /// The environment the job deploys to (`environment:` or its `name:`).
+    pub(crate) environment: Option<String>,
 }
 
 impl Job {
@@ -167,6 +169,29 @@ pub(crate) struct Triggers {
 impl Triggers {
     pub(crate) fn has(&self, event: &str) -> bool {
         self.events.iter().any(|e| e == event)
+    }
+
+    /// The events whose runs are on a branch (their `GITHUB_REF` is a
+    /// branch or a pull request's ref), never on a tag: a tag-only
+    /// environment refuses their jobs. `workflow_dispatch`, `release`,
+    /// `deployment` and `workflow_call` (the caller's event decides) can
+    /// run on a tag; `push` does when it filters on tags alone.
+    pub(crate) fn branch_only_events(&self) -> Vec<&str> {
+        self.events
+            .iter()
+            .map(String::as_str)
+            .filter(|e| match *e {
+                "workflow_dispatch"
+                | "release"
+                | "deployment"
+                | "workflow_call"
+                | "repository_dispatch" => false,
+                "push" => {
+                    self.push_branches.is_some() || self.push_branches_ignore || !self.push_tags
+                }
+                _ => true,
+            })
+            .collect()
     }
 
     /// Whether the workflow reports checks on a pull request's head: on
@@ -356,6 +381,8 @@ impl Workflow {
                         .unwrap_or_default(),
                     condition: text(&j["if"]),
                     needs: strings(&j["needs"]),
+                    environment: text(&j["environment"])
+                        .or_else(|| text(&j["environment"]["name"])),
                 })
             })
             .collect();
@@ -855,6 +882,37 @@ mod tests {
         assert!(t("{push: {branches: [main, 'feature/*']}}"));
         assert!(!t("{push: {tags: ['v*']}}"));
         assert!(!t("workflow_dispatch"));
+    }
+
+    #[test]
+    fn events_whose_runs_are_on_a_branch() {
+        let t = |on: &str| {
+            Workflow::parse("w.yml", &format!("on: {on}\njobs:\n  a:\n    steps: []\n"))
+                .unwrap()
+                .triggers
+                .branch_only_events()
+                .join(",")
+        };
+        assert_eq!(t("{push: {tags: ['v*']}}"), "");
+        assert_eq!(t("[workflow_dispatch, release]"), "");
+        assert_eq!(t("{push: {branches: [main]}}"), "push");
+        assert_eq!(t("[push, schedule]"), "push,schedule");
+        assert_eq!(t("{push: {branches: [main], tags: ['v*']}}"), "push");
+        assert_eq!(
+            t("[pull_request, workflow_run]"),
+            "pull_request,workflow_run"
+        );
+    }
+
+    #[test]
+    fn the_environment_of_a_job() {
+        let wf = Workflow::parse(
+            "w.yml",
+            "on: push\njobs:\n  a:\n    environment: production\n    steps: []\n  b:\n    environment:\n      name: staging\n      url: https://x\n    steps: []\n  c:\n    steps: []\n",
+        )
+        .unwrap();
+        let envs: Vec<Option<&str>> = wf.jobs.iter().map(|j| j.environment.as_deref()).collect();
+        assert_eq!(envs, [Some("production"), Some("staging"), None]);
     }
 
     #[test]

@@ -7,14 +7,16 @@
 //! under nektos/act as well as on GitHub: the API calls use
 //! `GITHUB_API_URL`, and nothing needs more than bash, curl and jq.
 //!
-//! Production deploys only from a release tag: its workflow runs on the
-//! tag itself (`workflow_dispatch` with `ref` = the tag), so the
-//! production environment can allow the release tags and nothing else,
-//! which is what `trunkline doctor` checks. A tag pushed with
-//! `GITHUB_TOKEN` starts no workflow, but a dispatch does; the delivery
-//! flow dispatches production once tag-on-staging has tagged, and the
-//! rollback (which post-deploy-watch dispatches on the default branch)
-//! dispatches production on the last good tag.
+//! Production deploys only from a release tag: its workflow
+//! ([`PRODUCTION_FILE`]) runs on the tag itself (`workflow_dispatch` with
+//! `ref` the tag), so the production environment can allow the release
+//! tags and nothing else, which is what `trunkline doctor` checks. An
+//! environment's branch and tag policy is matched against the run's ref,
+//! so a tag-only policy refuses a job of a run on the default branch; and
+//! a tag pushed with `GITHUB_TOKEN` starts no workflow, but a dispatch
+//! does. So the delivery flow dispatches production once tag-on-staging
+//! has tagged, and the rollback (which post-deploy-watch dispatches on the
+//! default branch) dispatches production on the last good tag.
 
 use crate::gates::knows;
 use crate::init::stack::{Stack, Step};
@@ -22,8 +24,8 @@ use crate::pins::{CHECKOUT, CREATE_APP_TOKEN, Trunkline};
 
 pub const PR_FILE: &str = "trunkline-pr.yml";
 pub const MAIN_FILE: &str = "trunkline-main.yml";
-pub const PRODUCTION_FILE: &str = "trunkline-production.yml";
 pub const ROLLBACK_FILE: &str = "trunkline-rollback.yml";
+pub const PRODUCTION_FILE: &str = "trunkline-production.yml";
 
 /// The check names of the PR workflow's jobs: stable, for branch
 /// protection's required checks.
@@ -79,8 +81,11 @@ fn step(s: &Step) -> String {
     y
 }
 
-fn checkout(fetch_depth_zero: bool) -> String {
+fn checkout(fetch_depth_zero: bool, git_ref: Option<&str>) -> String {
     let mut y = format!("      - uses: {}\n        with:\n", CHECKOUT.uses());
+    if let Some(r) = git_ref {
+        y.push_str(&format!("          ref: {r}\n"));
+    }
     if fetch_depth_zero {
         y.push_str("          fetch-depth: 0\n");
     }
@@ -144,7 +149,7 @@ pub fn pull_request(t: &Target<'_>) -> String {
          \x20   steps:\n",
         CHECK_NAMES[0]
     ));
-    y.push_str(&checkout(true));
+    y.push_str(&checkout(true, None));
     y.push_str(&format!("      - uses: {}\n", tl.uses("pr-size-gate")));
     y.push_str(&format!(
         "\n  checklist:\n\
@@ -168,7 +173,7 @@ pub fn pull_request(t: &Target<'_>) -> String {
              \x20   steps:\n",
             CHECK_NAMES[2]
         ));
-        y.push_str(&checkout(true));
+        y.push_str(&checkout(true, None));
         y.push_str(&tests(t.stacks));
         y.push_str(&format!("      - uses: {}\n", tl.uses("coverage-gate")));
         if knows("coverage", "baseline") && knows("coverage", "record") {
@@ -231,31 +236,50 @@ fn script_step(
     y
 }
 
-/// Starts the production workflow on `$TAG` (the run's ref is the tag, so
-/// a tag-only deployment policy lets it deploy), with `rollback` set as
-/// `$ROLLBACK` says. The token travels through curl's stdin, never argv.
-const DISPATCH_PRODUCTION: &str = r#"set -euo pipefail
-body="$(jq -n --arg ref "refs/tags/$TAG" --arg rollback "$ROLLBACK" '{ref: $ref, inputs: {rollback: $rollback}}')"
-printf 'header = "Authorization: Bearer %s"\n' "$GITHUB_TOKEN" |
-  curl --config - --fail-with-body --silent --show-error --retry 3 \
-    --header "Accept: application/vnd.github+json" --data "$body" \
-    "${GITHUB_API_URL}/repos/${GITHUB_REPOSITORY}/actions/workflows/${WORKFLOW}/dispatches" > /dev/null
-echo "Started ${WORKFLOW} on ${TAG}.""#;
-
-/// A job that dispatches the production workflow on a tag.
-fn dispatch_production(tag: &str, rollback: &str) -> String {
-    script_step(
-        "Start the production deploy on the tag",
-        None,
+/// Deploy a tag to production, mark the deployment, watch: the steps the
+/// delivery flow and the rollback share. `tag` is an expression.
+fn production_steps(t: &Target<'_>, tag: &str, watch_with: &[(&str, &str)]) -> String {
+    let mut y = checkout(false, Some(tag));
+    y.push_str(&script_step(
+        "Record the deployment of the tag",
+        Some("deployment"),
         None,
         &[
             ("GITHUB_TOKEN", "${{ github.token }}"),
             ("TAG", tag),
-            ("ROLLBACK", rollback),
-            ("WORKFLOW", PRODUCTION_FILE),
+            ("ENVIRONMENT", "production"),
         ],
-        DISPATCH_PRODUCTION,
-    )
+        RECORD_DEPLOYMENT,
+    ));
+    y.push_str(&script_step(
+        "Deploy the tag to production",
+        Some("deploy"),
+        None,
+        &[("TAG", tag)],
+        "bash deploy/deploy.sh production \"$TAG\"",
+    ));
+    y.push_str(&format!(
+        "      - name: Watch production\n\
+         \x20       uses: {}\n\
+         \x20       with:\n\
+         \x20         deployment-id: ${{{{ steps.deployment.outputs.id }}}}\n\
+         \x20         tag: {tag}\n",
+        t.trunkline.uses("post-deploy-watch")
+    ));
+    for (k, v) in watch_with {
+        y.push_str(&format!("          {k}: {v}\n"));
+    }
+    y.push_str(&script_step(
+        "Mark the deployment failed",
+        None,
+        Some("failure() && steps.deploy.outcome == 'failure'"),
+        &[
+            ("GITHUB_TOKEN", "${{ github.token }}"),
+            ("DEPLOYMENT_ID", "${{ steps.deployment.outputs.id }}"),
+        ],
+        MARK_FAILED,
+    ));
+    y
 }
 
 /// The delivery flow on the main branch.
@@ -297,7 +321,7 @@ pub fn main(t: &Target<'_>) -> String {
                 "read"
             }
         ));
-        y.push_str(&checkout(false));
+        y.push_str(&checkout(false, None));
         y.push_str(&tests(t.stacks));
         y.push_str(&format!("      - uses: {}\n", tl.uses("coverage-gate")));
         if record {
@@ -315,7 +339,7 @@ pub fn main(t: &Target<'_>) -> String {
          \x20     contents: read\n\
          \x20   steps:\n"
     ));
-    y.push_str(&checkout(false));
+    y.push_str(&checkout(false, None));
     y.push_str(
         "      - name: Deploy this commit to staging\n\
          \x20       run: bash deploy/deploy.sh staging \"$GITHUB_SHA\"\n",
@@ -363,15 +387,45 @@ pub fn main(t: &Target<'_>) -> String {
          \x20     actions: write # dispatch {PRODUCTION_FILE} on the tag\n\
          \x20   steps:\n"
     ));
-    y.push_str(&dispatch_production("${{ needs.tag.outputs.tag }}", "false"));
+    y.push_str(&dispatch_production(
+        "${{ needs.tag.outputs.tag }}",
+        "false",
+    ));
     y
 }
 
-/// The production deploy: on a release tag, dispatched by the delivery
-/// flow or the rollback. Deploy, mark the deployment, watch.
+/// Starts the production workflow on `$TAG` (the run's ref is the tag, so
+/// a tag-only deployment policy lets it deploy), with its `rollback` input
+/// `$ROLLBACK`. The token travels through curl's stdin, never argv.
+const DISPATCH_PRODUCTION: &str = r#"set -euo pipefail
+body="$(jq -n --arg ref "refs/tags/$TAG" --arg rollback "$ROLLBACK" '{ref: $ref, inputs: {rollback: $rollback}}')"
+printf 'header = "Authorization: Bearer %s"\n' "$GITHUB_TOKEN" |
+  curl --config - --fail-with-body --silent --show-error --retry 3 \
+    --header "Accept: application/vnd.github+json" --data "$body" \
+    "${GITHUB_API_URL}/repos/${GITHUB_REPOSITORY}/actions/workflows/${WORKFLOW}/dispatches" > /dev/null
+echo "Started ${WORKFLOW} on ${TAG}.""#;
+
+/// The step that dispatches the production workflow on a tag.
+fn dispatch_production(tag: &str, rollback: &str) -> String {
+    script_step(
+        "Start the production deploy on the tag",
+        None,
+        None,
+        &[
+            ("GITHUB_TOKEN", "${{ github.token }}"),
+            ("TAG", tag),
+            ("ROLLBACK", rollback),
+            ("WORKFLOW", PRODUCTION_FILE),
+        ],
+        DISPATCH_PRODUCTION,
+    )
+}
+
+/// The production deploy, on a release tag (the delivery flow and the
+/// rollback dispatch it there): deploy, record the deployment, watch.
 pub fn production(t: &Target<'_>) -> String {
     let mut y = header(
-        "The production deploy, written by `trunkline init`: runs on a release tag\n# (the delivery flow and the rollback start it there), deploys it, records\n# the deployment and watches production.",
+        "The production deploy, written by `trunkline init`: runs on a release tag\n# (the delivery flow and the rollback start it there, so the production\n# environment can allow the release tags alone), deploys it, records the\n# deployment and watches production.",
     );
     y.push_str(
         "name: trunkline production\n\
@@ -409,51 +463,17 @@ pub fn production(t: &Target<'_>) -> String {
         &[],
         "if [ \"$GITHUB_REF_TYPE\" != tag ]; then\n  echo \"::error title=Production::production deploys release tags only: run this workflow on a tag (Use workflow from: Tags)\"\n  exit 2\nfi",
     ));
-    let tag = "${{ github.ref_name }}";
-    y.push_str(&checkout(false));
-    y.push_str(&script_step(
-        "Record the deployment of the tag",
-        Some("deployment"),
-        None,
-        &[
-            ("GITHUB_TOKEN", "${{ github.token }}"),
-            ("TAG", tag),
-            ("ENVIRONMENT", "production"),
-        ],
-        RECORD_DEPLOYMENT,
-    ));
-    y.push_str(&script_step(
-        "Deploy the tag to production",
-        Some("deploy"),
-        None,
-        &[("TAG", tag)],
-        "bash deploy/deploy.sh production \"$TAG\"",
-    ));
     // A breach during a rollback alerts; it does not roll back again.
-    y.push_str(&format!(
-        "      - name: Watch production\n\
-         \x20       uses: {}\n\
-         \x20       with:\n\
-         \x20         deployment-id: ${{{{ steps.deployment.outputs.id }}}}\n\
-         \x20         tag: {tag}\n\
-         \x20         on-breach: ${{{{ inputs.rollback && 'alert' || '' }}}}\n",
-        t.trunkline.uses("post-deploy-watch")
-    ));
-    y.push_str(&script_step(
-        "Mark the deployment failed",
-        None,
-        Some("failure() && steps.deploy.outcome == 'failure'"),
-        &[
-            ("GITHUB_TOKEN", "${{ github.token }}"),
-            ("DEPLOYMENT_ID", "${{ steps.deployment.outputs.id }}"),
-        ],
-        MARK_FAILED,
+    y.push_str(&production_steps(
+        t,
+        "${{ github.ref_name }}",
+        &[("on-breach", "${{ inputs.rollback && 'alert' || '' }}")],
     ));
     y
 }
 
-/// The rollback: redeploy a release tag to production on
-/// `workflow_dispatch`, by starting the production workflow on that tag.
+/// The rollback: redeploy a tag to production on `workflow_dispatch`, by
+/// starting the production workflow on that tag.
 pub fn rollback(_t: &Target<'_>) -> String {
     let mut y = header(
         "The rollback, written by `trunkline init`: redeploy a release tag to\n# production. post-deploy-watch dispatches it with the last good tag on a\n# breach; run it by hand from the Actions tab the same way. It starts\n# trunkline-production.yml on the tag, since production deploys tags only.",
@@ -475,12 +495,10 @@ pub fn rollback(_t: &Target<'_>) -> String {
          \x20 rollback:\n\
          \x20   name: roll back production\n\
          \x20   runs-on: ubuntu-latest\n\
-         \x20   permissions:\n",
+         \x20   permissions:\n\
+         \x20     actions: write # start trunkline-production.yml on the tag\n\
+         \x20   steps:\n",
     );
-    y.push_str(&format!(
-        "\x20     actions: write # dispatch {PRODUCTION_FILE} on the tag\n\
-         \x20   steps:\n"
-    ));
     y.push_str(&script_step(
         "Check the tag",
         None,
