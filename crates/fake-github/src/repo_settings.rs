@@ -623,6 +623,56 @@ pub(crate) fn route(repo: &mut RepoState, call: &Call<'_>) -> Option<Reply> {
             }
         }
 
+        // POST and DELETE
+        // /repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks/contexts
+        // (rest/branches/branch-protection#add-status-check-contexts,
+        // #remove-status-check-contexts): "Administration" (write); the body
+        // is `{"contexts": [...]}` or the bare array; the answer is the
+        // contexts left.
+        (
+            method @ ("POST" | "DELETE"),
+            [
+                "branches",
+                branch,
+                "protection",
+                "required_status_checks",
+                "contexts",
+            ],
+        ) => {
+            if !grants.administration {
+                return Some(not_accessible());
+            }
+            let names: Vec<String> = body
+                .get("contexts")
+                .unwrap_or(body)
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let Some(checks) = repo
+                .settings
+                .protection
+                .get_mut(*branch)
+                .and_then(|p| p.required_status_checks.as_mut())
+            else {
+                return Some(Reply::error(404, "Required status checks not enabled"));
+            };
+            if method == "POST" {
+                for n in names {
+                    if !checks.contexts.contains(&n) {
+                        checks.contexts.push(n);
+                    }
+                }
+            } else {
+                checks.contexts.retain(|c| !names.contains(c));
+            }
+            Reply::json(200, json!(checks.contexts))
+        }
+
         // GET /repos/{owner}/{repo}/rules/branches/{branch}
         // (rest/repos/rules#get-rules-for-a-branch):
         // `#/components/schemas/repository-rule-detailed`, every active

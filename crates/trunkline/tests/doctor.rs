@@ -500,6 +500,123 @@ fn a_renamed_reusable_workflow_check_is_found() {
 }
 
 #[test]
+fn a_required_name_no_workflow_reports_fails() {
+    // Failure class: a required check listed under a name no workflow
+    // emits; the pull request waits forever.
+    let s = Setup::new().recommended();
+    s.settings(|st| {
+        st.rulesets[0].rules[3] =
+            rules::required_checks(&[GATE_CHECKS[0], "ci / build", GATE_CHECKS[1], GATE_CHECKS[2]]);
+    });
+    let (detail, fix) = fails_alone(&s.doctor(&[]), "branch.checks-emitted");
+    assert!(
+        detail
+            .starts_with("\"ci / build\" is reported by no workflow: a pull request waits forever"),
+        "{detail}"
+    );
+    // The fix drops it from the ruleset and keeps the rest; applied to
+    // the fake, the check passes.
+    let body = gh_body(&fix, "PUT", "repos/acme/shop/rulesets/1");
+    let required: Vec<&str> = body["rules"][3]["parameters"]["required_status_checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["context"].as_str().unwrap())
+        .collect();
+    assert_eq!(required, GATE_CHECKS);
+    for cmd in commands(&fix) {
+        apply(&s.fake, &cmd);
+    }
+    let run = s.doctor(&[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    // Held by classic protection, the fix is its contexts endpoint.
+    let s = Setup::new().recommended();
+    s.settings(|st| {
+        st.protection.insert(
+            "main".into(),
+            fake_github::repo_settings::ClassicProtection {
+                required_status_checks: Some(fake_github::repo_settings::ClassicChecks {
+                    strict: false,
+                    contexts: vec!["legacy".into()],
+                }),
+                ..Default::default()
+            },
+        );
+    });
+    let (detail, fix) = fails_alone(&s.doctor(&[]), "branch.checks-emitted");
+    assert!(
+        detail.contains("\"legacy\" is reported by no workflow"),
+        "{detail}"
+    );
+    assert_eq!(
+        fix,
+        "gh api -X DELETE repos/acme/shop/branches/main/protection/required_status_checks/contexts --input - <<< '{\"contexts\":[\"legacy\"]}'"
+    );
+    apply(&s.fake, &fix);
+    let run = s.doctor(&[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+/// The names a Mergify configuration waits for (`check-success=NAME`).
+fn mergify_checks(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.split_once("check-success=").map(|(_, n)| n))
+        .map(|n| n.trim().trim_end_matches('"').to_owned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[test]
+fn real_workflows_report_the_names_their_merge_rules_wait_for() {
+    // tests/fixtures/doctor/real/README.md: each repository's workflow
+    // and the check names its merge queue waits for, at one commit.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/doctor/real");
+    for (dir, workflow, expected) in [
+        ("tenacity", "ci.yaml", 7),
+        // check-commits, three tests, and dpulls (an app's status).
+        ("sambacc", "ci.yml", 5),
+    ] {
+        let text = std::fs::read_to_string(root.join(dir).join(workflow)).unwrap();
+        let names =
+            mergify_checks(&std::fs::read_to_string(root.join(dir).join("mergify.yml")).unwrap());
+        assert_eq!(names.len(), expected, "{dir}: {names:?}");
+        // dpulls is an app's commit status, not a workflow's check.
+        let from_actions: Vec<&str> = names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| *n != "dpulls")
+            .collect();
+        let s = Setup::new().recommended();
+        s.write(&format!(".github/workflows/{workflow}"), &text);
+        let mut required: Vec<&str> = GATE_CHECKS.to_vec();
+        required.extend(&from_actions);
+        s.settings(|st| st.rulesets[0].rules[3] = rules::required_checks(&required));
+        let run = s.doctor(&[]);
+        let (status, detail, _) = check(&run, "branch.checks-emitted");
+        assert_eq!(status, "pass", "{dir}: {detail}");
+        assert!(!detail.contains("cannot fully work out"), "{dir}: {detail}");
+        // A name one value off is reported by nothing.
+        let wrong = from_actions
+            .iter()
+            .find(|n| n.ends_with(')'))
+            .unwrap()
+            .replace(')', ", x)");
+        required.push(&wrong);
+        s.settings(|st| st.rulesets[0].rules[3] = rules::required_checks(&required));
+        let run = s.doctor(&[]);
+        let (status, detail, _) = check(&run, "branch.checks-emitted");
+        assert_eq!(status, "fail", "{dir}");
+        assert!(
+            detail.contains(&format!("\"{wrong}\" is reported by no workflow")),
+            "{dir}: {detail}"
+        );
+    }
+}
+
+#[test]
 fn a_required_name_two_workflows_report_fails() {
     // Failure class: two workflows report the same check name, so a red
     // run can hide behind a green one.
@@ -1298,5 +1415,4 @@ fn on_enterprise_server_the_fixes_name_the_host() {
         fix.contains("https://ghe.example.com/acme/shop/settings"),
         "{fix}"
     );
-    let _ = Path::new(".");
 }

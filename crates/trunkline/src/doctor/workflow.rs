@@ -424,9 +424,19 @@ pub(crate) trait Callees {
 /// One matrix combination: (key, value) in order.
 type Combo = Vec<(String, Yaml)>;
 
-/// The combinations of a job's matrix; `Err(())` when the file does not
-/// show them (an expression).
-fn combinations(matrix: &Yaml) -> Result<Vec<Combo>, ()> {
+/// A combination and the values its check name shows.
+struct Combination {
+    values: Combo,
+    /// The keys whose values the name shows: the matrix's own keys for a
+    /// combination of them (an `include` that extends one adds values the
+    /// name leaves out), every key of an `include` that stands alone.
+    shown: Vec<String>,
+}
+
+/// The combinations of a job's matrix, in GitHub's order (the matrix's
+/// own, then the `include` entries that match none); `Err(())` when the
+/// file does not show them (an expression).
+fn combinations(matrix: &Yaml) -> Result<Vec<Combination>, ()> {
     let Yaml::Hash(h) = matrix else {
         return Err(());
     };
@@ -478,6 +488,7 @@ fn combinations(matrix: &Yaml) -> Result<Vec<Combo>, ()> {
                 .all(|(k, v)| c.iter().any(|(ck, cv)| ck == k && cv == v))
         });
     }
+    let mut alone: Vec<Combo> = Vec::new();
     for inc in entries("include")? {
         let fits = |c: &Combo| {
             inc.iter()
@@ -497,10 +508,18 @@ fn combinations(matrix: &Yaml) -> Result<Vec<Combo>, ()> {
             }
         }
         if !added {
-            combos.push(inc.clone());
+            alone.push(inc.clone());
         }
     }
-    Ok(combos)
+    let own = combos.into_iter().map(|values| Combination {
+        values,
+        shown: keys.clone(),
+    });
+    let standalone = alone.into_iter().map(|values| Combination {
+        shown: values.iter().map(|(k, _)| k.clone()).collect(),
+        values,
+    });
+    Ok(own.chain(standalone).collect())
 }
 
 /// A matrix value as the check name shows it; `None` for an empty one,
@@ -613,11 +632,11 @@ fn job_names(job: &Job) -> Vec<CheckName> {
         .iter()
         .map(|c| {
             if base.contains("${{") {
-                return cut(evaluate(&base, Some(c)));
+                return cut(evaluate(&base, Some(&c.values)));
             }
             let mut shown = Vec::new();
             let mut exact = true;
-            for (_, v) in c {
+            for (_, v) in c.values.iter().filter(|(k, _)| c.shown.contains(k)) {
                 exact &= shown_values(v, &mut shown);
             }
             let text = if shown.is_empty() {
@@ -780,7 +799,16 @@ mod tests {
         let n = names(
             "on: push\njobs:\n  t:\n    strategy:\n      matrix:\n        os: [a, b]\n        v: [1, 2]\n        exclude:\n          - os: b\n            v: 2\n        include:\n          - os: a\n            extra: x\n          - os: c\n            v: 9\n    runs-on: x\n    steps: []\n",
         );
-        assert_eq!(n, ["t (a, 1, x)", "t (a, 2, x)", "t (b, 1)", "t (c, 9)"]);
+        // `extra` extends the combinations with os a, and their names
+        // leave it out; the include that matches none is a combination of
+        // its own, every value shown.
+        assert_eq!(n, ["t (a, 1)", "t (a, 2)", "t (b, 1)", "t (c, 9)"]);
+        let wf = Workflow::parse(
+            "w.yml",
+            "on: push\njobs:\n  t:\n    name: t on ${{ matrix.extra }}\n    strategy:\n      matrix:\n        os: [a]\n        include:\n          - os: a\n            extra: x\n    runs-on: x\n    steps: []\n",
+        )
+        .unwrap();
+        assert_eq!(emitted(&wf, &NoCallees)[0].name.text, "t on x");
     }
 
     #[test]
