@@ -243,6 +243,36 @@ fn a_repository_set_up_by_init_with_the_recommended_settings_passes() {
 }
 
 #[test]
+fn workflow_text_in_the_report_runs_no_command_in_actions() {
+    let s = Setup::new().recommended();
+    s.write(
+        ".github/workflows/odd.yml",
+        "on: pull_request\npermissions: {}\njobs:\n  odd:\n    name: \"odd ##[error]injected\"\n    if: always()\n    runs-on: ubuntu-latest\n    steps: []\n",
+    );
+    s.settings(|st| {
+        st.rulesets[0].rules[3] = rules::required_checks(&[
+            GATE_CHECKS[0],
+            GATE_CHECKS[1],
+            GATE_CHECKS[2],
+            "odd ##[error]injected",
+        ])
+    });
+    let run = trunkline_env(
+        s.checkout.path(),
+        &["doctor", "--repo", REPO],
+        &[("GITHUB_API_URL", s.fake.url()), ("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("odd (\"odd #\u{2060}#[error]injected\") has `if: always()`"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("##[error]"), "{}", run.stdout);
+}
+
+#[test]
 fn the_text_report_is_a_table_and_actions_gets_a_step_summary() {
     let s = Setup::new().recommended();
     s.settings(|st| st.merge.delete_branch_on_merge = false);
@@ -258,9 +288,19 @@ fn the_text_report_is_a_table_and_actions_gets_a_step_summary() {
         ],
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
+    // The table is fenced: it quotes the files, and no line of it runs.
+    assert!(
+        run.stdout.starts_with("::stop-commands::"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout
-            .starts_with("trunkline doctor: acme/shop (default branch main)\n")
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l == "trunkline doctor: acme/shop (default branch main)"),
+        "{}",
+        run.stdout
     );
     assert!(
         run.stdout

@@ -115,6 +115,12 @@ fn no_stack_means_no_coverage_job() {
     r.write("README.md", "hi\n");
     let run = init(r.path(), &[]);
     assert!(run.stdout.contains("detected: no stack"), "{}", run.stdout);
+    // The next steps name the environments' policies doctor checks.
+    assert!(
+        run.stdout.contains("create the environments staging (deploys from main) and production (deploys the release tags v* alone: trunkline-production.yml runs on the tag)"),
+        "{}",
+        run.stdout
+    );
     let pr = read(&r, ".github/workflows/trunkline-pr.yml");
     assert!(!pr.contains("coverage"), "{pr}");
     assert!(read(&r, ".github/trunkline.toml").contains("# reports = [\"coverage/lcov.info\"]"));

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use gate_runtime::client::GitHubClient;
-use gate_runtime::commands::{Annotation, Level, write_annotations};
+use gate_runtime::commands::{Annotation, Level, Omitted, write_annotations, write_inert};
 use gate_runtime::context::{DEFAULT_API_URL, Repo};
 use gate_runtime::git::Git;
 use gate_runtime::policy::POLICY_PATH;
@@ -69,21 +69,29 @@ pub fn run(args: &DoctorArgs, env: &Env, out: &mut dyn Write) -> anyhow::Result<
         online(args, env, repo, token, secrets)?
     };
     let findings = checks::run(&facts);
+    let mut omitted = Omitted::default();
     match args.format {
         OutputFormat::Json => {
             let mut bytes = serde_json::to_vec(&report::json(&heading, &findings))?;
             bytes.push(b'\n');
             out.write_all(&bytes)?;
         }
-        OutputFormat::Text => {
-            report::text(&mut out, &heading, &findings)?;
-            if env.in_actions() {
-                write_annotations(&mut out, &annotations(&findings))?;
-            }
+        // In Actions the table quotes the files and GitHub's answers, so
+        // it goes to the log fenced: a line of it is shown, never run.
+        OutputFormat::Text if env.in_actions() => {
+            let mut table = Vec::new();
+            report::text(&mut table, &heading, &findings)?;
+            write_inert(&mut out, &String::from_utf8_lossy(&table))?;
+            omitted = write_annotations(&mut out, &annotations(&findings))?;
         }
+        OutputFormat::Text => report::text(&mut out, &heading, &findings)?,
+    }
+    let mut summary = report::markdown(&heading, &findings);
+    if let Some(note) = omitted.summary_note() {
+        summary.push_str(&format!("\n{note}\n"));
     }
     StepSummary::new(env.get("GITHUB_STEP_SUMMARY").map(PathBuf::from))
-        .append(&report::markdown(&heading, &findings))
+        .append(&summary)
         .context("writing the step summary (GITHUB_STEP_SUMMARY)")?;
     Ok(if findings.iter().any(|f| f.status == Status::Fail) {
         EXIT_FAIL

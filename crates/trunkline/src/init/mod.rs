@@ -200,7 +200,7 @@ pub fn run(args: &InitArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             ));
         }
         steps.push(format!(
-            "create the environments staging and production, and make \"{}\" required checks on {branch}; `trunkline doctor` (with a repository admin's token) checks every setting and prints the exact fix",
+            "create the environments staging (deploys from {branch}) and production (deploys the release tags v* alone: {PRODUCTION_FILE} runs on the tag), and make \"{}\" required checks on {branch}; `trunkline doctor` (with a repository admin's token) checks every setting and prints the exact fix",
             workflows::CHECK_NAMES
                 .iter()
                 .take(if stacks.is_empty() { 2 } else { 3 })
