@@ -934,7 +934,7 @@ fn production_deploys_from_runs_on_the_tag() {
     s.edit(
         ".github/workflows/trunkline-main.yml",
         "    name: start production on the tag\n",
-        "    name: start production on the tag\n    environment:\n      name: production\n",
+        "    name: start production on the tag\n    environment:\n      name: Production\n",
     );
     let (detail, fix) = fails_alone(&s.doctor(&[]), "workflows.production-on-tags");
     assert!(

@@ -868,7 +868,8 @@ fn environments(s: &Settings, gh: &Gh, policy: &Policy) -> Vec<Finding> {
             .collect();
         }
     };
-    let find = |name: &str| envs.iter().find(|e| e.name == name);
+    // GitHub's environment names ignore case.
+    let find = |name: &str| envs.iter().find(|e| e.name.eq_ignore_ascii_case(name));
     let tag_pattern = format!("{}*", policy.prefix);
     let staging_fix = gh.environment("staging", true, &[(s.default_branch.as_str(), "branch")]);
     let production_fix = gh.environment("production", true, &[(tag_pattern.as_str(), "tag")]);
@@ -1287,11 +1288,11 @@ fn production_on_tags(check: &'static str, w: &Workflows) -> Finding {
     let mut on_branches = Vec::new();
     let mut deploys = Vec::new();
     for wf in &w.parsed {
-        for job in wf
-            .jobs
-            .iter()
-            .filter(|j| j.environment.as_deref() == Some("production"))
-        {
+        for job in wf.jobs.iter().filter(|j| {
+            j.environment
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case("production"))
+        }) {
             deploys.push(format!("{} job {}", wf.path, job.id));
             let events = wf.triggers.branch_only_events();
             if !events.is_empty() {

@@ -517,7 +517,9 @@ async fn tag_rulesets(client: &GitHubClient, base: &str) -> anyhow::Result<Reada
     {
         match readable(
             client
-                .get::<Ruleset>(&format!("{base}/rulesets/{}", row.id))
+                // An organization's ruleset is read here too, with
+                // includes_parents (rest/repos/rules#get-a-repository-ruleset).
+                .get::<Ruleset>(&format!("{base}/rulesets/{}?includes_parents=true", row.id))
                 .await,
             METADATA,
         )? {
