@@ -12,11 +12,12 @@ mod http;
 pub use http::{Handler, HandlerServer, StaticServer};
 mod git_data;
 pub use git_data::{GitObjects, TreeEntry};
-pub mod repo_settings;
 mod routes;
 mod shapes;
 pub mod state;
 pub mod testing;
+// The repository settings `trunkline doctor` reads.
+pub mod repo_settings;
 
 use std::collections::VecDeque;
 use std::net::TcpListener;
