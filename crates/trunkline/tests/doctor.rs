@@ -737,6 +737,11 @@ fn staging_and_production_must_exist() {
         "{fix}"
     );
     assert_eq!(check(&run, "environments.staging-branch").0, "fail");
+    // GitHub's environment names ignore case: "Production" is production.
+    let s = Setup::new().recommended();
+    s.settings(|st| st.environments[1].name = "Production".into());
+    let run = s.doctor(&[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
 }
 
 /// A change to an environment.

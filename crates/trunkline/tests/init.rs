@@ -373,6 +373,25 @@ fn the_workflows_keep_the_security_rules() {
     let main = yaml(&main);
     assert_eq!(main["jobs"]["tag"]["needs"][0].as_str(), Some("staging"));
     assert_eq!(main["jobs"]["production"]["needs"][0].as_str(), Some("tag"));
+    // With a tag ruleset only a GitHub App may create the release tags:
+    // tag-on-staging takes the App's token when its secrets are set, and
+    // the workflow's own token until then.
+    let steps = main["jobs"]["tag"]["steps"].as_vec().unwrap();
+    assert!(
+        steps[0]["uses"]
+            .as_str()
+            .unwrap()
+            .starts_with("actions/create-github-app-token@")
+    );
+    assert_eq!(steps[0]["if"].as_str(), Some("env.APP_CLIENT_ID != ''"));
+    assert_eq!(
+        main["jobs"]["tag"]["env"]["APP_CLIENT_ID"].as_str(),
+        Some("${{ secrets.TRUNKLINE_APP_CLIENT_ID }}")
+    );
+    assert_eq!(
+        steps[1]["with"]["github-token"].as_str(),
+        Some("${{ steps.app.outputs.token || github.token }}")
+    );
     assert_eq!(
         main["jobs"]["staging"]["environment"].as_str(),
         Some("staging")
