@@ -42,6 +42,26 @@ pub fn assert_committed_schema(package: &str, file: &str, generated: &Value) {
     );
 }
 
+/// Checks `report` (a gate's printed JSON) against the committed
+/// `schemas/<file>`, with a validator other than the code that wrote the
+/// schema; panics listing where it does not conform.
+pub fn assert_conforms(file: &str, report: &Value) {
+    let path = workspace_root().join("schemas").join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let schema: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("schemas/{file}: {e}"));
+    let validator = jsonschema::validator_for(&schema)
+        .unwrap_or_else(|e| panic!("schemas/{file} is not a valid schema: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the report does not conform to schemas/{file}: {errors:#?}\n{report:#}"
+    );
+}
+
 /// insta settings for a gate's reports: placeholders for what differs
 /// between machines and runs. Full commit SHAs become `[sha]`, temporary
 /// directories `[tmp]`, the workspace's path `[workspace]`, and RFC 3339
@@ -67,6 +87,15 @@ pub fn snapshot_settings() -> insta::Settings {
         "[time]",
     );
     s
+}
+
+/// Adds placeholders for these commits' abbreviations (any prefix of seven
+/// or more characters), as `[sha]` like the full SHA.
+pub fn redact_commits(settings: &mut insta::Settings, shas: &[&str]) {
+    for sha in shas {
+        let head = sha.get(..7).unwrap_or(sha);
+        settings.add_filter(&format!(r"\b{}[0-9a-f]*\b", regex::escape(head)), "[sha]");
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 use std::io::Write;
 
+use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Serialize, Serializer};
 
@@ -159,7 +160,12 @@ enum Printed<'a, D> {
 /// The JSON Schema of a gate's `--format json` output, whose own fields
 /// are `D`.
 pub fn report_schema<D: JsonSchema>(gate: &str) -> serde_json::Value {
-    let mut schema = SchemaGenerator::default().into_root_schema_for::<Printed<'_, D>>();
+    // The serialize contract: what the gate writes (a field that is always
+    // written is required, even when it may be null).
+    let mut schema = SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<Printed<'_, D>>();
     schema.insert("title".to_owned(), format!("{gate} --format json").into());
     schema.insert(
         "description".to_owned(),
