@@ -764,3 +764,43 @@ fn json_refers_to_sections_by_index() {
     assert_eq!(v["items"][99]["section"], 0);
     assert!(r.stdout.len() < 10_000, "{}", r.stdout.len());
 }
+
+/// One representative run, as a snapshot of its JSON and its text: a
+/// template with a section rule, and a description with a ticked item, a
+/// struck-through one, an unticked required one, a deleted one and one of
+/// the author's own.
+#[test]
+fn report_snapshots() {
+    let d = tempfile::tempdir().unwrap();
+    let template = write(d.path(), "template.md", TEMPLATE);
+    let body = write(
+        d.path(),
+        "pr.md",
+        "## Summary\n\nFixes the refund rounding.\n\n## User flows tested\n\n- [ ] Checkout\n- [ ] Refund\n\n## Safety\n\n- [ ] ~~New features sit behind a feature flag~~\n- [ ] my own note\n",
+    );
+    let args = [
+        "--template",
+        &template,
+        "--body-file",
+        &body,
+        "--section-rule",
+        "user flows tested=at-least-one",
+    ];
+    fake_github::contract::snapshot_settings().bind(|| {
+        let json = run(d.path(), &[&args[..], &["--format", "json"]].concat(), &[]);
+        assert_eq!(json.code, 1, "{}", json.stderr);
+        fake_github::contract::assert_conforms("checklist-gate.report.schema.json", &json.json());
+        insta::assert_json_snapshot!("report.json", json.json());
+        let text = run(d.path(), &[&args[..], &["--format", "text"]].concat(), &[]);
+        assert_eq!(text.code, 1, "{}", text.stderr);
+        insta::assert_snapshot!("report.txt", text.stdout);
+        // The error form (exit 2) conforms too.
+        let error = run(
+            d.path(),
+            &["--body-file", "no-such.md", "--format", "json"],
+            &[],
+        );
+        assert_eq!(error.code, 2, "{}", error.stderr);
+        fake_github::contract::assert_conforms("checklist-gate.report.schema.json", &error.json());
+    });
+}
