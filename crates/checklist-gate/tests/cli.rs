@@ -786,21 +786,15 @@ fn report_snapshots() {
         "--section-rule",
         "user flows tested=at-least-one",
     ];
-    fake_github::contract::snapshot_settings().bind(|| {
-        let json = run(d.path(), &[&args[..], &["--format", "json"]].concat(), &[]);
-        assert_eq!(json.code, 1, "{}", json.stderr);
-        fake_github::contract::assert_conforms("checklist-gate.report.schema.json", &json.json());
-        insta::assert_json_snapshot!("report.json", json.json());
-        let text = run(d.path(), &[&args[..], &["--format", "text"]].concat(), &[]);
-        assert_eq!(text.code, 1, "{}", text.stderr);
-        insta::assert_snapshot!("report.txt", text.stdout);
-        // The error form (exit 2) conforms too.
-        let error = run(
+    fake_github::assert_report_snapshots!(
+        fake_github::contract::snapshot_settings(),
+        "checklist-gate.report.schema.json",
+        1,
+        |format: &str| run(d.path(), &[&args[..], &["--format", format]].concat(), &[]),
+        run(
             d.path(),
             &["--body-file", "no-such.md", "--format", "json"],
-            &[],
-        );
-        assert_eq!(error.code, 2, "{}", error.stderr);
-        fake_github::contract::assert_conforms("checklist-gate.report.schema.json", &error.json());
-    });
+            &[]
+        ),
+    );
 }

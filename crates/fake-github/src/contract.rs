@@ -62,6 +62,43 @@ pub fn assert_conforms(file: &str, report: &Value) {
     );
 }
 
+/// Snapshots one representative report of a gate in both forms, and checks
+/// the JSON and the error form against the gate's committed schema. In the
+/// caller's file (so the snapshots are `tests/snapshots/report.json.snap`
+/// and `report.txt.snap` beside it):
+///
+/// ```ignore
+/// fake_github::assert_report_snapshots!(
+///     settings,                           // snapshot_settings(), maybe with more filters
+///     "pr-size-gate.report.schema.json",  // the committed schema
+///     0,                                  // the exit code of the report
+///     |format: &str| run(.., format),     // the representative run, in "json" or "text"
+///     run(..bad input..),                 // a run that exits 2
+/// );
+/// ```
+#[macro_export]
+macro_rules! assert_report_snapshots {
+    ($settings:expr, $schema:expr, $code:expr, $run:expr, $error:expr $(,)?) => {
+        $settings.bind(|| {
+            let run = $run;
+            let json: $crate::testing::Run = run("json");
+            assert_eq!(json.code, $code, "{}\n{}", json.stdout, json.stderr);
+            $crate::contract::assert_conforms($schema, &json.json());
+            $crate::contract::insta::assert_json_snapshot!("report.json", json.json());
+            let text: $crate::testing::Run = run("text");
+            assert_eq!(text.code, $code, "{}\n{}", text.stdout, text.stderr);
+            $crate::contract::insta::assert_snapshot!("report.txt", text.stdout);
+            // The error form (exit 2) conforms too.
+            let error: $crate::testing::Run = $error;
+            assert_eq!(error.code, 2, "{}\n{}", error.stdout, error.stderr);
+            $crate::contract::assert_conforms($schema, &error.json());
+        })
+    };
+}
+
+/// The snapshot crate, for [`assert_report_snapshots`].
+pub use insta;
+
 /// insta settings for a gate's reports: placeholders for what differs
 /// between machines and runs. Full commit SHAs become `[sha]`, temporary
 /// directories `[tmp]`, the workspace's path `[workspace]`, and RFC 3339

@@ -453,21 +453,15 @@ fn report_snapshots() {
     ];
     let mut settings = fake_github::contract::snapshot_settings();
     fake_github::contract::redact_commits(&mut settings, &[&base, &head]);
-    settings.bind(|| {
-        let json = run_in(r.path(), &[&args[..], &["--format", "json"]].concat(), &[]);
-        assert_eq!(json.code, 0, "{}", json.stderr);
-        fake_github::contract::assert_conforms("pr-size-gate.report.schema.json", &json.json());
-        insta::assert_json_snapshot!("report.json", json.json());
-        let text = run_in(r.path(), &[&args[..], &["--format", "text"]].concat(), &[]);
-        assert_eq!(text.code, 0, "{}", text.stderr);
-        insta::assert_snapshot!("report.txt", text.stdout);
-        // The error form (exit 2) conforms too.
-        let error = run_in(
+    fake_github::assert_report_snapshots!(
+        settings,
+        "pr-size-gate.report.schema.json",
+        0,
+        |format: &str| run_in(r.path(), &[&args[..], &["--format", format]].concat(), &[]),
+        run_in(
             r.path(),
             &["--base", "no-such-branch", "--format", "json"],
-            &[],
-        );
-        assert_eq!(error.code, 2, "{}", error.stderr);
-        fake_github::contract::assert_conforms("pr-size-gate.report.schema.json", &error.json());
-    });
+            &[]
+        ),
+    );
 }
