@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use gate_runtime::Verdict;
 use regex::Regex;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::matching::{Entry, closest, match_items};
@@ -235,24 +236,32 @@ fn item_key(item: &Item, na_marker: &str) -> String {
 }
 
 /// One heading of the description, as reported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SectionReport {
+    /// The heading's text.
     pub heading: String,
+    /// 1 for `#`, up to 6.
     pub level: u8,
+    /// The index of the enclosing heading in `sections`; null at the top.
     pub parent: Option<usize>,
+    /// The line in the description, from 1.
     pub line: usize,
 }
 
 /// One item of the description, as reported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ItemReport {
-    /// Clipped to [`ECHO_CHARS`].
+    /// The item's text, clipped to 200 characters.
     pub text: String,
+    /// Ticked.
     pub checked: bool,
+    /// It must be answered (ticked, or marked not applicable).
     pub required: bool,
+    /// Struck through or marked with the N/A marker.
     pub not_applicable: bool,
-    /// An index into [`Outcome::sections`].
+    /// The index of its heading in `sections`; null before any heading.
     pub section: Option<usize>,
+    /// The line in the description, from 1.
     pub line: usize,
 }
 

@@ -4,17 +4,22 @@
 //! [`report`] puts the facts, the decision and what acting did into one
 //! [`ChecklistReport`]; the runtime renders it in the format asked for.
 
+use std::io::Write;
+
 use gate_runtime::Verdict;
 use gate_runtime::commands::{Annotation, Level};
+use gate_runtime::contract::{self, JsonReport};
 use gate_runtime::plan::Applied;
+use gate_runtime::policy::PolicyFile;
 use gate_runtime::report::{GateReport, RunNotes};
 use gate_runtime::summary::md_cell;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::GATE;
 use crate::decide::Decision;
 use crate::facts::Facts;
-use crate::policy::Outcome;
+use crate::policy::{ItemReport, Outcome, SectionReport};
 
 /// How many reasons the text report and the annotation show.
 const REASONS_SHOWN: usize = 50;
@@ -172,6 +177,77 @@ pub fn status_description(o: &Outcome) -> String {
     }
 }
 
+/// checklist-gate's own fields in its `--format json` report.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ChecklistJson<'a> {
+    /// Where the description came from (`--body-file PATH`, the event
+    /// payload, or fetched live); null when the gate did not apply.
+    pub body_source: Option<&'a str>,
+    /// The pull request template's path; null when there is none (then
+    /// every checkbox is required).
+    pub template: Option<&'a str>,
+    /// Things to know about the run (a fallback taken, a check skipped).
+    pub notes: &'a [String],
+    /// Writes made (or, with `--dry-run`, that would be made).
+    pub actions: &'a [String],
+    /// Absent when the gate did not apply to the event.
+    #[serde(flatten)]
+    pub checked: Option<Checked<'a>>,
+}
+
+/// What the description was checked for, present when the gate applied.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Checked<'a> {
+    /// The description's headings, each once.
+    pub sections: &'a [SectionReport],
+    /// Every checkbox of the description.
+    pub items: &'a [ItemReport],
+    /// The required items left unticked.
+    pub unchecked_required: &'a [String],
+    /// The template's required items missing from the description.
+    pub removed: &'a [String],
+    /// Choice sections (`--section-rule`) with nothing ticked.
+    pub unanswered_sections: &'a [String],
+    /// `exactly-one` sections with more than one item ticked.
+    pub overanswered_sections: &'a [String],
+    /// `--require-pattern`s the description has no match for.
+    pub missing_patterns: &'a [String],
+    /// `--require-checklist` is set and the description has no checkbox.
+    pub no_checklist: bool,
+    /// The description is empty.
+    pub empty_body: bool,
+    /// The author, when the pull request passed because of
+    /// `--skip-authors`; else null.
+    pub skipped_author: Option<&'a str>,
+}
+
+fn checklist_json(r: &ChecklistReport) -> ChecklistJson<'_> {
+    ChecklistJson {
+        body_source: r.meta.body_source.as_deref(),
+        template: r.meta.template.as_deref(),
+        notes: &r.meta.run.notes,
+        actions: &r.meta.run.actions,
+        checked: r.outcome.as_ref().map(|o| Checked {
+            sections: &o.sections,
+            items: &o.items,
+            unchecked_required: &o.unchecked_required,
+            removed: &o.removed,
+            unanswered_sections: &o.unanswered_sections,
+            overanswered_sections: &o.overanswered_sections,
+            missing_patterns: &o.missing_patterns,
+            no_checklist: o.no_checklist,
+            empty_body: o.empty_body,
+            skipped_author: o.skipped_author.as_deref(),
+        }),
+    }
+}
+
+/// The JSON Schema of `--format json`, committed as
+/// `schemas/checklist-gate.report.schema.json`.
+pub fn json_schema() -> serde_json::Value {
+    contract::report_schema::<ChecklistJson<'static>>(GATE)
+}
+
 /// One run's report.
 #[derive(Debug, Clone)]
 pub struct ChecklistReport {
@@ -219,27 +295,11 @@ impl GateReport for ChecklistReport {
         render_text(&self.meta, self.outcome.as_ref())
     }
 
-    fn json_details(&self) -> serde_json::Value {
-        let meta = &self.meta;
-        let mut details = json!({
-            "body_source": meta.body_source,
-            "template": meta.template,
-            "notes": meta.run.notes,
-            "actions": meta.run.actions,
-        });
-        if let Some(o) = &self.outcome {
-            details["sections"] = json!(o.sections);
-            details["items"] = json!(o.items);
-            details["unchecked_required"] = json!(o.unchecked_required);
-            details["removed"] = json!(o.removed);
-            details["unanswered_sections"] = json!(o.unanswered_sections);
-            details["overanswered_sections"] = json!(o.overanswered_sections);
-            details["missing_patterns"] = json!(o.missing_patterns);
-            details["no_checklist"] = json!(o.no_checklist);
-            details["empty_body"] = json!(o.empty_body);
-            details["skipped_author"] = json!(o.skipped_author);
-        }
-        details
+    fn write_json(&self, out: &mut dyn Write, policy: Option<&PolicyFile>) -> anyhow::Result<()> {
+        let reasons = self.reasons();
+        JsonReport::new(GATE, self.verdict(), &reasons, &checklist_json(self))
+            .policy(policy)
+            .write(out)
     }
 
     fn annotations(&self) -> Vec<Annotation> {
@@ -283,5 +343,19 @@ impl GateReport for ChecklistReport {
                     .to_string(),
             ),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_report_schema_is_current() {
+        fake_github::contract::assert_committed_schema(
+            "checklist-gate",
+            "checklist-gate.report.schema.json",
+            &json_schema(),
+        );
     }
 }

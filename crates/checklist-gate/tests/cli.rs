@@ -764,3 +764,37 @@ fn json_refers_to_sections_by_index() {
     assert_eq!(v["items"][99]["section"], 0);
     assert!(r.stdout.len() < 10_000, "{}", r.stdout.len());
 }
+
+/// One representative run, as a snapshot of its JSON and its text: a
+/// template with a section rule, and a description with a ticked item, a
+/// struck-through one, an unticked required one, a deleted one and one of
+/// the author's own.
+#[test]
+fn report_snapshots() {
+    let d = tempfile::tempdir().unwrap();
+    let template = write(d.path(), "template.md", TEMPLATE);
+    let body = write(
+        d.path(),
+        "pr.md",
+        "## Summary\n\nFixes the refund rounding.\n\n## User flows tested\n\n- [ ] Checkout\n- [ ] Refund\n\n## Safety\n\n- [ ] ~~New features sit behind a feature flag~~\n- [ ] my own note\n",
+    );
+    let args = [
+        "--template",
+        &template,
+        "--body-file",
+        &body,
+        "--section-rule",
+        "user flows tested=at-least-one",
+    ];
+    fake_github::assert_report_snapshots!(
+        fake_github::contract::snapshot_settings(),
+        "checklist-gate.report.schema.json",
+        1,
+        |format: &str| run(d.path(), &[&args[..], &["--format", format]].concat(), &[]),
+        run(
+            d.path(),
+            &["--body-file", "no-such.md", "--format", "json"],
+            &[]
+        ),
+    );
+}

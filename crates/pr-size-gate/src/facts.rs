@@ -22,18 +22,27 @@ use crate::local;
 use crate::policy::{self, PrsToday};
 use crate::settings::Settings;
 
-/// Where the numbers came from.
-#[derive(Debug, Clone, Serialize)]
+/// Where the numbers came from: `mode` is `local` (git in the checkout)
+/// or `api` (the pull request's files from the REST API).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(tag = "mode", rename_all = "lowercase")]
 pub enum Source {
+    /// Counted with local git, from the merge base to the head.
     Local {
+        /// The base as given (a ref or a SHA).
         base: String,
+        /// The merge base's SHA.
         merge_base: String,
+        /// The head's SHA.
         head: String,
     },
+    /// Counted from the pull request's files in the REST API.
     Api {
+        /// The pull request's number.
         pr: u64,
+        /// The base commit's SHA.
         base: String,
+        /// The head commit's SHA.
         head: String,
     },
 }

@@ -1,16 +1,21 @@
 //! The rules, as a pure function from facts and settings to a verdict.
 
 use gate_runtime::Verdict;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// One changed file, as either source reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Change {
     pub path: String,
+    /// The path before a rename; absent when not renamed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_path: Option<String>,
+    /// Lines added (0 for a binary file).
     pub additions: u64,
+    /// Lines deleted (0 for a binary file).
     pub deletions: u64,
+    /// Git sees the file as binary; it counts 0 lines.
     pub binary: bool,
 }
 
@@ -102,19 +107,25 @@ pub struct Facts {
 }
 
 /// The author's PRs on one calendar day.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct PrsToday {
+    /// The author's login.
     pub author: String,
+    /// The calendar day, `YYYY-MM-DD`, in `timezone`.
     pub day: String,
+    /// The IANA time zone the day is counted in.
     pub timezone: String,
+    /// How many pull requests the author opened that day.
     pub count: u64,
+    /// Their numbers.
     pub numbers: Vec<u64>,
 }
 
 /// An ignored file and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Ignored {
     pub path: String,
+    /// Why it does not count (the rule or attribute that matched).
     pub reason: String,
 }
 

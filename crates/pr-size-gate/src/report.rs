@@ -4,17 +4,22 @@
 //! [`report`] puts the facts, the decision and what acting did into one
 //! [`SizeReport`]; the runtime renders it in the format asked for.
 
+use std::io::Write;
+
 use gate_runtime::Verdict;
 use gate_runtime::commands::{Annotation, Level};
+use gate_runtime::contract::{self, JsonReport};
 use gate_runtime::plan::Applied;
+use gate_runtime::policy::PolicyFile;
 use gate_runtime::report::{GateReport, RunNotes};
 use gate_runtime::summary::{md_cell, md_code, md_table, md_table_raw};
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::GATE;
 use crate::decide::Decision;
 use crate::facts::{Facts, Source};
-use crate::policy::{Outcome, PrsToday, Settings};
+use crate::policy::{Change, Ignored, Outcome, PrsToday, Settings};
 
 /// Facts about the run besides the outcome.
 #[derive(Debug, Clone, Default)]
@@ -87,43 +92,96 @@ fn render_text(meta: &Meta, outcome: Option<&Outcome>, settings: &Settings) -> S
     t
 }
 
-fn json_details(meta: &Meta, o: Option<&Outcome>, s: &Settings) -> serde_json::Value {
-    let mut v = json!({
-        "max_lines": s.max_lines,
-        "warn_lines": s.warn_lines,
-        "notes": meta.run.notes,
-        "actions": meta.run.actions,
-    });
-    if let Some(o) = o {
-        v["counted_lines"] = json!(o.counted_lines);
-        v["additions"] = json!(o.additions);
-        v["deletions"] = json!(o.deletions);
-        v["files_counted"] = json!(o.counted.len());
-        v["files_ignored"] = json!(o.ignored.len());
-        v["ignored"] = json!(o.ignored);
-        v["files"] = json!(o.counted);
-        v["binary_files"] = json!(
-            o.counted
+/// pr-size-gate's own fields in its `--format json` report.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SizeJson<'a> {
+    /// `--max-lines`.
+    pub max_lines: u64,
+    /// `--warn-lines`; null when not set.
+    pub warn_lines: Option<u64>,
+    /// Things to know about the run (a fallback taken, a check skipped).
+    pub notes: &'a [String],
+    /// Writes made (or, with `--dry-run`, that would be made).
+    pub actions: &'a [String],
+    /// Absent when the gate did not apply to the event.
+    #[serde(flatten)]
+    pub measured: Option<Measured<'a>>,
+    /// Where the numbers came from; absent when the gate did not apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'a Source>,
+    /// Hours since the branch's first commit, to two decimals; absent
+    /// unless `--max-branch-age` is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch_age_hours: Option<f64>,
+    /// The author's pull requests that day; absent unless
+    /// `--max-prs-per-day` is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prs_today: Option<u64>,
+    /// Which day, in which time zone, and which pull requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prs_today_detail: Option<&'a PrsToday>,
+}
+
+/// The measurement, present when the gate applied.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Measured<'a> {
+    /// Lines added and deleted in the files that count.
+    pub counted_lines: u64,
+    pub additions: u64,
+    pub deletions: u64,
+    pub files_counted: usize,
+    pub files_ignored: usize,
+    /// The files that do not count, and why.
+    pub ignored: &'a [Ignored],
+    /// The files that count.
+    pub files: &'a [Change],
+    /// The paths of the counted files that are binary (0 lines each).
+    pub binary_files: Vec<&'a str>,
+    /// The size bucket's label (`--size-buckets`).
+    pub size_label: &'a str,
+    /// The label that bypassed the limits; null when none did.
+    pub bypassed_by: Option<&'a str>,
+    /// The pull request is a draft and `--skip-drafts` is set.
+    pub skipped_draft: bool,
+}
+
+fn size_json<'a>(meta: &'a Meta, o: Option<&'a Outcome>, s: &Settings) -> SizeJson<'a> {
+    SizeJson {
+        max_lines: s.max_lines,
+        warn_lines: s.warn_lines,
+        notes: &meta.run.notes,
+        actions: &meta.run.actions,
+        measured: o.map(|o| Measured {
+            counted_lines: o.counted_lines,
+            additions: o.additions,
+            deletions: o.deletions,
+            files_counted: o.counted.len(),
+            files_ignored: o.ignored.len(),
+            ignored: &o.ignored,
+            files: &o.counted,
+            binary_files: o
+                .counted
                 .iter()
                 .filter(|c| c.binary)
-                .map(|c| &c.path)
-                .collect::<Vec<_>>()
-        );
-        v["size_label"] = json!(o.size_label);
-        v["bypassed_by"] = json!(o.bypassed_by);
-        v["skipped_draft"] = json!(o.skipped_draft);
+                .map(|c| c.path.as_str())
+                .collect(),
+            size_label: &o.size_label,
+            bypassed_by: o.bypassed_by.as_deref(),
+            skipped_draft: o.skipped_draft,
+        }),
+        source: meta.source.as_ref(),
+        branch_age_hours: meta
+            .branch_age_hours
+            .map(|age| (age * 100.0).round() / 100.0),
+        prs_today: meta.prs_today.as_ref().map(|p| p.count),
+        prs_today_detail: meta.prs_today.as_ref(),
     }
-    if let Some(src) = &meta.source {
-        v["source"] = json!(src);
-    }
-    if let Some(age) = meta.branch_age_hours {
-        v["branch_age_hours"] = json!((age * 100.0).round() / 100.0);
-    }
-    if let Some(p) = &meta.prs_today {
-        v["prs_today"] = json!(p.count);
-        v["prs_today_detail"] = json!(p);
-    }
-    v
+}
+
+/// The JSON Schema of `--format json`, committed as
+/// `schemas/pr-size-gate.report.schema.json`.
+pub fn json_schema() -> serde_json::Value {
+    contract::report_schema::<SizeJson<'static>>(GATE)
 }
 
 fn summary_markdown(
@@ -360,8 +418,12 @@ impl GateReport for SizeReport {
         render_text(&self.meta, self.outcome.as_ref(), &self.limits)
     }
 
-    fn json_details(&self) -> serde_json::Value {
-        json_details(&self.meta, self.outcome.as_ref(), &self.limits)
+    fn write_json(&self, out: &mut dyn Write, policy: Option<&PolicyFile>) -> anyhow::Result<()> {
+        let reasons = self.reasons();
+        let details = size_json(&self.meta, self.outcome.as_ref(), &self.limits);
+        JsonReport::new(GATE, self.verdict(), &reasons, &details)
+            .policy(policy)
+            .write(out)
     }
 
     fn annotations(&self) -> Vec<Annotation> {
@@ -395,5 +457,19 @@ impl GateReport for SizeReport {
                     .unwrap_or_default(),
             ),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_report_schema_is_current() {
+        fake_github::contract::assert_committed_schema(
+            "pr-size-gate",
+            "pr-size-gate.report.schema.json",
+            &json_schema(),
+        );
     }
 }

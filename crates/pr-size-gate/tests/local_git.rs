@@ -423,3 +423,45 @@ fn merge_group_passes_without_counting() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json()["verdict"], "pass");
 }
+
+/// One representative run, as a snapshot of its JSON and its text: the
+/// policy file, a rename, a binary file, an ignored lockfile, a warning,
+/// the branch's age on a fixed clock.
+#[test]
+fn report_snapshots() {
+    let r = TestRepo::new();
+    r.write(".github/trunkline.toml", "[pr-size]\nwarn-lines = 20\n");
+    r.write("src/app.rs", lines(40, "app"));
+    let base = r.commit_at("base", Some("2026-11-16T09:00:00Z"));
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.git(&["mv", "src/app.rs", "src/application.rs"]);
+    r.write(
+        "src/application.rs",
+        lines(40, "app").replace("app line 5\n", "five\n"),
+    );
+    r.write("src/new.rs", lines(25, "new"));
+    r.write("assets/logo.png", [0x89, b'P', b'N', b'G', 0, 0, 0, 0]);
+    r.write("Cargo.lock", lines(300, "lock"));
+    let head = r.commit_at("feature", Some("2026-11-18T10:00:00Z"));
+    let args = [
+        "--base",
+        "main",
+        "--max-branch-age",
+        "5d",
+        "--now",
+        "2026-11-20T09:00:00Z",
+    ];
+    let mut settings = fake_github::contract::snapshot_settings();
+    fake_github::contract::redact_commits(&mut settings, &[&base, &head]);
+    fake_github::assert_report_snapshots!(
+        settings,
+        "pr-size-gate.report.schema.json",
+        0,
+        |format: &str| run_in(r.path(), &[&args[..], &["--format", format]].concat(), &[]),
+        run_in(
+            r.path(),
+            &["--base", "no-such-branch", "--format", "json"],
+            &[]
+        ),
+    );
+}

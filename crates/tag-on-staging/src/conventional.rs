@@ -9,10 +9,11 @@
 //! `!` counts as a breaking change too (unless `--squash-bodies ignore`),
 //! while indented, quoted or other body text never does.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// A version bump, ordered from none to major.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Bump {
     None,
@@ -54,8 +55,9 @@ pub const TYPES: [&str; 12] = [
 
 /// A body line that decided: its line number in the message (the subject
 /// is line 1) and its text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct BodyLine {
+    /// The line's number in the message; the subject is line 1.
     pub number: usize,
     pub text: String,
 }

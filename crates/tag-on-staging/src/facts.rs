@@ -58,33 +58,27 @@ pub enum Deployed {
     State(String),
 }
 
-/// Where the release branch's name came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the release branch's name came from (its name in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub enum BranchSource {
     /// `--branch`.
+    #[serde(rename = "--branch")]
     Flag,
     /// The checkout's `origin/HEAD`.
+    #[serde(rename = "origin/HEAD")]
     OriginHead,
     /// The event's `repository.default_branch`.
+    #[serde(rename = "event")]
     Event,
     /// The repository's default branch, read through the API.
+    #[serde(rename = "api")]
     Api,
     /// `main` or `master`, whichever exists here.
+    #[serde(rename = "fallback")]
     Fallback,
 }
 
 impl BranchSource {
-    /// The source's name in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BranchSource::Flag => "--branch",
-            BranchSource::OriginHead => "origin/HEAD",
-            BranchSource::Event => "event",
-            BranchSource::Api => "api",
-            BranchSource::Fallback => "fallback",
-        }
-    }
-
     /// The source in words, for reports and errors.
     pub fn describe(self) -> &'static str {
         match self {

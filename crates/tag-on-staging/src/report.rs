@@ -3,13 +3,18 @@
 //! [`report`] turns the facts, the decision and what acting did into one
 //! [`TagReport`]; the runtime renders it in the format asked for.
 
+use std::io::Write;
+
 use gate_runtime::Verdict;
 use gate_runtime::commands::{Annotation, Level};
+use gate_runtime::contract::{self, JsonReport};
 use gate_runtime::git::{abbrev, short};
 use gate_runtime::plan::Outcome;
+use gate_runtime::policy::PolicyFile;
 use gate_runtime::report::GateReport;
 use gate_runtime::summary::{md_cell, md_table};
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::GATE;
 use crate::act::{Acted, is_tag};
@@ -132,6 +137,69 @@ pub fn report(s: &Settings, acted: &Acted) -> TagReport {
     r
 }
 
+/// tag-on-staging's own fields in its `--format json` report.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TagJson<'a> {
+    /// The commit considered, in full.
+    pub sha: &'a str,
+    /// The tag made, found or planned; empty when there is none.
+    pub tag: &'a str,
+    /// The tag without `--prefix`; empty when there is no tag.
+    pub version: &'a str,
+    /// The newest earlier release tag; empty when there is none.
+    pub previous_tag: &'a str,
+    /// The bump from `previous_tag`.
+    pub bump: Bump,
+    /// This run created the tag (or found it made by its own earlier try).
+    pub created: bool,
+    /// The commit already carried a release tag; `tag` is that tag.
+    pub already_tagged: bool,
+    /// The release branch; null when none was resolved.
+    pub branch: Option<&'a str>,
+    /// Where the release branch's name came from; null with `branch`.
+    pub branch_source: Option<BranchSource>,
+    /// The commits since `previous_tag`: the first 200, then only the
+    /// deciding ones.
+    pub commits: Vec<&'a CommitBump>,
+    /// How many commits there are since `previous_tag`.
+    pub commits_total: usize,
+    /// Why this bump, in sentences.
+    pub explanation: &'a [String],
+    /// The changelog (Markdown); empty when no tag is made.
+    pub changelog: &'a str,
+    /// Things to know about the run.
+    pub notes: &'a [String],
+    /// Writes made (or, with `--dry-run`, that would be made), besides the
+    /// tag.
+    pub actions: &'a [String],
+}
+
+fn tag_json(o: &TagReport) -> TagJson<'_> {
+    TagJson {
+        sha: &o.sha,
+        tag: &o.tag,
+        version: &o.version,
+        previous_tag: &o.previous_tag,
+        bump: o.bump,
+        created: o.created,
+        already_tagged: o.already_tagged,
+        branch: o.branch.as_ref().map(|(n, _)| n.as_str()),
+        branch_source: o.branch.as_ref().map(|(_, s)| *s),
+        commits: listed(&o.commits, LISTED_COMMITS),
+        commits_total: o.commits.len(),
+        explanation: &o.explanation,
+        changelog: &o.changelog,
+        notes: &o.notes,
+        actions: &o.actions,
+    }
+}
+
+/// The JSON Schema of `--format json`, committed as
+/// `schemas/tag-on-staging.report.schema.json`.
+pub fn json_schema() -> serde_json::Value {
+    contract::report_schema::<TagJson<'static>>(GATE)
+}
+
 /// The changelog: the commits since the previous tag, by kind.
 pub fn changelog(tag: &str, previous: &str, commits: &[CommitBump]) -> String {
     let mut out = if previous.is_empty() {
@@ -222,20 +290,10 @@ impl GateReport for TagReport {
         t
     }
 
-    fn json_details(&self) -> serde_json::Value {
-        let o = self;
-        json!({
-            "sha": o.sha, "tag": o.tag, "version": o.version, "previous_tag": o.previous_tag,
-            "bump": o.bump, "created": o.created, "already_tagged": o.already_tagged,
-            "branch": o.branch.as_ref().map(|(n, _)| n),
-            "branch_source": o.branch.as_ref().map(|(_, s)| s.as_str()),
-            "commits": listed(&o.commits, LISTED_COMMITS).iter().map(|c| json!({
-                "sha": c.sha, "subject": c.subject, "bump": c.bump, "rule": c.rule,
-                "deciding": c.deciding, "deciding_line": c.deciding_line,
-            })).collect::<Vec<_>>(),
-            "commits_total": o.commits.len(),
-            "explanation": o.explanation, "changelog": o.changelog, "notes": o.notes, "actions": o.actions,
-        })
+    fn write_json(&self, out: &mut dyn Write, policy: Option<&PolicyFile>) -> anyhow::Result<()> {
+        JsonReport::new(GATE, self.verdict, &self.reasons, &tag_json(self))
+            .policy(policy)
+            .write(out)
     }
 
     fn annotations(&self) -> Vec<Annotation> {
@@ -323,5 +381,19 @@ impl GateReport for TagReport {
             ("created", o.created.to_string()),
             ("changelog", o.changelog.clone()),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_report_schema_is_current() {
+        fake_github::contract::assert_committed_schema(
+            "tag-on-staging",
+            "tag-on-staging.report.schema.json",
+            &json_schema(),
+        );
     }
 }

@@ -97,9 +97,11 @@ pub fn tag_version(tag: &str, prefix: &str) -> Option<Semver> {
 }
 
 /// One commit's part in the decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CommitBump {
+    /// The commit's full SHA.
     pub sha: String,
+    /// The message's first line.
     pub subject: String,
     /// What this commit asked for (`none` when its rule is `default`).
     pub bump: Bump,
@@ -109,7 +111,8 @@ pub struct CommitBump {
     /// Whether this commit decided the version: it asked for the bump that
     /// was made, or its Release-As footer set it.
     pub deciding: bool,
-    /// The body line that raised this commit's bump above its subject's.
+    /// The body line that raised this commit's bump above its subject's;
+    /// null when the subject or a footer decided.
     pub deciding_line: Option<BodyLine>,
 }
 

@@ -699,3 +699,46 @@ fn real_release_histories_give_the_releases_their_projects_made() {
         "{v}"
     );
 }
+
+/// One representative run, as a snapshot of its JSON and its text: a
+/// breaking change in a squash merge's body decides a major bump over a
+/// fix and a docs change; the tag is made. Two identical repositories (fixed
+/// dates), one per format, since the first run tags.
+#[test]
+fn report_snapshots() {
+    let build = || {
+        let r = TestRepo::new();
+        let date = Some("2026-11-16T09:00:00Z");
+        r.write("a.txt", "0\n");
+        let mut shas = vec![r.commit_at("chore: init", date)];
+        r.git_at(&["tag", "-a", "v1.2.3", "-m", "v1.2.3"], date);
+        for (i, m) in [
+            "fix(api): round refunds to the cent",
+            "docs: say how refunds round",
+            "Add checkout (#12)\n\n* feat: cart\n* refactor!: drop the old cart",
+        ]
+        .iter()
+        .enumerate()
+        {
+            r.write("a.txt", format!("{i}\n"));
+            shas.push(r.commit_at(m, date));
+        }
+        (r, shas)
+    };
+    let (json_repo, shas) = build();
+    let (text_repo, again) = build();
+    assert_eq!(shas, again, "fixed dates give the same commits");
+    let mut settings = fake_github::contract::snapshot_settings();
+    let shas: Vec<&str> = shas.iter().map(String::as_str).collect();
+    fake_github::contract::redact_commits(&mut settings, &shas);
+    fake_github::assert_report_snapshots!(
+        settings,
+        "tag-on-staging.report.schema.json",
+        0,
+        |format: &str| match format {
+            "json" => run(&json_repo, &[]),
+            _ => run_hermetic(BIN, text_repo.path(), &["--local", "--format", format], &[]),
+        },
+        run(&text_repo, &["--sha", "deadbeef"]),
+    );
+}
