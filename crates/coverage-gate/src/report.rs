@@ -1,19 +1,66 @@
-//! One verdict in every form: text, JSON, annotations on the uncovered
-//! changed lines, the step summary, the sticky PR comment (the same
-//! Markdown), and the step outputs.
+//! Report: the findings and what the writes did, as one verdict in every
+//! form: text, JSON, annotations on the uncovered changed lines, the step
+//! summary, the sticky PR comment (the same Markdown), and the step
+//! outputs.
 
 use gate_runtime::Verdict;
 use gate_runtime::commands::{Annotation, Level};
+use gate_runtime::git::short;
 use gate_runtime::report::GateReport;
 use gate_runtime::summary::{md_cell, md_code, md_table, md_table_raw};
 use serde_json::json;
 
+use crate::GATE;
+use crate::act::{Applied, Recorded};
+use crate::decide;
 use crate::model::Totals;
 use crate::patch::{Patch, PatchJudgement, ranges};
 use crate::ratchet::{Decision, unit};
 
-/// The gate's name.
-pub const GATE: &str = "coverage-gate";
+/// Why a pull request from a fork gets no comment.
+pub(crate) const FORK_NOTE: &str = "the token cannot write to the pull request (a fork's token is read-only), so the comment is skipped; the README's workflow_run split posts it";
+
+/// The report: the decision's findings, with what the writes did added in
+/// the plan's order (the record's, then the comment's).
+pub(crate) fn report(d: decide::Decision, applied: &Applied) -> CoverageReport {
+    let mut r = d.findings;
+    let mut actions = Vec::new();
+    if let (Some(b), true) = (&d.plan.baseline_file, applied.dry_run) {
+        actions.push(format!(
+            "would write the baseline file {}",
+            b.path.display()
+        ));
+    }
+    if let (Some(w), Some(done)) = (&d.plan.record, &applied.record) {
+        let place = w.place();
+        match done {
+            Recorded::Committed { commit, attempts } => actions.push(format!(
+                "recorded {place} in commit {}{}",
+                short(commit),
+                if *attempts > 1 {
+                    format!(" (after {} lost races)", attempts - 1)
+                } else {
+                    String::new()
+                }
+            )),
+            Recorded::Unchanged => r.notes.push(format!(
+                "--record: {place} already holds this record; nothing written"
+            )),
+            Recorded::Refused => r.warnings.push(format!(
+                "--record: GitHub refused the write to {} (HTTP 403); give the recording job `permissions: contents: write` (a fork's token can never write)",
+                w.branch
+            )),
+            Recorded::DryRun => actions.push(format!("would record {place}")),
+        }
+    }
+    r.notes.extend(d.comment_note);
+    if applied.comment_refused {
+        r.notes.push(format!("--comment: {FORK_NOTE}"));
+    }
+    actions.extend(applied.api.lines());
+    r.actions = actions;
+    r
+}
 
 /// Which baseline the packages were compared with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,10 +128,6 @@ pub struct CoverageReport {
 fn fmt_pct(p: Option<f64>) -> String {
     p.map(|p| format!("{p:.2}%"))
         .unwrap_or_else(|| "n/a".into())
-}
-
-fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
 }
 
 fn lines_text((a, b): (u32, u32)) -> String {

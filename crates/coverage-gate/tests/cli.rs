@@ -464,3 +464,24 @@ fn report_arguments_replace_the_policy_files_reports() {
         out.stdout
     );
 }
+
+/// Issue 20: `--dry-run` prints the baseline file it would write, and
+/// leaves the disk alone.
+#[test]
+fn a_dry_run_writes_no_baseline_file() {
+    let d = checkout();
+    let p = d.path();
+    let main = lcov(p, "main.info", 100, 90);
+    let out = run(p, &[&main, "--write-baseline", "b.json", "--dry-run"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.json()["actions"],
+        serde_json::json!(["would write the baseline file b.json"])
+    );
+    assert!(
+        out.stderr.contains("would write the baseline file b.json"),
+        "{}",
+        out.stderr
+    );
+    assert!(!p.join("b.json").exists());
+}
