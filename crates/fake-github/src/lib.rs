@@ -12,6 +12,7 @@ mod http;
 pub use http::{Handler, HandlerServer, StaticServer};
 mod git_data;
 pub use git_data::{GitObjects, TreeEntry};
+pub mod contract;
 mod routes;
 mod shapes;
 pub mod state;

@@ -13,6 +13,7 @@ pub mod comment;
 pub mod compare;
 pub mod contents;
 pub mod context;
+pub mod contract;
 pub mod data_branch;
 pub mod deployments;
 pub mod duration;

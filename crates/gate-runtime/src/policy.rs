@@ -422,10 +422,13 @@ fn clip(s: &str) -> String {
 }
 
 /// How the policy file was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub enum Via {
+    #[serde(rename = "local git")]
     LocalGit,
+    #[serde(rename = "contents API")]
     ContentsApi,
+    #[serde(rename = "working tree")]
     WorkingTree,
 }
 
@@ -495,13 +498,7 @@ impl PolicyFile {
 
     /// The `policy` field of the JSON reports.
     pub fn json(&self) -> Value {
-        json!({
-            "path": self.path,
-            "commit": self.commit,
-            "source": self.via.as_str(),
-            "found": self.text.is_some(),
-            "changed": self.changed,
-        })
+        json!(crate::contract::PolicyJson::from(self))
     }
 
     /// The tables, after checking the file's syntax and table names.

@@ -6,11 +6,14 @@
 //! (inert, since it quotes untrusted names), ranked annotations, the step
 //! summary and the step outputs.
 
+use std::io::Write;
+
 use crate::cli::GateIo;
 use crate::commands::{Annotation, Level, write_annotations, write_inert};
 use crate::context::GitHubContext;
+use crate::contract::JsonReport;
 use crate::policy::PolicyFile;
-use crate::verdict::{Format, Verdict, write_json_report};
+use crate::verdict::{Format, Verdict};
 
 /// What a gate reports, in every form.
 pub trait GateReport {
@@ -19,8 +22,24 @@ pub trait GateReport {
     fn reasons(&self) -> Vec<String>;
     /// The terminal report (also the Actions log).
     fn text(&self) -> String;
-    /// The gate's own JSON fields, after `gate`, `verdict` and `reasons`.
-    fn json_details(&self) -> serde_json::Value;
+    /// Writes the `--format json` report (see [`crate::contract`]). A
+    /// typed gate implements this as one call:
+    /// `JsonReport::new(GATE, verdict, &reasons, &details).policy(policy).write(out)`,
+    /// with `details` its `#[derive(Serialize, JsonSchema)]` fields. The
+    /// default writes [`GateReport::json_details`], for a gate whose report
+    /// is not typed yet.
+    fn write_json(&self, out: &mut dyn Write, policy: Option<&PolicyFile>) -> anyhow::Result<()> {
+        let reasons = self.reasons();
+        JsonReport::new(self.gate(), self.verdict(), &reasons, &self.json_details())
+            .policy(policy)
+            .write(out)
+    }
+    /// The gate's own JSON fields, untyped, after `gate`, `verdict` and
+    /// `reasons`: only read by the default [`GateReport::write_json`], and
+    /// gone once every gate's report is typed.
+    fn json_details(&self) -> serde_json::Value {
+        serde_json::Value::Object(serde_json::Map::new())
+    }
     /// Annotations, ranked; GitHub shows ten of each level.
     fn annotations(&self) -> Vec<Annotation>;
     /// The step summary; `omitted_note` says how many annotations GitHub's
@@ -47,19 +66,7 @@ pub fn emit(
     };
     match ctx.format {
         Format::Text => write!(io.stdout, "{text}")?,
-        Format::Json => {
-            let mut details = report.json_details();
-            if let (Some(policy), Some(map)) = (&ctx.policy, details.as_object_mut()) {
-                map.insert("policy".to_owned(), policy.json());
-            }
-            write_json_report(
-                io.stdout,
-                report.gate(),
-                verdict,
-                &report.reasons(),
-                &details,
-            )?
-        }
+        Format::Json => report.write_json(io.stdout, ctx.policy.as_ref())?,
         Format::Github => {
             write_inert(io.stdout, &text)?;
             let mut annotations = report.annotations();

@@ -18,7 +18,7 @@ pub const EXIT_FAIL: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
 /// A gate's decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,
@@ -77,18 +77,10 @@ impl Format {
     }
 }
 
-/// The fields every gate's JSON report starts with; the gate's own fields
-/// are flattened in after them.
-#[derive(Debug, Serialize)]
-pub struct JsonReport<'a, T: Serialize> {
-    pub gate: &'a str,
-    pub verdict: Verdict,
-    pub reasons: &'a [String],
-    #[serde(flatten)]
-    pub details: &'a T,
-}
+pub use crate::contract::JsonReport;
 
-/// Writes the JSON report as one object and a newline.
+/// Writes an untyped JSON report as one object and a newline; a gate's
+/// report is typed ([`crate::contract`]).
 pub fn write_json_report<T: Serialize>(
     out: &mut dyn Write,
     gate: &str,
@@ -96,18 +88,7 @@ pub fn write_json_report<T: Serialize>(
     reasons: &[String],
     details: &T,
 ) -> anyhow::Result<()> {
-    let report = JsonReport {
-        gate,
-        verdict,
-        reasons,
-        details,
-    };
-    // One write: the writer may be an unbuffered stdout, and a report of
-    // thousands of items is thousands of small pieces.
-    let mut bytes = serde_json::to_vec(&report)?;
-    bytes.push(b'\n');
-    out.write_all(&bytes)?;
-    Ok(())
+    JsonReport::new(gate, verdict, reasons, details).write(out)
 }
 
 /// The longest error line printed: each layer quotes at most a short
@@ -159,13 +140,10 @@ pub fn report_error(
         Format::Json => {
             // Exit 2 is no verdict: "error", never "fail", so a script that
             // reads only `verdict` cannot take "could not decide" for "no".
-            let report = serde_json::json!({
-                "gate": gate,
-                "verdict": "error",
-                "reasons": [line],
-                "error": true,
-            });
-            let _ = writeln!(stdout, "{report}");
+            let _ = crate::contract::write_line(
+                stdout,
+                &crate::contract::ErrorReport::new(gate, &line),
+            );
         }
         Format::Text => {}
     }
@@ -218,6 +196,7 @@ mod tests {
         )
         .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["schema"], 1);
         assert_eq!(v["gate"], "demo");
         assert_eq!(v["verdict"], "warn");
         assert_eq!(v["reasons"][0], "r");
@@ -266,6 +245,7 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["verdict"], "error");
         assert_eq!(v["error"], true);
+        assert_eq!(v["schema"], 1);
         assert_eq!(v["reasons"][0], "--body-file x: not UTF-8 text");
     }
 }
