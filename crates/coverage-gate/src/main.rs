@@ -3,11 +3,11 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let env = gate_runtime::Env::from_process();
     gate_runtime::run_gate::<coverage_gate::cli::Cli, _>(
-        coverage_gate::run::GATE,
+        coverage_gate::GATE,
         std::env::args_os(),
         &env,
         &mut std::io::stdout(),
         &mut std::io::stderr(),
-        coverage_gate::run::run,
+        coverage_gate::run,
     )
 }

@@ -17,10 +17,13 @@ use crate::diff::ChangedLines;
 use crate::model::Coverage;
 
 /// One changed file's measured lines.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PatchFile {
+    /// The file, relative to the checkout (`--root`).
     pub path: String,
+    /// Changed lines the tests ran.
     pub covered: Vec<u32>,
+    /// Changed lines with coverage data that the tests did not run.
     pub uncovered: Vec<u32>,
 }
 

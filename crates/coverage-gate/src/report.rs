@@ -1,19 +1,71 @@
-//! One verdict in every form: text, JSON, annotations on the uncovered
-//! changed lines, the step summary, the sticky PR comment (the same
-//! Markdown), and the step outputs.
+//! Report: the findings and what the writes did, as one verdict in every
+//! form: text, JSON, annotations on the uncovered changed lines, the step
+//! summary, the sticky PR comment (the same Markdown), and the step
+//! outputs.
+
+use std::io::Write;
 
 use gate_runtime::Verdict;
 use gate_runtime::commands::{Annotation, Level};
+use gate_runtime::contract::JsonReport;
+use gate_runtime::git::short;
+use gate_runtime::policy::PolicyFile;
 use gate_runtime::report::GateReport;
 use gate_runtime::summary::{md_cell, md_code, md_table, md_table_raw};
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 
+use crate::GATE;
+use crate::act::{Applied, Recorded};
+use crate::decide;
 use crate::model::Totals;
-use crate::patch::{Patch, PatchJudgement, ranges};
+use crate::patch::{Patch, PatchFile, PatchJudgement, ranges};
 use crate::ratchet::{Decision, unit};
 
-/// The gate's name.
-pub const GATE: &str = "coverage-gate";
+/// Why a pull request from a fork gets no comment.
+pub(crate) const FORK_NOTE: &str = "the token cannot write to the pull request (a fork's token is read-only), so the comment is skipped; the README's workflow_run split posts it";
+
+/// The report: the decision's findings, with what the writes did added in
+/// the plan's order (the record's, then the comment's).
+pub(crate) fn report(d: decide::Decision, applied: &Applied) -> CoverageReport {
+    let mut r = d.findings;
+    let mut actions = Vec::new();
+    if let (Some(b), true) = (&d.plan.baseline_file, applied.dry_run) {
+        actions.push(format!(
+            "would write the baseline file {}",
+            b.path.display()
+        ));
+    }
+    if let (Some(w), Some(done)) = (&d.plan.record, &applied.record) {
+        let place = w.place();
+        match done {
+            Recorded::Committed { commit, attempts } => actions.push(format!(
+                "recorded {place} in commit {}{}",
+                short(commit),
+                if *attempts > 1 {
+                    format!(" (after {} lost races)", attempts - 1)
+                } else {
+                    String::new()
+                }
+            )),
+            Recorded::Unchanged => r.notes.push(format!(
+                "--record: {place} already holds this record; nothing written"
+            )),
+            Recorded::Refused => r.warnings.push(format!(
+                "--record: GitHub refused the write to {} (HTTP 403); give the recording job `permissions: contents: write` (a fork's token can never write)",
+                w.branch
+            )),
+            Recorded::DryRun => actions.push(format!("would record {place}")),
+        }
+    }
+    r.notes.extend(d.comment_note);
+    if applied.comment_refused {
+        r.notes.push(format!("--comment: {FORK_NOTE}"));
+    }
+    actions.extend(applied.api.lines());
+    r.actions = actions;
+    r
+}
 
 /// Which baseline the packages were compared with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,13 +130,104 @@ pub struct CoverageReport {
     pub prefix: String,
 }
 
+/// coverage-gate's own fields in `--format json`, after `schema`, `gate`,
+/// `verdict` and `reasons` (see `gate_runtime::contract`).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CoverageJson<'a> {
+    /// Totals over every file of the merged reports.
+    pub totals: TotalsJson,
+    /// Each package, by name.
+    pub packages: Vec<PackageJson<'a>>,
+    /// Packages in the baseline that no report covers any more.
+    pub removed_packages: &'a [String],
+    /// How many files the merged reports cover.
+    pub files: usize,
+    /// The baseline compared with; null without one.
+    pub baseline: Option<BaselineJson<'a>>,
+    /// Coverage of the changed lines; null when they were not read.
+    pub patch: Option<PatchJson<'a>>,
+    /// What the user should know: what the readers tolerated or chose
+    /// (each naming its report), writes skipped, fallbacks taken.
+    pub notes: &'a [String],
+    /// Writes made, or printed by a dry run.
+    pub actions: &'a [String],
+}
+
+/// Totals. `statements_*` are the gate's unit: Go's statements for Go, the
+/// lines otherwise. Percentages are null when nothing was found.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TotalsJson {
+    pub lines_found: u64,
+    pub lines_hit: u64,
+    pub statements_found: u64,
+    pub statements_hit: u64,
+    pub statement_percent: Option<f64>,
+    pub branches_found: u64,
+    pub branches_hit: u64,
+    pub functions_found: u64,
+    pub functions_hit: u64,
+    pub mcdc_found: u64,
+    pub mcdc_hit: u64,
+    pub line_percent: Option<f64>,
+    pub branch_percent: Option<f64>,
+}
+
+/// One package. `baseline_line_percent`, `delta` and `uncovered_delta` are
+/// in the gate's unit (Go's statements for Go, lines otherwise), and null
+/// without a baseline for the package.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PackageJson<'a> {
+    pub name: &'a str,
+    pub lines_found: u64,
+    pub lines_hit: u64,
+    pub line_percent: Option<f64>,
+    pub statements_found: u64,
+    pub statements_hit: u64,
+    pub statement_percent: Option<f64>,
+    pub baseline_line_percent: Option<f64>,
+    /// Percentage points gained (positive) or lost (negative).
+    pub delta: Option<f64>,
+    /// Uncovered lines (statements) added (positive) or removed.
+    pub uncovered_delta: Option<i64>,
+    pub verdict: PackageVerdict,
+}
+
+/// A package's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PackageVerdict {
+    Pass,
+    Fail,
+}
+
+/// Which baseline the packages were compared with.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BaselineJson<'a> {
+    /// The commit the baseline is for; null when a file does not say.
+    pub commit: Option<&'a str>,
+    /// First-parent commits between it and the merge base (0: the merge
+    /// base's own record); null for a baseline file.
+    pub distance: Option<usize>,
+}
+
+/// Coverage of the changed lines.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PatchJson<'a> {
+    /// Changed lines with coverage data.
+    pub measured: u64,
+    /// Of those, the lines the tests ran.
+    pub covered: u64,
+    /// Covered over measured, in percent; null with nothing measured.
+    pub percent: Option<f64>,
+    /// Files with at least one measured changed line, by path.
+    pub files: &'a [PatchFile],
+    /// Changed source files with no coverage data at all, by path.
+    pub unmeasured_files: &'a [String],
+}
+
 fn fmt_pct(p: Option<f64>) -> String {
     p.map(|p| format!("{p:.2}%"))
         .unwrap_or_else(|| "n/a".into())
-}
-
-fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
 }
 
 fn lines_text((a, b): (u32, u32)) -> String {
@@ -96,6 +239,66 @@ fn lines_text((a, b): (u32, u32)) -> String {
 }
 
 impl CoverageReport {
+    /// The gate's own fields in `--format json`.
+    pub fn json(&self) -> CoverageJson<'_> {
+        let t = &self.total;
+        let (statements_found, statements_hit) = t.coverage();
+        CoverageJson {
+            totals: TotalsJson {
+                lines_found: t.lines_found,
+                lines_hit: t.lines_hit,
+                statements_found,
+                statements_hit,
+                statement_percent: t.coverage_percent(),
+                branches_found: t.branches_found,
+                branches_hit: t.branches_hit,
+                functions_found: t.functions_found,
+                functions_hit: t.functions_hit,
+                mcdc_found: t.mcdc_found,
+                mcdc_hit: t.mcdc_hit,
+                line_percent: t.line_percent(),
+                branch_percent: t.branch_percent(),
+            },
+            packages: self
+                .decision
+                .packages
+                .iter()
+                .map(|p| PackageJson {
+                    name: &p.name,
+                    lines_found: p.lines_found,
+                    lines_hit: p.lines_hit,
+                    line_percent: p.line_percent,
+                    statements_found: p.statements_found,
+                    statements_hit: p.statements_hit,
+                    statement_percent: p.statement_percent,
+                    baseline_line_percent: p.baseline_line_percent,
+                    delta: p.delta,
+                    uncovered_delta: p.uncovered_delta,
+                    verdict: if p.fail {
+                        PackageVerdict::Fail
+                    } else {
+                        PackageVerdict::Pass
+                    },
+                })
+                .collect(),
+            removed_packages: &self.decision.removed,
+            files: self.files,
+            baseline: self.baseline.as_ref().map(|b| BaselineJson {
+                commit: b.commit.as_deref(),
+                distance: b.distance,
+            }),
+            patch: self.patch.as_ref().map(|p| PatchJson {
+                measured: p.measured,
+                covered: p.covered,
+                percent: p.percent(),
+                files: &p.files,
+                unmeasured_files: &p.unmeasured_files,
+            }),
+            notes: &self.notes,
+            actions: &self.actions,
+        }
+    }
+
     /// The uncovered changed lines as ranges: (path, range), largest range
     /// first, then by path and line.
     pub fn uncovered_ranges(&self) -> Vec<(&str, (u32, u32))> {
@@ -376,39 +579,11 @@ impl GateReport for CoverageReport {
         t
     }
 
-    fn json_details(&self) -> serde_json::Value {
-        let t = &self.total;
-        json!({
-            "totals": {
-                "lines_found": t.lines_found, "lines_hit": t.lines_hit,
-                "statements_found": t.coverage().0, "statements_hit": t.coverage().1,
-                "statement_percent": t.coverage_percent(),
-                "branches_found": t.branches_found, "branches_hit": t.branches_hit,
-                "functions_found": t.functions_found, "functions_hit": t.functions_hit,
-                "mcdc_found": t.mcdc_found, "mcdc_hit": t.mcdc_hit,
-                "line_percent": t.line_percent(), "branch_percent": t.branch_percent(),
-            },
-            "packages": self.decision.packages.iter().map(|p| json!({
-                "name": p.name, "lines_found": p.lines_found, "lines_hit": p.lines_hit,
-                "line_percent": p.line_percent,
-                "statements_found": p.statements_found, "statements_hit": p.statements_hit,
-                "statement_percent": p.statement_percent,
-                "baseline_line_percent": p.baseline_line_percent,
-                "delta": p.delta, "uncovered_delta": p.uncovered_delta,
-                "verdict": if p.fail { "fail" } else { "pass" },
-            })).collect::<Vec<_>>(),
-            "removed_packages": self.decision.removed,
-            "files": self.files,
-            "baseline": self.baseline.as_ref().map(|b| json!({
-                "commit": b.commit, "distance": b.distance,
-            })),
-            "patch": self.patch.as_ref().map(|p| json!({
-                "measured": p.measured, "covered": p.covered, "percent": p.percent(),
-                "files": p.files, "unmeasured_files": p.unmeasured_files,
-            })),
-            "notes": self.notes,
-            "actions": self.actions,
-        })
+    fn write_json(&self, out: &mut dyn Write, policy: Option<&PolicyFile>) -> anyhow::Result<()> {
+        let reasons = self.reasons();
+        JsonReport::new(GATE, self.verdict(), &reasons, &self.json())
+            .policy(policy)
+            .write(out)
     }
 
     fn annotations(&self) -> Vec<Annotation> {
@@ -486,5 +661,20 @@ impl GateReport for CoverageReport {
                     .unwrap_or_default(),
             ),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed schema is the one the report types give.
+    #[test]
+    fn committed_report_schema() {
+        fake_github::contract::assert_committed_schema(
+            "coverage-gate",
+            "coverage-gate.report.schema.json",
+            &gate_runtime::contract::report_schema::<CoverageJson<'_>>(GATE),
+        );
     }
 }

@@ -1,6 +1,7 @@
-//! What the XML formats (Cobertura, JaCoCo) share: a streaming reader that
-//! knows its line number, so a malformed report names where it broke, and
-//! a way to read plain attributes without allocating.
+//! What the XML formats (Cobertura, JaCoCo, Clover, OpenCover) share: a
+//! streaming reader that knows its line number, so a malformed report
+//! names where it broke, and a way to read plain attributes without
+//! allocating.
 
 use std::cell::Cell;
 use std::io::{BufRead, Read};

@@ -464,3 +464,88 @@ fn report_arguments_replace_the_policy_files_reports() {
         out.stdout
     );
 }
+
+/// Issue 20: `--dry-run` prints the baseline file it would write, and
+/// leaves the disk alone.
+#[test]
+fn a_dry_run_writes_no_baseline_file() {
+    let d = checkout();
+    let p = d.path();
+    let main = lcov(p, "main.info", 100, 90);
+    let out = run(p, &[&main, "--write-baseline", "b.json", "--dry-run"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.json()["actions"],
+        serde_json::json!(["would write the baseline file b.json"])
+    );
+    assert!(
+        out.stderr.contains("would write the baseline file b.json"),
+        "{}",
+        out.stderr
+    );
+    assert!(!p.join("b.json").exists());
+}
+
+/// Issue 20: one representative report, as JSON and as text, pinned: a
+/// package that dropped against its baseline file, patch coverage of the
+/// changed lines since `main`, a new package, a note.
+#[test]
+fn report_snapshots() {
+    use fake_github::testing::TestRepo;
+    let repo = TestRepo::new();
+    let p = repo.path();
+    repo.write("crates/core/Cargo.toml", "[package]\n");
+    repo.write(
+        "crates/core/src/lib.rs",
+        fake_github::testing::lines(20, "core"),
+    );
+    repo.write("web/app.js", fake_github::testing::lines(10, "web"));
+    repo.commit("main");
+    let lcov_of = |name: &str, files: &[(&str, u32, u32)]| {
+        let mut s = String::from("TN:\n");
+        for (path, found, hit) in files {
+            s.push_str(&format!("SF:{path}\n"));
+            for l in 1..=*found {
+                s.push_str(&format!("DA:{l},{}\n", u32::from(l <= *hit)));
+            }
+            s.push_str("end_of_record\n");
+        }
+        let at = p.join("..").join(name);
+        std::fs::write(&at, s).unwrap();
+        at.canonicalize().unwrap().display().to_string()
+    };
+    let main = lcov_of(
+        "main.info",
+        &[("crates/core/src/lib.rs", 20, 18), ("web/app.js", 10, 10)],
+    );
+    let baseline = p.join("..").join("b.json");
+    let baseline = baseline.to_str().unwrap();
+    assert_eq!(run(p, &[&main, "--write-baseline", baseline]).code, 0);
+
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write(
+        "crates/core/src/lib.rs",
+        fake_github::testing::lines(24, "core"),
+    );
+    repo.write("tools/gen.py", fake_github::testing::lines(4, "gen"));
+    repo.commit("feature");
+    let head = lcov_of(
+        "head.info",
+        &[
+            ("crates/core/src/lib.rs", 24, 21),
+            ("web/app.js", 10, 10),
+            ("tools/gen.py", 4, 4),
+        ],
+    );
+    let args = [head.as_str(), "--baseline", baseline, "--base", "main"];
+    let json = run(p, &args);
+    assert_eq!(json.code, 1, "{}", json.stderr);
+    let mut text_args = vec!["--format", "text"];
+    text_args.extend_from_slice(&args);
+    let text = run_hermetic(BIN, p, &text_args, &[]);
+    assert_eq!(text.code, 1, "{}", text.stderr);
+    fake_github::contract::snapshot_settings().bind(|| {
+        insta::assert_json_snapshot!("json_report", json.json());
+        insta::assert_snapshot!("text_report", text.stdout);
+    });
+}

@@ -459,3 +459,59 @@ fn a_corrupt_record_on_the_data_branch_names_the_file() {
         out.stderr
     );
 }
+
+/// Issue 20: `--dry-run` reads everything (the comments included) and
+/// prints the plan, fenced in `github` format, instead of writing: no
+/// comment, no record.
+#[test]
+fn a_dry_run_prints_the_plan_fenced_and_writes_nothing() {
+    let w = World::new();
+    let head = w.report("head.info", 14, 13);
+    let out = w.run(
+        "pull_request",
+        &pr_payload(false),
+        &sha(0x71),
+        &[&head, "--comment", "--dry-run", "--format", "github"],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(w.fake.writes().is_empty(), "{:?}", w.fake.writes());
+    assert!(!w.fake.repo(R).comments.contains_key(&7));
+    let line = out
+        .stdout
+        .lines()
+        .position(|l| l.starts_with("would POST /repos/acme/shop/issues/7/comments "))
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    let before: Vec<&str> = out.stdout.lines().take(line).collect();
+    assert!(
+        before.last().unwrap().starts_with("::stop-commands::"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("#### Patch coverage: 75.00%"),
+        "the comment's body is shown: {}",
+        out.stdout
+    );
+
+    // A push to main: the record is printed, the data branch not made.
+    let r = w.report("r.info", 10, 9);
+    let out = w.push(
+        &sha(2),
+        &sha(3),
+        "refs/heads/main",
+        &[&r, "--record", "--dry-run"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let record = format!("trunkline-data:{}", w.record_of(&sha(3)));
+    assert_eq!(
+        out.json()["actions"],
+        json!([format!("would record {record}")])
+    );
+    assert!(
+        out.stderr.contains(&format!("would record {record}")),
+        "{}",
+        out.stderr
+    );
+    assert!(w.fake.writes().is_empty(), "{:?}", w.fake.writes());
+    assert!(w.files().is_empty());
+}

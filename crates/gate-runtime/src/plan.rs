@@ -508,6 +508,18 @@ impl<'a> DryRunOut<'a> {
     pub fn fenced(out: &'a mut dyn io::Write) -> Self {
         Self { out, fence: true }
     }
+
+    /// Prints a dry run's lines, fenced where a plan's are: for a gate whose
+    /// plan holds writes of its own beside the API's (a data-branch record,
+    /// a file).
+    pub fn write_lines(self, lines: &[String]) -> io::Result<()> {
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        if self.fence {
+            crate::commands::write_inert(self.out, &text)
+        } else {
+            self.out.write_all(text.as_bytes())
+        }
+    }
 }
 
 /// Where a run's dry run prints its plan: stdout, or stderr under `--format
@@ -551,17 +563,12 @@ pub async fn carry_out(
 /// Prints the plan as a dry run shows it, one line per request; fenced, a
 /// line of untrusted text (a PR title in a comment) is shown, never run.
 pub fn print(plan: &Plan, repo: Option<&Repo>, out: DryRunOut<'_>) -> io::Result<()> {
-    let text: String = plan
+    let lines: Vec<String> = plan
         .writes
         .iter()
         .flat_map(|w| w.dry_run_lines(repo))
-        .map(|l| format!("{l}\n"))
         .collect();
-    if out.fence {
-        crate::commands::write_inert(out.out, &text)
-    } else {
-        out.out.write_all(text.as_bytes())
-    }
+    out.write_lines(&lines)
 }
 
 /// Applies the writes in order. After a write another run made first, or

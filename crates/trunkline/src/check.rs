@@ -212,7 +212,7 @@ fn coverage(
     base: &str,
     options: &RunOptions,
 ) -> GateResult {
-    let gate = coverage_gate::run::GATE;
+    let gate = coverage_gate::GATE;
     let settings = GATES
         .iter()
         .find(|g| g.name == gate)
@@ -262,7 +262,7 @@ fn coverage(
     if has_base {
         a.extend(["--base".to_owned(), base.to_owned()]);
     }
-    run_one::<coverage_gate::cli::Cli>(gate, &a, options, coverage_gate::run::run)
+    run_one::<coverage_gate::cli::Cli>(gate, &a, options, coverage_gate::run)
 }
 
 fn write_text(

@@ -30,7 +30,7 @@ pub const GATES: [Gate; 5] = [
         effective: effective::<checklist_gate::cli::Cli>,
     },
     Gate {
-        name: coverage_gate::run::GATE,
+        name: coverage_gate::GATE,
         spec: TableSpec::of::<coverage_gate::cli::Cli>,
         effective: effective::<coverage_gate::cli::Cli>,
     },

@@ -1,13 +1,14 @@
-//! Facts from the world around the reports: which event this is, the
-//! baseline record to compare with, and the lines the change adds. Local
-//! git when the checkout has the history (or locally with `--base`), the
-//! API in Actions when it does not.
+//! The world around the reports, and how [`crate::facts::gather`] asks it:
+//! which event this is, the baseline record to compare with, and the lines
+//! the change adds. Local git when the checkout has the history (or locally
+//! with `--base`), the API in Actions when it does not.
 
 use anyhow::{Context as _, bail};
 use gate_runtime::compare::{first_parents, merge_base};
 use gate_runtime::data_branch::{GitDataBranch, LocalBranch};
 use gate_runtime::event::Event;
 use gate_runtime::git::Git;
+use gate_runtime::plan;
 use gate_runtime::{GitHubClient, GitHubContext, Repo};
 use serde::Deserialize;
 
@@ -148,6 +149,17 @@ pub(crate) enum DiffPlan {
 }
 
 impl World<'_> {
+    /// Where the plan's writes go: the API (in Actions, with a
+    /// repository) and the checkout.
+    pub(crate) fn writes(&self) -> plan::World<'_> {
+        plan::World {
+            client: self.api.as_ref().map(|(c, _)| c),
+            repo: self.api.as_ref().map(|(_, r)| r),
+            git: Some(&self.git),
+            webhooks: None,
+        }
+    }
+
     /// The commit the checkout holds, when it is a repository.
     pub(crate) fn head(&self) -> Option<String> {
         self.in_repo
