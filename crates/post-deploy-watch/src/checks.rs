@@ -525,9 +525,8 @@ pub fn from_cli(cli: &Cli, env: &Env) -> anyhow::Result<Vec<Check>> {
             (spec.clone(), "the checks input".to_owned())
         } else {
             let shown: String = t.chars().take(200).collect();
-            let text = read_checks_file(t).map_err(|why| {
-                anyhow::anyhow!("--checks {shown}: {why}")
-            })?;
+            let text =
+                read_checks_file(t).map_err(|why| anyhow::anyhow!("--checks {shown}: {why}"))?;
             (text, format!("--checks {shown}"))
         };
         let file: ChecksFile = toml::from_str(&text).map_err(|e| {
@@ -581,8 +580,9 @@ pub fn from_cli(cli: &Cli, env: &Env) -> anyhow::Result<Vec<Check>> {
 /// path such as `/dev/zero` fails at once instead of growing without end.
 fn read_checks_file(path: &str) -> Result<String, String> {
     use std::io::Read as _;
-    let cannot =
-        |e: std::io::Error| format!("cannot read the checks file ({e}); give a TOML file with [[check]] tables");
+    let cannot = |e: std::io::Error| {
+        format!("cannot read the checks file ({e}); give a TOML file with [[check]] tables")
+    };
     let file = std::fs::File::open(path).map_err(cannot)?;
     let mut bytes = Vec::new();
     file.take(MAX_CHECKS_FILE_BYTES + 1)
@@ -615,7 +615,12 @@ struct Inherited<'a> {
 }
 
 /// A `[[check]]` table's own cap, else the flag's.
-fn cap(own: Option<u64>, key: &'static str, inherited: ReadCap, what: &str) -> anyhow::Result<ReadCap> {
+fn cap(
+    own: Option<u64>,
+    key: &'static str,
+    inherited: ReadCap,
+    what: &str,
+) -> anyhow::Result<ReadCap> {
     match own {
         None => Ok(inherited),
         Some(0) => bail!("{what}: {key} starts at 1"),
@@ -658,12 +663,7 @@ fn entry(e: Entry, what: &str, env: &Env, inherited: &Inherited<'_>) -> anyhow::
                     })
                     .transpose()?,
                 headers,
-                max_body: cap(
-                    e.max_body_bytes,
-                    "max-body-bytes",
-                    inherited.max_body,
-                    what,
-                )?,
+                max_body: cap(e.max_body_bytes, "max-body-bytes", inherited.max_body, what)?,
             })
         }
         (None, Some(q)) => {

@@ -243,19 +243,20 @@ struct PromEnvelope<'a> {
     warnings: Vec<String>,
 }
 
-/// `data`, by its `resultType` (which Prometheus writes before `result`,
-/// so the result is read in place, not buffered).
+/// `data`: the result stays raw until `resultType` says how to read it,
+/// whichever of the two comes first.
 #[derive(Debug, Deserialize)]
-#[serde(tag = "resultType", content = "result")]
-enum PromData<'a> {
-    #[serde(rename = "vector", borrow)]
+struct PromData<'a> {
+    #[serde(rename = "resultType", borrow)]
+    result_type: Cow<'a, str>,
+    #[serde(default, borrow)]
+    result: Option<&'a RawValue>,
+}
+
+/// A result read by its type.
+enum PromResult<'a> {
     Vector(Vec<PromSeries<'a>>),
-    #[serde(rename = "scalar", borrow)]
     Scalar(PromValue<'a>),
-    #[serde(rename = "matrix")]
-    Matrix(IgnoredAny),
-    #[serde(rename = "string")]
-    String(IgnoredAny),
 }
 
 #[derive(Debug, Deserialize)]
@@ -382,8 +383,30 @@ fn judge(p: &PromCheck, status: u16, body: &[u8], envelope: Option<PromEnvelope<
         };
     };
     // (labels, value) per series; the labels are read only to be shown.
-    let series: Vec<(Option<&RawValue>, f64)> = match &data {
-        PromData::Vector(items) => {
+    let result = match data.result_type.as_ref() {
+        "vector" => data
+            .result
+            .and_then(|r| serde_json::from_str(r.get()).ok())
+            .map(PromResult::Vector),
+        "scalar" => data
+            .result
+            .and_then(|r| serde_json::from_str(r.get()).ok())
+            .map(PromResult::Scalar),
+        other => {
+            return Sample::Error {
+                detail: format!(
+                    "the query gives a {}, not a number per series; an instant query must give a vector or a scalar",
+                    clip(other)
+                ),
+            };
+        }
+    };
+    let Some(result) = result else {
+        return malformed();
+    };
+    // (labels, value) per series; the labels are read only to be shown.
+    let series: Vec<(Option<&RawValue>, f64)> = match &result {
+        PromResult::Vector(items) => {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 let Some(v) = item.value.number() else {
@@ -393,24 +416,12 @@ fn judge(p: &PromCheck, status: u16, body: &[u8], envelope: Option<PromEnvelope<
             }
             out
         }
-        PromData::Scalar(v) => match v.number() {
+        PromResult::Scalar(v) => match v.number() {
             Some(v) => vec![(None, v)],
             None => return malformed(),
         },
-        PromData::Matrix(_) | PromData::String(_) => {
-            let kind = if matches!(data, PromData::Matrix(_)) {
-                "matrix"
-            } else {
-                "string"
-            };
-            return Sample::Error {
-                detail: format!(
-                    "the query gives a {kind}, not a number per series; an instant query must give a vector or a scalar"
-                ),
-            };
-        }
     };
-    let scalar = matches!(data, PromData::Scalar(_));
+    let scalar = matches!(result, PromResult::Scalar(_));
     let name = |labels: Option<&RawValue>| {
         if scalar {
             "scalar".to_owned()
@@ -542,11 +553,15 @@ mod tests {
             condition: Condition::parse(cond, "q").unwrap(),
             no_data,
             headers: HeaderMap::new(),
+            max_answer: ReadCap {
+                bytes: crate::checks::DEFAULT_MAX_PROMETHEUS_BYTES,
+                flag: "--max-prometheus-bytes",
+            },
         }
     }
 
     fn vector(values: &[(&str, &str)]) -> Vec<u8> {
-        let result: Vec<Value> = values
+        let result: Vec<serde_json::Value> = values
             .iter()
             .map(|(job, v)| serde_json::json!({"metric": {"__name__": "errors", "job": job}, "value": [1700000000.0, v]}))
             .collect();

@@ -454,12 +454,17 @@ async fn in_order_bounded<'a, T, F: Future>(
     let limit = limit.max(1);
     let mut next = items.iter().enumerate();
     let mut running: Vec<(usize, Pin<Box<F>>)> = Vec::with_capacity(limit.min(items.len()));
-    let mut out: Vec<Option<F::Output>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    let mut out: Vec<Option<F::Output>> =
+        std::iter::repeat_with(|| None).take(items.len()).collect();
     std::future::poll_fn(|cx| {
         loop {
             while running.len() < limit {
                 let Some((i, item)) = next.next() else { break };
                 running.push((i, Box::pin(f(item))));
+            }
+            if running.is_empty() {
+                // Nothing running and nothing left to start.
+                return Poll::Ready(());
             }
             let before = running.len();
             running.retain_mut(|(i, fut)| match fut.as_mut().poll(cx) {
@@ -469,10 +474,6 @@ async fn in_order_bounded<'a, T, F: Future>(
                 }
                 Poll::Pending => true,
             });
-            if running.is_empty() {
-                // Nothing running and nothing left to start.
-                return Poll::Ready(());
-            }
             if running.len() == before {
                 return Poll::Pending;
             }
@@ -641,7 +642,7 @@ mod tests {
     }
 
     #[test]
-    fn overrun_ticks_are_skipped_not_bunched() {
+    fn the_next_tick_is_the_next_multiple_of_the_interval() {
         let ms = Duration::from_millis;
         assert_eq!(next_tick(ms(3), ms(200)), ms(200));
         assert_eq!(next_tick(ms(200), ms(200)), ms(400));
@@ -684,7 +685,11 @@ mod tests {
         answer: F,
     }
 
-    fn scripted<F: Fn(usize) -> Sample>(clock: &ManualClock, cost: Duration, answer: F) -> Scripted<'_, F> {
+    fn scripted<F: Fn(usize) -> Sample>(
+        clock: &ManualClock,
+        cost: Duration,
+        answer: F,
+    ) -> Scripted<'_, F> {
         Scripted {
             clock,
             cost,
@@ -721,13 +726,25 @@ mod tests {
         let cs = checks(&["--url", "http://a/"]);
         let clock = ManualClock::default();
         let prober = scripted(&clock, Duration::from_millis(3), |_| ok());
-        let w = run(&cs, &prober, &clock, timing(200, 1000), std::future::pending(), |_| {}).await;
+        let w = run(
+            &cs,
+            &prober,
+            &clock,
+            timing(200, 1000),
+            std::future::pending(),
+            |_| {},
+        )
+        .await;
         assert_eq!(w.outcome, Some(Outcome::Pass));
         assert_eq!(w.checks[0].samples, 6);
         assert_eq!(w.timeline.len(), 6);
         assert_eq!(prober.calls.get(), 6);
         assert_eq!(offsets(&w), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
-        assert!(w.timeline[5].starts_with("[+0:01] http://a/: ok"), "{}", w.timeline[5]);
+        assert!(
+            w.timeline[5].starts_with("[+0:01] http://a/: ok"),
+            "{}",
+            w.timeline[5]
+        );
     }
 
     #[tokio::test]
@@ -751,7 +768,15 @@ mod tests {
         let cs = checks(&["--url", "http://a/"]);
         let clock = ManualClock::default();
         let prober = scripted(&clock, Duration::from_millis(450), |_| ok());
-        let w = run(&cs, &prober, &clock, timing(200, 1000), std::future::pending(), |_| {}).await;
+        let w = run(
+            &cs,
+            &prober,
+            &clock,
+            timing(200, 1000),
+            std::future::pending(),
+            |_| {},
+        )
+        .await;
         assert_eq!(w.outcome, Some(Outcome::Pass));
         assert_eq!(offsets(&w), [0.0, 0.6]);
     }
@@ -760,11 +785,18 @@ mod tests {
     async fn a_breach_streak_ends_the_watch_at_once_not_at_the_windows_end() {
         let cs = checks(&["--url", "http://a/", "--failure-threshold", "3"]);
         let clock = ManualClock::default();
-        let prober = scripted(&clock, Duration::from_millis(5), |n| if n < 2 { ok() } else { breach() });
+        let prober = scripted(&clock, Duration::from_millis(5), |n| {
+            if n < 2 { ok() } else { breach() }
+        });
         let mut lines = Vec::new();
-        let w = run(&cs, &prober, &clock, timing(30_000, 3_600_000), std::future::pending(), |l| {
-            lines.push(l.to_owned())
-        })
+        let w = run(
+            &cs,
+            &prober,
+            &clock,
+            timing(30_000, 3_600_000),
+            std::future::pending(),
+            |l| lines.push(l.to_owned()),
+        )
         .await;
         let Some(Outcome::Breach(b)) = &w.outcome else {
             panic!("{:?}", w.outcome)
@@ -772,7 +804,11 @@ mod tests {
         assert_eq!(b.offset, 120.0);
         assert_eq!(prober.calls.get(), 5);
         assert_eq!(lines, w.timeline);
-        assert!(clock.elapsed() < Duration::from_secs(121), "{:?}", clock.elapsed());
+        assert!(
+            clock.elapsed() < Duration::from_secs(121),
+            "{:?}",
+            clock.elapsed()
+        );
     }
 
     #[tokio::test]
@@ -780,8 +816,20 @@ mod tests {
         let cs = checks(&["--url", "http://a/"]);
         let clock = ManualClock::default();
         let prober = scripted(&clock, Duration::ZERO, |_| ok());
-        let w = run(&cs, &prober, &clock, timing(1000, 60_000), std::future::ready(()), |_| {}).await;
-        assert!(matches!(w.outcome, Some(Outcome::Cancelled { .. })), "{:?}", w.outcome);
+        let w = run(
+            &cs,
+            &prober,
+            &clock,
+            timing(1000, 60_000),
+            std::future::ready(()),
+            |_| {},
+        )
+        .await;
+        assert!(
+            matches!(w.outcome, Some(Outcome::Cancelled { .. })),
+            "{:?}",
+            w.outcome
+        );
     }
 
     /// Issue #12, item 5: probes per tick are bounded, and every check
@@ -827,7 +875,15 @@ mod tests {
         assert_eq!(names, want);
         // And through the watch, on the clock: one tick, every check.
         let clock = ManualClock::default();
-        let w = run(&cs, &prober, &clock, timing(1000, 0), std::future::pending(), |_| {}).await;
+        let w = run(
+            &cs,
+            &prober,
+            &clock,
+            timing(1000, 0),
+            std::future::pending(),
+            |_| {},
+        )
+        .await;
         assert_eq!(w.outcome, Some(Outcome::Pass));
         assert!(w.checks.iter().all(|c| c.samples == 1 && c.oks == 1));
         assert_eq!(prober.most.get(), MAX_CONCURRENT_PROBES);
@@ -854,7 +910,12 @@ mod tests {
             .collect();
         w.record(0.0, jiff::Timestamp::UNIX_EPOCH, samples);
         let line = &w.timeline[0];
-        assert!(line.starts_with("[+0:00] 469 ok, 31 not | c7: BREACH 500 [1/3] | c470: error refused [1/5]"), "{line}");
+        assert!(
+            line.starts_with(
+                "[+0:00] 469 ok, 31 not | c7: BREACH 500 [1/3] | c470: error refused [1/5]"
+            ),
+            "{line}"
+        );
         assert!(line.ends_with("| and 11 more not ok"), "{line}");
         assert!(!line.contains("c5:"), "{line}");
     }
@@ -869,13 +930,22 @@ mod tests {
             w.record(f64::from(i), jiff::Timestamp::UNIX_EPOCH, vec![ok()]);
         }
         let h = &w.checks[0].history;
-        assert!(h.len() < HISTORY_POINTS && h.len() >= HISTORY_POINTS / 4, "{}", h.len());
+        assert!(
+            h.len() < HISTORY_POINTS && h.len() >= HISTORY_POINTS / 4,
+            "{}",
+            h.len()
+        );
         assert_eq!(h[0].0, 0.0);
-        let gaps: std::collections::BTreeSet<u64> = h.windows(2).map(|p| (p[1].0 - p[0].0) as u64).collect();
+        let gaps: std::collections::BTreeSet<u64> =
+            h.windows(2).map(|p| (p[1].0 - p[0].0) as u64).collect();
         assert_eq!(gaps.len(), 1, "evenly spread: {gaps:?}");
         assert!(w.timeline.len() >= TIMELINE_KEPT && w.timeline.len() < 2 * TIMELINE_KEPT);
         assert_eq!(w.timeline.len() + w.timeline_left_out, 100_000);
-        assert!(w.timeline.last().unwrap().starts_with("[+27:46:39]"), "{}", w.timeline.last().unwrap());
+        assert!(
+            w.timeline.last().unwrap().starts_with("[+27:46:39]"),
+            "{}",
+            w.timeline.last().unwrap()
+        );
         assert_eq!(w.checks[0].samples, 100_000);
     }
 
