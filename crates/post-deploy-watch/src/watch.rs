@@ -841,18 +841,16 @@ mod tests {
             most: std::cell::Cell<usize>,
         }
         impl Prober for Counting {
-            fn probe(&self, check: &Check, _at: f64) -> impl Future<Output = Sample> {
-                async move {
-                    self.in_flight.set(self.in_flight.get() + 1);
-                    self.most.set(self.most.get().max(self.in_flight.get()));
-                    for _ in 0..3 {
-                        tokio::task::yield_now().await;
-                    }
-                    self.in_flight.set(self.in_flight.get() - 1);
-                    Sample::Ok {
-                        value: None,
-                        detail: check.name.clone(),
-                    }
+            async fn probe(&self, check: &Check, _at: f64) -> Sample {
+                self.in_flight.set(self.in_flight.get() + 1);
+                self.most.set(self.most.get().max(self.in_flight.get()));
+                for _ in 0..3 {
+                    tokio::task::yield_now().await;
+                }
+                self.in_flight.set(self.in_flight.get() - 1);
+                Sample::Ok {
+                    value: None,
+                    detail: check.name.clone(),
                 }
             }
         }
