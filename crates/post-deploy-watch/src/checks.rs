@@ -831,6 +831,44 @@ mod tests {
         assert_eq!(checks[0].name, "https://example.test/health");
     }
 
+    /// Issue #12, item 5: the checks input has the checks file's cap (the
+    /// file's is tested on /dev/zero in tests/bounds.rs).
+    #[test]
+    fn checks_given_inline_have_the_files_size_cap() {
+        let one = "[[check]]\nname = \"a\"\nurl = \"http://a/\"\n";
+        let big = one.repeat(MAX_CHECKS_FILE_BYTES as usize / one.len() + 1);
+        let e = from_cli(&cli(&["--checks", &big]), &Env::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the checks input is over 1 MiB"), "{e}");
+        assert!(e.len() < 200, "{e}");
+        // A table's own cap must be at least 1, and belongs to its kind.
+        for (toml, want) in [
+            (
+                "url = \"http://a/\"\nmax-body-bytes = 0",
+                "max-body-bytes starts at 1",
+            ),
+            (
+                "url = \"http://a/\"\nmax-prometheus-bytes = 5",
+                "belong to query checks",
+            ),
+        ] {
+            let t = format!("[[check]]\nname = \"a\"\n{toml}\n");
+            let e = from_cli(&cli(&["--checks", &t]), &Env::default())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{toml}: {e}");
+        }
+    }
+
+    #[test]
+    fn human_bytes_reads_as_people_write_sizes() {
+        assert_eq!(human_bytes(1 << 20), "1 MiB");
+        assert_eq!(human_bytes(32 << 20), "32 MiB");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(1000), "1000 bytes");
+    }
+
     #[test]
     fn bad_flags_name_the_input() {
         let env = Env::default();

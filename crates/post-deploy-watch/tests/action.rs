@@ -91,7 +91,7 @@ fn cancelling_the_step_reaches_the_watch() {
         &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())],
     )
     .start();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while app.requests().len() < 2 {
         assert!(
             std::time::Instant::now() < deadline,

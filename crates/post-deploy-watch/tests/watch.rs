@@ -348,7 +348,7 @@ fn sigterm_cancels_with_a_summary_and_a_non_zero_exit() {
         .spawn()
         .unwrap();
     // Wait until it is watching.
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
     while app.requests().len() < 3 {
         assert!(
             std::time::Instant::now() < deadline,
