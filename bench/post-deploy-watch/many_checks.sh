@@ -33,7 +33,9 @@ class H(http.server.BaseHTTPRequestHandler):
             state["now"] -= 1
     def log_message(self, *a):
         pass
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+class Server(http.server.ThreadingHTTPServer):
+    request_queue_size = 256  # the default 5 refuses a burst of 32 connects
+Server(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
 python3 "$work/server.py" "$port" &
 server=$!
