@@ -144,6 +144,152 @@ impl StaticServer {
     }
 }
 
+/// What a [`StreamingServer`] answers every request with: a body of `len`
+/// bytes, `prefix` first and then `fill`, written as it goes.
+#[derive(Debug, Clone)]
+pub struct Stream {
+    pub status: u16,
+    pub content_type: String,
+    pub prefix: Vec<u8>,
+    pub fill: u8,
+    pub len: u64,
+    /// Send `Content-Length`; without it the body ends when the connection
+    /// does, so a reader learns its size only by reading.
+    pub declare_length: bool,
+}
+
+/// A loopback server of large answers, for readers that must stop at a
+/// cap: the body goes out 64 KiB at a time, never built whole, and the
+/// server counts the bytes the client took before it hung up.
+pub struct StreamingServer {
+    url: String,
+    addr: std::net::SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    accept: Option<std::thread::JoinHandle<()>>,
+    sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl StreamingServer {
+    pub fn start(stream: Stream) -> Self {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+        #[allow(clippy::unwrap_used)] // A test fixture that cannot bind cannot run.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        #[allow(clippy::unwrap_used)]
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let sent = Arc::new(AtomicU64::new(0));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let stream = Arc::new(stream);
+        let accept = {
+            let (stop, sent, requests) =
+                (Arc::clone(&stop), Arc::clone(&sent), Arc::clone(&requests));
+            std::thread::spawn(move || {
+                for conn in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(conn) = conn else { continue };
+                    let (stream, sent, requests) = (
+                        Arc::clone(&stream),
+                        Arc::clone(&sent),
+                        Arc::clone(&requests),
+                    );
+                    std::thread::spawn(move || {
+                        let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+                        let Ok(read_half) = conn.try_clone() else {
+                            return;
+                        };
+                        let mut reader = BufReader::new(read_half);
+                        let mut line = String::new();
+                        let mut lines = 0;
+                        while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                            lines += 1;
+                            if line.trim_end().is_empty() {
+                                break;
+                            }
+                            line.clear();
+                        }
+                        if lines < 2 {
+                            return; // A wake-up connect.
+                        }
+                        requests.fetch_add(1, Ordering::SeqCst);
+                        let mut head = format!(
+                            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nConnection: close\r\n",
+                            stream.status,
+                            reason(stream.status),
+                            stream.content_type
+                        );
+                        if stream.declare_length {
+                            head.push_str(&format!("Content-Length: {}\r\n", stream.len));
+                        }
+                        head.push_str("\r\n");
+                        let mut conn = conn;
+                        if conn.write_all(head.as_bytes()).is_err() {
+                            return;
+                        }
+                        let chunk = vec![stream.fill; 64 * 1024];
+                        let mut left = stream.len;
+                        let prefix = &stream.prefix[..stream
+                            .prefix
+                            .len()
+                            .min(usize::try_from(left).unwrap_or(usize::MAX))];
+                        if conn.write_all(prefix).is_err() {
+                            return;
+                        }
+                        sent.fetch_add(prefix.len() as u64, Ordering::SeqCst);
+                        left -= prefix.len() as u64;
+                        while left > 0 {
+                            let n = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                            // A client that stopped reading: done.
+                            if conn.write_all(&chunk[..n]).is_err() {
+                                break;
+                            }
+                            sent.fetch_add(n as u64, Ordering::SeqCst);
+                            left -= n as u64;
+                        }
+                        let _ = conn.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            })
+        };
+        Self {
+            url: format!("http://{addr}"),
+            addr,
+            stop,
+            accept: Some(accept),
+            sent,
+            requests,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Requests answered so far.
+    pub fn requests(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Body bytes the clients took, over every answer so far.
+    pub fn bytes_sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for StreamingServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+    }
+}
+
 /// Reads one request, answers it with `respond`, and closes the connection.
 pub(crate) fn serve_connection(stream: TcpStream, respond: impl FnOnce(RecordedRequest) -> Reply) {
     let _ = stream.set_nodelay(true);

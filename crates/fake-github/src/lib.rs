@@ -9,7 +9,7 @@
 //! Test-only: never a dependency of a release binary.
 
 mod http;
-pub use http::{Handler, HandlerServer, StaticServer};
+pub use http::{Handler, HandlerServer, StaticServer, Stream, StreamingServer};
 mod git_data;
 pub use git_data::{GitObjects, TreeEntry};
 pub mod contract;

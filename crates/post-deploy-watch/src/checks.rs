@@ -15,6 +15,45 @@ use serde::Deserialize;
 
 use crate::cli::{Cli, NoData};
 
+/// `--max-body-bytes`: a health page is small, and a body is read only to
+/// match `--body-regex`.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 1024 * 1024;
+/// `--max-prometheus-bytes`: room for tens of thousands of series.
+pub const DEFAULT_MAX_PROMETHEUS_BYTES: u64 = 32 * 1024 * 1024;
+/// The largest checks file read: about 30,000 checks.
+pub const MAX_CHECKS_FILE_BYTES: u64 = 1024 * 1024;
+
+/// A cap on the bytes read from one answer, and the flag that sets it, so
+/// an answer over it can say which one to raise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadCap {
+    pub bytes: u64,
+    pub flag: &'static str,
+}
+
+impl ReadCap {
+    /// `--max-body-bytes 1048576 (1 MiB)`.
+    pub fn describe(&self) -> String {
+        format!("{} {} ({})", self.flag, self.bytes, human_bytes(self.bytes))
+    }
+}
+
+/// Bytes for people: `1 MiB`, `32 MiB`, `1.5 KiB`, `300 bytes`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (size, unit) in UNITS {
+        if n >= size {
+            let v = n as f64 / size as f64;
+            return if n % size == 0 {
+                format!("{} {unit}", n / size)
+            } else {
+                format!("{v:.1} {unit}")
+            };
+        }
+    }
+    format!("{n} bytes")
+}
+
 /// The comparison in a Prometheus condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -156,6 +195,8 @@ pub struct HttpCheck {
     pub max_latency: Option<Duration>,
     pub body_regex: Option<Regex>,
     pub headers: HeaderMap,
+    /// The most of the body read for `body_regex`.
+    pub max_body: ReadCap,
 }
 
 /// A Prometheus instant query with its condition.
@@ -165,6 +206,8 @@ pub struct PromCheck {
     pub condition: Condition,
     pub no_data: NoData,
     pub headers: HeaderMap,
+    /// The most of an answer read.
+    pub max_answer: ReadCap,
 }
 
 #[derive(Debug, Clone)]
@@ -363,6 +406,8 @@ struct Entry {
     observe_only: bool,
     failure_threshold: Option<u32>,
     error_threshold: Option<u32>,
+    max_body_bytes: Option<u64>,
+    max_prometheus_bytes: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -392,6 +437,17 @@ pub fn from_cli(cli: &Cli, env: &Env) -> anyhow::Result<Vec<Check>> {
         .as_deref()
         .map(|s| Regex::new(s).with_context(|| format!("--body-regex {s:?}: not a valid regex")))
         .transpose()?;
+    let max_body = ReadCap {
+        bytes: cli.max_body_bytes,
+        flag: "--max-body-bytes",
+    };
+    let max_answer = ReadCap {
+        bytes: cli.max_prometheus_bytes,
+        flag: "--max-prometheus-bytes",
+    };
+    if max_body.bytes == 0 || max_answer.bytes == 0 {
+        bail!("--max-body-bytes and --max-prometheus-bytes start at 1");
+    }
     for u in split_lines(&cli.url) {
         let url = url(&u, "--url")?;
         checks.push(Check {
@@ -402,6 +458,7 @@ pub fn from_cli(cli: &Cli, env: &Env) -> anyhow::Result<Vec<Check>> {
                 max_latency,
                 body_regex: body_regex.clone(),
                 headers: url_headers.clone(),
+                max_body,
             }),
             timeout,
             observe_only: false,
@@ -437,6 +494,7 @@ pub fn from_cli(cli: &Cli, env: &Env) -> anyhow::Result<Vec<Check>> {
                 condition: Condition::parse(&caps[2], &format!("--query {}", &caps[1]))?,
                 no_data: cli.no_data,
                 headers: prom_headers.clone(),
+                max_answer,
             }),
             timeout,
             observe_only: false,
@@ -451,17 +509,25 @@ pub fn from_cli(cli: &Cli, env: &Env) -> anyhow::Result<Vec<Check>> {
         no_data: cli.no_data,
         failure_threshold: cli.failure_threshold,
         error_threshold: cli.error_threshold,
+        max_body,
+        max_answer,
     };
     if let Some(spec) = &cli.checks {
         // TOML text (the action's multi-line input) or a file's path.
         let t = spec.trim();
         let (text, origin) = if t.contains('\n') || t.starts_with('[') || t.contains('=') {
+            if spec.len() as u64 > MAX_CHECKS_FILE_BYTES {
+                bail!(
+                    "the checks input is over {}: split the checks or keep fewer",
+                    human_bytes(MAX_CHECKS_FILE_BYTES)
+                );
+            }
             (spec.clone(), "the checks input".to_owned())
         } else {
-            let text = std::fs::read_to_string(spec.trim()).with_context(|| {
-                format!("--checks {spec}: cannot read the checks file; give a TOML file with [[check]] tables")
-            })?;
-            (text, format!("--checks {spec}"))
+            let shown: String = t.chars().take(200).collect();
+            let text =
+                read_checks_file(t).map_err(|why| anyhow::anyhow!("--checks {shown}: {why}"))?;
+            (text, format!("--checks {shown}"))
         };
         let file: ChecksFile = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
@@ -510,6 +576,32 @@ pub fn from_cli(cli: &Cli, env: &Env) -> anyhow::Result<Vec<Check>> {
     Ok(checks)
 }
 
+/// Reads the checks file, at most [`MAX_CHECKS_FILE_BYTES`] of it, so a
+/// path such as `/dev/zero` fails at once instead of growing without end.
+fn read_checks_file(path: &str) -> Result<String, String> {
+    use std::io::Read as _;
+    let cannot = |e: std::io::Error| {
+        format!("cannot read the checks file ({e}); give a TOML file with [[check]] tables")
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CHECKS_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_CHECKS_FILE_BYTES {
+        return Err(format!(
+            "the checks file is over {} (the most read); split the checks or keep fewer",
+            human_bytes(MAX_CHECKS_FILE_BYTES)
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "the checks file is not UTF-8 text (byte {}); give a TOML file with [[check]] tables",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
 /// What a `[[check]]` table takes from the flags unless it says otherwise.
 struct Inherited<'a> {
     timeout: Duration,
@@ -518,6 +610,22 @@ struct Inherited<'a> {
     no_data: NoData,
     failure_threshold: u32,
     error_threshold: u32,
+    max_body: ReadCap,
+    max_answer: ReadCap,
+}
+
+/// A `[[check]]` table's own cap, else the flag's.
+fn cap(
+    own: Option<u64>,
+    key: &'static str,
+    inherited: ReadCap,
+    what: &str,
+) -> anyhow::Result<ReadCap> {
+    match own {
+        None => Ok(inherited),
+        Some(0) => bail!("{what}: {key} starts at 1"),
+        Some(bytes) => Ok(ReadCap { bytes, flag: key }),
+    }
 }
 
 fn entry(e: Entry, what: &str, env: &Env, inherited: &Inherited<'_>) -> anyhow::Result<Check> {
@@ -529,8 +637,10 @@ fn entry(e: Entry, what: &str, env: &Env, inherited: &Inherited<'_>) -> anyhow::
     let headers = headers(&header_specs, env, &format!("{what}: headers"))?;
     let probe = match (&e.url, &e.query) {
         (Some(u), None) => {
-            if e.prometheus.is_some() || e.no_data.is_some() {
-                bail!("{what}: prometheus and no-data belong to query checks, not url checks");
+            if e.prometheus.is_some() || e.no_data.is_some() || e.max_prometheus_bytes.is_some() {
+                bail!(
+                    "{what}: prometheus, no-data and max-prometheus-bytes belong to query checks, not url checks"
+                );
             }
             Probe::Http(HttpCheck {
                 url: url(u, &format!("{what}: url"))?,
@@ -553,11 +663,18 @@ fn entry(e: Entry, what: &str, env: &Env, inherited: &Inherited<'_>) -> anyhow::
                     })
                     .transpose()?,
                 headers,
+                max_body: cap(e.max_body_bytes, "max-body-bytes", inherited.max_body, what)?,
             })
         }
         (None, Some(q)) => {
-            if e.expect_status.is_some() || e.max_latency.is_some() || e.body_regex.is_some() {
-                bail!("{what}: expect-status, max-latency and body-regex belong to url checks");
+            if e.expect_status.is_some()
+                || e.max_latency.is_some()
+                || e.body_regex.is_some()
+                || e.max_body_bytes.is_some()
+            {
+                bail!(
+                    "{what}: expect-status, max-latency, body-regex and max-body-bytes belong to url checks"
+                );
             }
             let base = match &e.prometheus {
                 Some(p) => url(p, &format!("{what}: prometheus"))?,
@@ -576,6 +693,12 @@ fn entry(e: Entry, what: &str, env: &Env, inherited: &Inherited<'_>) -> anyhow::
                 } else {
                     headers
                 },
+                max_answer: cap(
+                    e.max_prometheus_bytes,
+                    "max-prometheus-bytes",
+                    inherited.max_answer,
+                    what,
+                )?,
             })
         }
         _ => bail!("{what}: give exactly one of url (an HTTP check) or query (a Prometheus check)"),
@@ -706,6 +829,44 @@ mod tests {
         let c = cli(&["--url", "https://u:pw@example.test/health?token=t0k#x"]);
         let checks = from_cli(&c, &env).unwrap();
         assert_eq!(checks[0].name, "https://example.test/health");
+    }
+
+    /// Issue #12, item 5: the checks input has the checks file's cap (the
+    /// file's is tested on /dev/zero in tests/bounds.rs).
+    #[test]
+    fn checks_given_inline_have_the_files_size_cap() {
+        let one = "[[check]]\nname = \"a\"\nurl = \"http://a/\"\n";
+        let big = one.repeat(MAX_CHECKS_FILE_BYTES as usize / one.len() + 1);
+        let e = from_cli(&cli(&["--checks", &big]), &Env::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the checks input is over 1 MiB"), "{e}");
+        assert!(e.len() < 200, "{e}");
+        // A table's own cap must be at least 1, and belongs to its kind.
+        for (toml, want) in [
+            (
+                "url = \"http://a/\"\nmax-body-bytes = 0",
+                "max-body-bytes starts at 1",
+            ),
+            (
+                "url = \"http://a/\"\nmax-prometheus-bytes = 5",
+                "belong to query checks",
+            ),
+        ] {
+            let t = format!("[[check]]\nname = \"a\"\n{toml}\n");
+            let e = from_cli(&cli(&["--checks", &t]), &Env::default())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{toml}: {e}");
+        }
+    }
+
+    #[test]
+    fn human_bytes_reads_as_people_write_sizes() {
+        assert_eq!(human_bytes(1 << 20), "1 MiB");
+        assert_eq!(human_bytes(32 << 20), "32 MiB");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(1000), "1000 bytes");
     }
 
     #[test]

@@ -76,6 +76,11 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", default_value = "10s")]
     pub timeout: String,
 
+    /// The most bytes of a --url answer's body read for --body-regex (1 MiB
+    /// by default); a larger body is a measurement error naming this cap.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::checks::DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: u64,
+
     /// Prometheus base URL for --query checks, e.g. http://prometheus:9090.
     #[arg(long, value_name = "URL")]
     pub prometheus_url: Option<String>,
@@ -89,6 +94,11 @@ pub struct Cli {
     /// A request header for Prometheus, NAME=ENV_VAR (repeatable).
     #[arg(long, value_name = "NAME=ENV_VAR")]
     pub prometheus_header: Vec<String>,
+
+    /// The most bytes of a Prometheus answer read (32 MiB by default); a
+    /// larger answer is a measurement error naming this cap.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::checks::DEFAULT_MAX_PROMETHEUS_BYTES)]
+    pub max_prometheus_bytes: u64,
 
     /// What an empty result or NaN from a --query counts as.
     #[arg(long, value_enum, default_value = "error")]
@@ -104,7 +114,7 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub observe_only: Vec<String>,
 
-    /// Time between runs of every check.
+    /// Time between runs of every check; at least 1s.
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub interval: String,
 
@@ -184,6 +194,14 @@ const DURATION: Check = Check::Valid {
     valid: "a duration such as 800ms, 30s, 2m or 1h",
 };
 
+fn valid_interval(s: &str) -> Result<(), String> {
+    let d = gate_runtime::duration::parse(s, "interval").map_err(|e| e.to_string())?;
+    if d < crate::settings::MIN_INTERVAL {
+        return Err(format!("{s} is below the minimum of 1s"));
+    }
+    Ok(())
+}
+
 /// Checks on `[watch]` values (and the same flags), beyond their types.
 const CHECKS: &[KeyCheck] = &[
     KeyCheck {
@@ -196,7 +214,10 @@ const CHECKS: &[KeyCheck] = &[
     },
     KeyCheck {
         key: "interval",
-        check: DURATION,
+        check: Check::Valid {
+            check: valid_interval,
+            valid: "a duration of at least 1s, such as 30s or 2m",
+        },
     },
     KeyCheck {
         key: "duration",
@@ -213,6 +234,14 @@ const CHECKS: &[KeyCheck] = &[
     KeyCheck {
         key: "max-latency",
         check: DURATION,
+    },
+    KeyCheck {
+        key: "max-body-bytes",
+        check: Check::AtLeast(1),
+    },
+    KeyCheck {
+        key: "max-prometheus-bytes",
+        check: Check::AtLeast(1),
     },
 ];
 

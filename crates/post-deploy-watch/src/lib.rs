@@ -88,7 +88,9 @@ pub fn run(
             );
             // Tick lines quote server text and Prometheus label values.
             let fence = ctx.format == Format::Github;
-            watch::run(&s.checks, &http, s.timing, watch::termination(), |line| {
+            let clock = watch::SystemClock::start();
+            let cancel = watch::termination();
+            watch::run(&s.checks, &http, &clock, s.timing, cancel, |line| {
                 let _ = if fence {
                     gate_runtime::commands::write_inert(sink, line)
                 } else {

@@ -3,10 +3,15 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
-use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::future::Future;
 
-use crate::checks::{Check, HttpCheck, Op, Probe, PromCheck, parse_prom_number};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+
+use crate::checks::{Check, HttpCheck, Op, Probe, PromCheck, ReadCap, parse_prom_number};
 use crate::cli::NoData;
 
 /// One measurement.
@@ -62,12 +67,51 @@ pub fn client() -> anyhow::Result<reqwest::Client> {
         .map_err(|e| anyhow::anyhow!("starting the HTTP client: {}", e.without_url()))
 }
 
+/// What takes one measurement. The binary's is the HTTP client; tests of
+/// the watch's schedule and bounds script their own, so no test of timing
+/// depends on a real server's speed.
+pub trait Prober {
+    /// Runs `check` once, at `at` (Unix seconds, for Prometheus's `time`).
+    fn probe(&self, check: &Check, at: f64) -> impl Future<Output = Sample>;
+}
+
+impl Prober for reqwest::Client {
+    fn probe(&self, check: &Check, at: f64) -> impl Future<Output = Sample> {
+        run(self, check, at)
+    }
+}
+
 /// Runs `check` once, at `at` (Unix seconds, for Prometheus's `time`).
 pub async fn run(client: &reqwest::Client, check: &Check, at: f64) -> Sample {
     match &check.probe {
         Probe::Http(h) => http(client, h, check.timeout).await,
         Probe::Prometheus(p) => prometheus(client, p, check.timeout, at).await,
     }
+}
+
+/// Why a body was not read whole.
+enum Unread {
+    /// It is larger than the cap; reading stopped there.
+    OverCap,
+    /// The connection failed or timed out on the way.
+    Failed(reqwest::Error),
+}
+
+/// Reads a body as it arrives, at most `cap` bytes of it: a body that says
+/// (or turns out) to be larger is refused, having cost at most the cap and
+/// one chunk, however large it is.
+async fn read_capped(response: &mut reqwest::Response, cap: ReadCap) -> Result<Vec<u8>, Unread> {
+    if response.content_length().is_some_and(|n| n > cap.bytes) {
+        return Err(Unread::OverCap);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(Unread::Failed)? {
+        if (body.len() + chunk.len()) as u64 > cap.bytes {
+            return Err(Unread::OverCap);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn ms(d: Duration) -> f64 {
@@ -137,22 +181,30 @@ async fn http(client: &reqwest::Client, h: &HttpCheck, timeout: Duration) -> Sam
             };
         }
     };
+    let mut response = response;
     let status = response.status().as_u16();
     let body = match &h.body_regex {
-        Some(_) => match response.text().await {
-            Ok(b) => Some(b),
-            Err(e) => {
+        Some(_) => match read_capped(&mut response, h.max_body).await {
+            Ok(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+            // Too large to match is a fault of the check, not of production.
+            Err(Unread::OverCap) => {
+                return Sample::Error {
+                    detail: format!(
+                        "{status} with a body over {}, the most read for --body-regex; raise the cap or match a smaller page",
+                        h.max_body.describe()
+                    ),
+                };
+            }
+            Err(Unread::Failed(e)) => {
                 return Sample::Breach {
                     value: None,
                     detail: failure(&e, timeout),
                 };
             }
         },
-        None => {
-            drop(response);
-            None
-        }
+        None => None,
     };
+    drop(response);
     let latency = started.elapsed();
     let value = Some(ms(latency));
     let mut detail = format!("{status} in {}ms", ms(latency));
@@ -175,11 +227,14 @@ async fn http(client: &reqwest::Client, h: &HttpCheck, timeout: Duration) -> Sam
     Sample::Ok { value, detail }
 }
 
+/// Prometheus's answer, read without copying: a series' labels stay raw
+/// JSON in the body until a report names that series, so judging a large
+/// answer costs little beyond the answer itself.
 #[derive(Debug, Deserialize)]
-struct PromEnvelope {
-    status: String,
-    #[serde(default)]
-    data: Option<PromData>,
+struct PromEnvelope<'a> {
+    status: Cow<'a, str>,
+    #[serde(default, borrow)]
+    data: Option<PromData<'a>>,
     #[serde(default, rename = "errorType")]
     error_type: Option<String>,
     #[serde(default)]
@@ -188,11 +243,46 @@ struct PromEnvelope {
     warnings: Vec<String>,
 }
 
+/// `data`: the result stays raw until `resultType` says how to read it,
+/// whichever of the two comes first.
 #[derive(Debug, Deserialize)]
-struct PromData {
-    #[serde(rename = "resultType")]
-    result_type: String,
-    result: Value,
+struct PromData<'a> {
+    #[serde(rename = "resultType", borrow)]
+    result_type: Cow<'a, str>,
+    #[serde(default, borrow)]
+    result: Option<&'a RawValue>,
+}
+
+/// A result read by its type.
+enum PromResult<'a> {
+    Vector(Vec<PromSeries<'a>>),
+    Scalar(PromValue<'a>),
+}
+
+#[derive(Debug, Deserialize)]
+struct PromSeries<'a> {
+    #[serde(default, borrow)]
+    metric: Option<&'a RawValue>,
+    #[serde(borrow)]
+    value: PromValue<'a>,
+}
+
+/// `[<time>, "<value>"]`.
+#[derive(Debug, Deserialize)]
+struct PromValue<'a>(IgnoredAny, #[serde(borrow)] Cow<'a, str>);
+
+impl PromValue<'_> {
+    fn number(&self) -> Option<f64> {
+        parse_prom_number(&self.1)
+    }
+}
+
+/// Just enough of an answer to tell JSON that is not a query result from
+/// JSON that is not an answer at all.
+#[derive(Deserialize)]
+struct AnyEnvelope {
+    #[allow(dead_code)]
+    status: IgnoredAny,
 }
 
 async fn prometheus(client: &reqwest::Client, p: &PromCheck, timeout: Duration, at: f64) -> Sample {
@@ -204,7 +294,7 @@ async fn prometheus(client: &reqwest::Client, p: &PromCheck, timeout: Duration, 
             .append_pair("query", &p.condition.expr)
             .append_pair("time", &format!("{at:.3}"));
     }
-    let response = match get(client, url, &p.headers, timeout).await {
+    let mut response = match get(client, url, &p.headers, timeout).await {
         Ok(r) => r,
         Err(why) => {
             return Sample::Error {
@@ -212,25 +302,35 @@ async fn prometheus(client: &reqwest::Client, p: &PromCheck, timeout: Duration, 
             };
         }
     };
-    let status = response.status();
-    let body = match response.bytes().await {
+    let status = response.status().as_u16();
+    let body = match read_capped(&mut response, p.max_answer).await {
         Ok(b) => b,
-        Err(e) => {
+        Err(Unread::OverCap) => {
+            return Sample::Error {
+                detail: format!(
+                    "Prometheus's answer ({status}) is over {}, the most read; aggregate the query (e.g. sum by (...)) or raise the cap",
+                    p.max_answer.describe()
+                ),
+            };
+        }
+        Err(Unread::Failed(e)) => {
             return Sample::Error {
                 detail: format!("Prometheus: {}", failure(&e, timeout)),
             };
         }
     };
-    evaluate(p, status.as_u16(), &body)
+    evaluate(p, status, &body)
 }
 
 /// What a Prometheus answer means for the check, with any warnings it
 /// gave appended (e.g. a query touching too many samples).
 pub fn evaluate(p: &PromCheck, status: u16, body: &[u8]) -> Sample {
-    let warnings: Vec<String> = serde_json::from_slice::<PromEnvelope>(body)
-        .map(|e| e.warnings)
+    let envelope = serde_json::from_slice::<PromEnvelope<'_>>(body);
+    let warnings = envelope
+        .as_ref()
+        .map(|e| e.warnings.clone())
         .unwrap_or_default();
-    let mut sample = judge(p, status, body);
+    let mut sample = judge(p, status, body, envelope.ok());
     if !warnings.is_empty() {
         let note = format!(" (Prometheus warns: {})", clip(&warnings.join("; ")));
         match &mut sample {
@@ -242,18 +342,28 @@ pub fn evaluate(p: &PromCheck, status: u16, body: &[u8]) -> Sample {
     sample
 }
 
-fn judge(p: &PromCheck, status: u16, body: &[u8]) -> Sample {
-    let envelope: Option<PromEnvelope> = serde_json::from_slice(body).ok();
+fn judge(p: &PromCheck, status: u16, body: &[u8], envelope: Option<PromEnvelope<'_>>) -> Sample {
     if !(200..300).contains(&status) {
         let why = envelope
             .as_ref()
             .and_then(|e| e.error.clone())
+            .or_else(|| {
+                // An error answer need not parse as a result to say why.
+                #[derive(Deserialize)]
+                struct ErrorOnly {
+                    error: Option<String>,
+                }
+                serde_json::from_slice::<ErrorOnly>(body).ok()?.error
+            })
             .unwrap_or_else(|| "no API error given".to_owned());
         return Sample::Error {
             detail: format!("Prometheus answered {status}: {}", clip(&why)),
         };
     }
     let Some(envelope) = envelope else {
+        if serde_json::from_slice::<AnyEnvelope>(body).is_ok() {
+            return malformed();
+        }
         return Sample::Error {
             detail: "Prometheus's answer is not a query result (unparsable JSON)".to_owned(),
         };
@@ -272,24 +382,16 @@ fn judge(p: &PromCheck, status: u16, body: &[u8]) -> Sample {
             detail: "Prometheus's answer has no data".to_owned(),
         };
     };
-    let series: Vec<(String, f64)> = match data.result_type.as_str() {
-        "vector" => {
-            let Some(items) = data.result.as_array() else {
-                return malformed();
-            };
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                let Some(v) = item.get("value").and_then(sample_value) else {
-                    return malformed();
-                };
-                out.push((series_name(item.get("metric")), v));
-            }
-            out
-        }
-        "scalar" => match sample_value(&data.result) {
-            Some(v) => vec![("scalar".to_owned(), v)],
-            None => return malformed(),
-        },
+    // (labels, value) per series; the labels are read only to be shown.
+    let result = match data.result_type.as_ref() {
+        "vector" => data
+            .result
+            .and_then(|r| serde_json::from_str(r.get()).ok())
+            .map(PromResult::Vector),
+        "scalar" => data
+            .result
+            .and_then(|r| serde_json::from_str(r.get()).ok())
+            .map(PromResult::Scalar),
         other => {
             return Sample::Error {
                 detail: format!(
@@ -299,27 +401,56 @@ fn judge(p: &PromCheck, status: u16, body: &[u8]) -> Sample {
             };
         }
     };
+    let Some(result) = result else {
+        return malformed();
+    };
+    // (labels, value) per series; the labels are read only to be shown.
+    let series: Vec<(Option<&RawValue>, f64)> = match &result {
+        PromResult::Vector(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                let Some(v) = item.value.number() else {
+                    return malformed();
+                };
+                out.push((item.metric, v));
+            }
+            out
+        }
+        PromResult::Scalar(v) => match v.number() {
+            Some(v) => vec![(None, v)],
+            None => return malformed(),
+        },
+    };
+    let scalar = matches!(result, PromResult::Scalar(_));
+    let name = |labels: Option<&RawValue>| {
+        if scalar {
+            "scalar".to_owned()
+        } else {
+            series_name(labels)
+        }
+    };
     let c = &p.condition;
-    let numbers: Vec<&(String, f64)> = series.iter().filter(|(_, v)| !v.is_nan()).collect();
-    let failing: Vec<&&(String, f64)> = numbers
-        .iter()
+    let numbers = series.iter().filter(|(_, v)| !v.is_nan());
+    let failing: Vec<&(Option<&RawValue>, f64)> = numbers
+        .clone()
         .filter(|(_, v)| !c.op.holds(*v, c.threshold))
         .collect();
+    let counted = numbers.clone().count();
     // The value a chart draws: the worst series for the condition.
     let worst = match c.op {
-        Op::Lt | Op::Le => numbers.iter().map(|s| s.1).reduce(f64::max),
-        Op::Gt | Op::Ge => numbers.iter().map(|s| s.1).reduce(f64::min),
+        Op::Lt | Op::Le => numbers.map(|s| s.1).reduce(f64::max),
+        Op::Gt | Op::Ge => numbers.map(|s| s.1).reduce(f64::min),
         Op::Eq | Op::Ne => failing
             .first()
             .map(|s| s.1)
-            .or(numbers.first().map(|s| s.1)),
+            .or(series.iter().find(|s| !s.1.is_nan()).map(|s| s.1)),
     };
     let cond = format!("{} {}", c.op.as_str(), c.threshold);
     if !failing.is_empty() {
         let names: Vec<String> = failing
             .iter()
             .take(5)
-            .map(|(n, v)| format!("{n} = {v}"))
+            .map(|(n, v)| format!("{} = {v}", name(*n)))
             .collect();
         let more = failing.len().saturating_sub(5);
         let mut detail = format!(
@@ -338,11 +469,11 @@ fn judge(p: &PromCheck, status: u16, body: &[u8]) -> Sample {
     }
     let no_data = if series.is_empty() {
         Some("no data (empty result)".to_owned())
-    } else if numbers.len() < series.len() {
-        let nan: Vec<&str> = series
+    } else if counted < series.len() {
+        let nan: Vec<String> = series
             .iter()
             .filter(|s| s.1.is_nan())
-            .map(|s| s.0.as_str())
+            .map(|s| name(s.0))
             .take(5)
             .collect();
         Some(format!("no data (NaN: {})", nan.join(", ")))
@@ -353,7 +484,7 @@ fn judge(p: &PromCheck, status: u16, body: &[u8]) -> Sample {
         (None, _) | (Some(_), NoData::Ok) => {
             let detail = match worst {
                 Some(w) if series.len() == 1 => format!("{w} {cond}"),
-                Some(w) => format!("{} series {cond} (worst {w})", numbers.len()),
+                Some(w) => format!("{counted} series {cond} (worst {w})"),
                 None => "no data, counted as ok".to_owned(),
             };
             Sample::Ok {
@@ -377,23 +508,21 @@ fn malformed() -> Sample {
     }
 }
 
-/// `[<time>, "<value>"]`.
-fn sample_value(v: &Value) -> Option<f64> {
-    parse_prom_number(v.as_array()?.get(1)?.as_str()?)
-}
-
 /// `name{label="value",...}`, as Prometheus writes a series.
-fn series_name(metric: Option<&Value>) -> String {
-    let Some(m) = metric.and_then(Value::as_object) else {
-        return "{}".to_owned();
-    };
-    let name = m.get("__name__").and_then(Value::as_str).unwrap_or("");
-    let labels: Vec<String> = m
+fn series_name(metric: Option<&RawValue>) -> String {
+    let labels: BTreeMap<String, serde_json::Value> = metric
+        .and_then(|m| serde_json::from_str(m.get()).ok())
+        .unwrap_or_default();
+    let name = labels
+        .get("__name__")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("");
+    let shown: Vec<String> = labels
         .iter()
         .filter(|(k, _)| k.as_str() != "__name__")
         .map(|(k, v)| format!("{k}={:?}", v.as_str().unwrap_or("")))
         .collect();
-    clip(&format!("{name}{{{}}}", labels.join(",")))
+    clip(&format!("{name}{{{}}}", shown.join(",")))
 }
 
 /// Text on one line, so a log line can never become a workflow command.
@@ -424,11 +553,15 @@ mod tests {
             condition: Condition::parse(cond, "q").unwrap(),
             no_data,
             headers: HeaderMap::new(),
+            max_answer: ReadCap {
+                bytes: crate::checks::DEFAULT_MAX_PROMETHEUS_BYTES,
+                flag: "--max-prometheus-bytes",
+            },
         }
     }
 
     fn vector(values: &[(&str, &str)]) -> Vec<u8> {
-        let result: Vec<Value> = values
+        let result: Vec<serde_json::Value> = values
             .iter()
             .map(|(job, v)| serde_json::json!({"metric": {"__name__": "errors", "job": job}, "value": [1700000000.0, v]}))
             .collect();

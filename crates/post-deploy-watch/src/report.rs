@@ -40,6 +40,11 @@ pub struct WatchReport {
     pub streamed: bool,
 }
 
+/// Charts in the step summary: the breached check's first, then the
+/// others in order. A watch of thousands of checks would otherwise build
+/// megabytes of charts only for the summary's cap to cut.
+const CHARTS_SHOWN: usize = 10;
+
 fn num(v: Option<f64>) -> Value {
     match v {
         Some(x) if x.is_finite() => json!(x),
@@ -177,6 +182,12 @@ impl GateReport for WatchReport {
     fn text(&self) -> String {
         let mut t = String::new();
         if !self.streamed {
+            if self.watch.timeline_left_out > 0 {
+                t.push_str(&format!(
+                    "({} earlier ticks left out)\n",
+                    self.watch.timeline_left_out
+                ));
+            }
             for line in &self.watch.timeline {
                 t.push_str(line);
                 t.push('\n');
@@ -235,6 +246,7 @@ impl GateReport for WatchReport {
             "tag": self.tag,
             "started_at": self.watch.started.to_string(),
             "timeline": self.watch.timeline,
+            "timeline_left_out": self.watch.timeline_left_out,
             "notes": self.notes,
             "actions": self.actions,
         })
@@ -307,16 +319,43 @@ impl GateReport for WatchReport {
             ],
             &rows,
         ));
-        for c in &self.watch.checks {
-            if let Some(ch) = chart(c) {
-                m.push_str(&format!(
-                    "\n**{}** against its threshold:\n\n{ch}",
-                    md_cell(&c.name)
-                ));
-            }
+        let breached = match &self.outcome {
+            Outcome::Breach(b) => Some(b.check.as_str()),
+            _ => None,
+        };
+        let charted = self
+            .watch
+            .checks
+            .iter()
+            .filter(|c| Some(c.name.as_str()) == breached)
+            .chain(
+                self.watch
+                    .checks
+                    .iter()
+                    .filter(|c| Some(c.name.as_str()) != breached),
+            )
+            .filter_map(|c| chart(c).map(|ch| (c, ch)))
+            .take(CHARTS_SHOWN);
+        for (c, ch) in charted {
+            m.push_str(&format!(
+                "\n**{}** against its threshold:\n\n{ch}",
+                md_cell(&c.name)
+            ));
+        }
+        if self.watch.checks.len() > CHARTS_SHOWN {
+            m.push_str(&format!(
+                "\n> Charts are drawn for at most {CHARTS_SHOWN} of the {} checks, the breached one first.\n",
+                self.watch.checks.len()
+            ));
         }
         if !self.watch.timeline.is_empty() {
             m.push_str("\n<details><summary>Timeline</summary>\n\n```text\n");
+            if self.watch.timeline_left_out > 0 {
+                m.push_str(&format!(
+                    "({} earlier ticks left out)\n",
+                    self.watch.timeline_left_out
+                ));
+            }
             for line in &self.watch.timeline {
                 m.push_str(&line.replace("```", "'''"));
                 m.push('\n');

@@ -31,8 +31,8 @@ fn the_step_watches_and_sets_the_outputs() {
         &[
             ("url", &format!("{health}\n")),
             ("header", "X-Key=HEALTH_KEY"),
-            ("interval", "100ms"),
-            ("duration", "300ms"),
+            ("interval", "1s"),
+            ("duration", "1s"),
         ],
         &[("HEALTH_KEY", "k3y-from-a-secret")],
     );
@@ -44,7 +44,8 @@ fn the_step_watches_and_sets_the_outputs() {
     );
     assert!(step.log.contains("post-deploy-watch: pass"), "{}", step.log);
     assert!(!step.log.contains("k3y-from-a-secret"), "{}", step.log);
-    assert_eq!(app.requests().len(), 4);
+    // Every request carried the key (a 401 would have breached).
+    assert!(!app.requests().is_empty());
     // Without the key the endpoint answers 401: a breach, and freeze says so.
     let step = run_step(
         "post-deploy-watch",
@@ -52,8 +53,8 @@ fn the_step_watches_and_sets_the_outputs() {
         d.path(),
         &[
             ("url", &health),
-            ("interval", "100ms"),
-            ("duration", "5s"),
+            ("interval", "1s"),
+            ("duration", "60s"),
             ("failure-threshold", "2"),
             ("on-breach", "freeze"),
         ],
@@ -86,12 +87,12 @@ fn cancelling_the_step_reaches_the_watch() {
         "post-deploy-watch",
         Path::new(BIN),
         d.path(),
-        &[("url", &health), ("interval", "100ms"), ("duration", "60s")],
+        &[("url", &health), ("interval", "1s"), ("duration", "60s")],
         &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())],
     )
     .start();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while app.requests().len() < 3 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while app.requests().len() < 2 {
         assert!(
             std::time::Instant::now() < deadline,
             "the step never started watching"

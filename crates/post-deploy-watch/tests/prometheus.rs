@@ -1,6 +1,7 @@
 //! Prometheus checks against a real Prometheus (Debian's `prometheus`
-//! package), started here on loopback, scraping a small exporter whose
-//! counters the tests drive.
+//! package), started once for this test binary on loopback, scraping a
+//! small exporter whose series the tests drive. Each test has series of its
+//! own, so the tests share the one Prometheus without seeing each other's.
 //!
 //! `.ci/run` installs Prometheus and sets TRUNKLINE_REQUIRE_TOOLS=1, so
 //! there these tests cannot skip. Elsewhere, without the binary, they say so
@@ -10,44 +11,38 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::BTreeMap;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use fake_github::{HandlerServer, Reply};
 use support::*;
 
-/// The exporter's metrics; values are f64 bits.
-#[derive(Default)]
-struct Metrics {
-    errors: AtomicU64,
-    slow_route: AtomicU64,
-}
+/// The exporter's series, `name{labels}` to value.
+type Series = Arc<Mutex<BTreeMap<String, f64>>>;
 
 struct Prometheus {
-    child: Child,
     url: String,
-    _dir: tempfile::TempDir,
+    series: Series,
     _exporter: HandlerServer,
-    metrics: Arc<Metrics>,
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    /// Prometheus runs under a shell that stops it, and removes its data,
+    /// when this pipe closes: when the test binary exits, however it exits
+    /// (a static is never dropped).
+    _lifeline: Mutex<ChildStdin>,
+    _shell: Mutex<Child>,
 }
 
 impl Prometheus {
-    fn set_slow_route(&self, v: f64) {
-        self.metrics.slow_route.store(v.to_bits(), Ordering::SeqCst);
+    /// Sets a series on the exporter; Prometheus has it from its next scrape.
+    fn set(&self, series: &str, v: f64) {
+        self.series.lock().unwrap().insert(series.to_owned(), v);
     }
 
-    /// The value Prometheus holds for `query` now, once it has one.
+    /// Waits until Prometheus answers `query` with `want`.
     fn wait_for(&self, query: &str, want: f64) {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             let out = curl(&format!("{}/api/v1/query?query={query}", self.url));
             let v: Option<f64> = serde_json::from_str::<serde_json::Value>(&out)
@@ -64,7 +59,7 @@ impl Prometheus {
                 Instant::now() < deadline,
                 "Prometheus never saw {query} = {want}: {out}"
             );
-            std::thread::sleep(Duration::from_millis(200));
+            std::thread::sleep(Duration::from_millis(100));
         }
     }
 }
@@ -101,35 +96,35 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Starts Prometheus scraping a fresh exporter every second; `None` when
-/// Prometheus is not installed and not required.
-fn prometheus() -> Option<Prometheus> {
+/// The binary's one Prometheus, scraping the exporter every second;
+/// `None` when Prometheus is not installed and not required.
+fn prometheus() -> Option<&'static Prometheus> {
+    static ONE: OnceLock<Option<Prometheus>> = OnceLock::new();
+    ONE.get_or_init(start).as_ref()
+}
+
+fn start() -> Option<Prometheus> {
     if !fake_github::testing::tool_available("prometheus", &["--version"], "Debian's prometheus") {
         return None;
     }
-    let metrics = Arc::new(Metrics::default());
+    let series: Series = Arc::default();
     let exporter = {
-        let m = Arc::clone(&metrics);
+        let series = Arc::clone(&series);
         HandlerServer::start(move |req| {
             if req.path != "/metrics" {
                 return Reply::text(404, "not found");
             }
-            let errors = f64::from_bits(m.errors.load(Ordering::SeqCst));
-            let slow = f64::from_bits(m.slow_route.load(Ordering::SeqCst));
-            Reply::text(
-                200,
-                format!(
-                    "# TYPE test_errors_total counter\ntest_errors_total {errors}\n\
-                     # TYPE test_latency_seconds gauge\n\
-                     test_latency_seconds{{route=\"/fast\"}} 0.05\n\
-                     test_latency_seconds{{route=\"/slow\"}} {slow}\n"
-                ),
-            )
+            let mut text = String::new();
+            for (name, v) in series.lock().unwrap().iter() {
+                text.push_str(&format!("{name} {v}\n"));
+            }
+            Reply::text(200, text)
         })
     };
-    let dir = tempfile::tempdir().unwrap();
+    // Kept past the test binary's exit for the shell to remove.
+    let dir = tempfile::tempdir().unwrap().keep();
     let target = exporter.url().strip_prefix("http://").unwrap().to_owned();
-    let config = dir.path().join("prometheus.yml");
+    let config = dir.join("prometheus.yml");
     std::fs::write(
         &config,
         format!(
@@ -138,49 +133,59 @@ fn prometheus() -> Option<Prometheus> {
     )
     .unwrap();
     let port = free_port();
-    let child = Command::new("prometheus")
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(r#"prometheus "$@" & p=$!; cat > /dev/null; kill "$p"; wait "$p"; rm -rf "$TRUNKLINE_PROMETHEUS_DIR""#)
+        .arg("sh")
         .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.path().join("data").display()
-        ))
+        .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
         .arg("--log.level=warn")
+        .env("TRUNKLINE_PROMETHEUS_DIR", &dir)
+        .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let p = Prometheus {
-        child,
         url: format!("http://127.0.0.1:{port}"),
-        _dir: dir,
+        series,
         _exporter: exporter,
-        metrics,
+        _lifeline: Mutex::new(child.stdin.take().unwrap()),
+        _shell: Mutex::new(child),
     };
-    p.set_slow_route(0.05);
-    p.wait_for("test_errors_total", 0.0);
+    p.set("steady_total", 0.0);
+    p.wait_for("steady_total", 0.0);
     Some(p)
 }
 
 #[test]
 fn an_error_counter_that_climbs_breaches_and_fails_the_deployment() {
     let Some(p) = prometheus() else { return };
+    p.set("climb_errors_total", 0.0);
+    p.wait_for("climb_errors_total", 0.0);
     let (f, id) = fake_with_history();
-    let driver = {
-        let m = Arc::clone(&p.metrics);
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(1500));
-            m.errors.store(12.0f64.to_bits(), Ordering::SeqCst);
-        })
+    // The counter climbs once the watch has seen it healthy twice: on what
+    // the watch saw, not on time.
+    let oks = Arc::new(AtomicUsize::new(0));
+    let on_line = {
+        let oks = Arc::clone(&oks);
+        move |line: &str| {
+            if line.starts_with("[+")
+                && line.contains("errors: ok")
+                && oks.fetch_add(1, Ordering::SeqCst) + 1 == 2
+            {
+                prometheus().unwrap().set("climb_errors_total", 12.0);
+            }
+        }
     };
     let w = cmd()
-        .every("500ms", "30s")
+        .every("1s", "120s")
         .deployment(&f, id)
         .arg("--prometheus-url", &p.url)
-        .arg("--query", "errors: sum(test_errors_total) < 5")
+        .arg("--query", "errors: sum(climb_errors_total) < 5")
         .arg("--failure-threshold", "2")
-        .run();
-    driver.join().unwrap();
+        .run_live(on_line);
     assert_eq!(w.run.code, 1, "{}\n{}", w.run.stdout, w.run.stderr);
     let j = w.run.json();
     assert_eq!(j["outcome"], "fail");
@@ -190,7 +195,7 @@ fn an_error_counter_that_climbs_breaches_and_fails_the_deployment() {
     assert_eq!(c["consecutive_breaches"], 2);
     assert_eq!(c["last_value"], 12.0);
     assert_eq!(j["breach"]["value"], 12.0);
-    assert_eq!(j["breach"]["threshold"], "sum(test_errors_total) < 5");
+    assert_eq!(j["breach"]["threshold"], "sum(climb_errors_total) < 5");
     assert_eq!(states(&f, id), ["queued", "in_progress", "failure"]);
     assert_eq!(j["rollback"]["tag"], "v1.1.0");
     // The chart draws the values against the threshold.
@@ -205,12 +210,14 @@ fn an_error_counter_that_climbs_breaches_and_fails_the_deployment() {
 #[test]
 fn several_series_must_all_hold_and_the_failing_one_is_named() {
     let Some(p) = prometheus() else { return };
-    p.set_slow_route(2.5);
-    p.wait_for("test_latency_seconds{route=\"/slow\"}", 2.5);
+    p.set("several_latency_seconds{route=\"/fast\"}", 0.05);
+    p.set("several_latency_seconds{route=\"/slow\"}", 2.5);
+    p.wait_for("several_latency_seconds{route=\"/slow\"}", 2.5);
+    p.wait_for("several_latency_seconds{route=\"/fast\"}", 0.05);
     let w = cmd()
-        .every("200ms", "10s")
+        .every("1s", "60s")
         .arg("--prometheus-url", &p.url)
-        .arg("--query", "latency: test_latency_seconds < 1")
+        .arg("--query", "latency: several_latency_seconds < 1")
         .breach_at_once()
         .run();
     let j = w.run.json();
@@ -226,7 +233,7 @@ fn several_series_must_all_hold_and_the_failing_one_is_named() {
 #[test]
 fn empty_results_and_nan_follow_the_no_data_policy() {
     let Some(p) = prometheus() else { return };
-    let nan = "nan: (sum(test_errors_total) - sum(test_errors_total)) / 0 < 1";
+    let nan = "nan: (sum(steady_total) - sum(steady_total)) / 0 < 1";
     let empty = "empty: sum(test_no_such_metric) < 1";
     for query in [empty, nan] {
         for (policy, outcome, code) in [
@@ -234,13 +241,15 @@ fn empty_results_and_nan_follow_the_no_data_policy() {
             ("breach", "fail", 1),
             ("error", "inconclusive", 1),
         ] {
+            // One measurement decides: a breach or an error at once, a pass
+            // at the end of a window of one tick.
             let w = cmd()
-                .every("200ms", "600ms")
+                .every("1s", "0s")
                 .arg("--prometheus-url", &p.url)
                 .arg("--query", query)
                 .arg("--no-data", policy)
-                .arg("--failure-threshold", "2")
-                .arg("--error-threshold", "2")
+                .arg("--failure-threshold", "1")
+                .arg("--error-threshold", "1")
                 .arg("--on-breach", "alert")
                 .run();
             let j = w.run.json();
@@ -250,7 +259,7 @@ fn empty_results_and_nan_follow_the_no_data_policy() {
     }
     // The idiom the README recommends: `or vector(0)` turns no data into 0.
     let w = cmd()
-        .every("200ms", "400ms")
+        .every("1s", "0s")
         .arg("--prometheus-url", &p.url)
         .arg(
             "--query",
@@ -264,10 +273,10 @@ fn empty_results_and_nan_follow_the_no_data_policy() {
 fn a_bad_query_is_a_measurement_error_never_a_pass() {
     let Some(p) = prometheus() else { return };
     let w = cmd()
-        .every("200ms", "10s")
+        .every("1s", "60s")
         .arg("--prometheus-url", &p.url)
-        .arg("--query", "bad: sum(rate(test_errors_total[1m]) < 1")
-        .arg("--query", "range: test_errors_total[10s] < 1")
+        .arg("--query", "bad: sum(rate(steady_total[1m]) < 1")
+        .arg("--query", "range: steady_total[10s] < 1")
         .arg("--error-threshold", "2")
         .run();
     let j = w.run.json();
@@ -301,7 +310,7 @@ fn an_unreachable_prometheus_makes_the_watch_inconclusive() {
     let (f, id) = fake_with_history();
     let dead = format!("http://127.0.0.1:{}", free_port());
     let w = cmd()
-        .every("100ms", "10s")
+        .every("1s", "60s")
         .deployment(&f, id)
         .arg("--prometheus-url", &dead)
         .arg("--query", "errors: sum(test_errors_total) < 5")
@@ -320,7 +329,7 @@ fn an_unreachable_prometheus_makes_the_watch_inconclusive() {
     assert_eq!(states(&f, id), ["queued", "in_progress", "error"]);
     // --on-inconclusive warn lets the job go on, still saying so.
     let w = cmd()
-        .every("100ms", "10s")
+        .every("1s", "60s")
         .arg("--prometheus-url", &dead)
         .arg("--query", "errors: sum(test_errors_total) < 5")
         .arg("--error-threshold", "2")
@@ -334,17 +343,20 @@ fn an_unreachable_prometheus_makes_the_watch_inconclusive() {
 fn an_observe_only_check_is_reported_but_never_decides() {
     let Some(p) = prometheus() else { return };
     let toml = format!(
-        "[[check]]\nname = \"errors\"\nprometheus = \"{}\"\nquery = \"sum(test_errors_total) < 1000\"\n\n\
-         [[check]]\nname = \"strict\"\nprometheus = \"{}\"\nquery = \"sum(test_errors_total) > 100\"\nobserve-only = true\n",
+        "[[check]]\nname = \"errors\"\nprometheus = \"{}\"\nquery = \"sum(steady_total) < 1000\"\n\n\
+         [[check]]\nname = \"strict\"\nprometheus = \"{}\"\nquery = \"sum(steady_total) > 100\"\nobserve-only = true\n",
         p.url, p.url
     );
     let w = cmd()
-        .every("200ms", "600ms")
+        .every("1s", "1s")
         .arg("--checks", &toml)
         .arg("--failure-threshold", "1")
         .run();
     let j = w.run.json();
     assert_eq!(j["outcome"], "pass", "{j}");
     assert_eq!(j["checks"][1]["observe_only"], true);
-    assert_eq!(j["checks"][1]["breaches"], 4);
+    // It breached at every tick, however many the window held.
+    let samples = j["checks"][1]["samples"].as_u64().unwrap();
+    assert!(samples >= 1, "{j}");
+    assert_eq!(j["checks"][1]["breaches"], samples);
 }

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use fake_github::FakeGitHub;
-use fake_github::testing::{Run, run_hermetic};
+use fake_github::testing::Run;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_post-deploy-watch");
 pub const R: &str = "acme/shop";
@@ -100,21 +100,65 @@ impl Watched {
 }
 
 pub fn watch(args: &[&str], env: &[(&str, &str)]) -> Watched {
+    watch_live(args, env, |_| {})
+}
+
+/// [`watch`], with each line the binary writes to stderr handed to
+/// `on_line` as it comes (in JSON format the tick lines go there), so a
+/// test can act on what the watch has seen rather than on time.
+pub fn watch_live(
+    args: &[&str],
+    env: &[(&str, &str)],
+    on_line: impl FnMut(&str) + Send + 'static,
+) -> Watched {
+    use std::io::{BufRead, Read};
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("output");
     let summary = d.path().join("summary");
     std::fs::write(&out, "").unwrap();
     std::fs::write(&summary, "").unwrap();
-    let mut all_env = vec![
-        ("GITHUB_OUTPUT", out.to_str().unwrap()),
-        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
-        ("GITHUB_RUN_ID", RUN_ID),
-        ("GITHUB_SERVER_URL", "https://github.example"),
-    ];
-    all_env.extend_from_slice(env);
+    let mut cmd = fake_github::testing::hermetic_command(BIN);
+    cmd.current_dir(d.path())
+        .args(args)
+        .env("GITHUB_OUTPUT", &out)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_RUN_ID", RUN_ID)
+        .env("GITHUB_SERVER_URL", "https://github.example")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let started = std::time::Instant::now();
-    let run = run_hermetic(BIN, d.path(), args, &all_env);
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut on_line = on_line;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            on_line(&line);
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let status = child.wait().unwrap();
+    let stderr = reader.join().unwrap();
     let seconds = started.elapsed().as_secs_f64();
+    let run = Run {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    };
+    fake_github::testing::assert_no_canary([run.stdout.as_str(), run.stderr.as_str()]);
     Watched {
         outputs: read_outputs(&out),
         summary: std::fs::read_to_string(&summary).unwrap(),
@@ -199,12 +243,17 @@ impl Cmd {
     }
 
     pub fn run(self) -> Watched {
+        self.run_live(|_| {})
+    }
+
+    /// [`Cmd::run`], seeing the stderr lines as they come ([`watch_live`]).
+    pub fn run_live(self, on_line: impl FnMut(&str) + Send + 'static) -> Watched {
         let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
         let env: Vec<(&str, &str)> = self
             .env
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        watch(&args, &env)
+        watch_live(&args, &env, on_line)
     }
 }
