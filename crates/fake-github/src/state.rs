@@ -199,4 +199,8 @@ pub struct RepoState {
     pub rejects_run_details: bool,
     /// Blobs, trees and commits made through the Git Data API.
     pub git: crate::git_data::GitObjects,
+    /// The bare git repository behind this one, and its merge queue.
+    pub store: crate::git_store::GitStore,
+    /// The events GitHub would have fired, oldest first.
+    pub events: Vec<crate::events::Event>,
 }
