@@ -481,6 +481,9 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
             };
             let mut commits: Vec<Value> = ahead.iter().map(|c| commit_json(c)).collect();
             commits.reverse();
+            if let Some(limit) = repo.compare_commit_limit {
+                commits.truncate(limit);
+            }
             // GitHub pages the commit list: 250 by default, per_page up to 100 with page.
             let q = query_map(&req.query);
             let per_page = q

@@ -197,6 +197,9 @@ pub struct RepoState {
     pub dispatches: Vec<Dispatch>,
     /// Answer `return_run_details` with 422, as older GHES does.
     pub rejects_run_details: bool,
+    /// List at most this many commits of a comparison on all its pages, as
+    /// GitHub caps long comparisons; `total_commits` stays the true count.
+    pub compare_commit_limit: Option<usize>,
     /// Blobs, trees and commits made through the Git Data API.
     pub git: crate::git_data::GitObjects,
     /// The bare git repository behind this one, and its merge queue.

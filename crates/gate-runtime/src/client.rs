@@ -4,8 +4,11 @@
 //! (including a GHES `/api/v3` path). On top of it this module owns what the
 //! gates must get right and octocrab does not: a bounded retry with backoff
 //! that honours rate-limit headers, errors that name the endpoint, Link-header
-//! pagination, and a single door for writes so `--dry-run` can turn every
-//! write into a printed line.
+//! pagination, and one method for writes, which a dry-run client prints
+//! instead of sending. Gates that plan their writes hand the plan to
+//! [`crate::plan`], which calls it (and prints the plan itself in a dry
+//! run); the dry-run printing here serves the write helpers gates still call
+//! directly.
 
 use std::io::Write;
 use std::sync::Mutex;

@@ -3,14 +3,15 @@
 //! The comment is found again by a hidden HTML marker, so re-runs edit it
 //! rather than pile up new ones. Finding it lists every page of comments;
 //! an old duplicate (from a race between two runs) is deleted so exactly one
-//! remains.
+//! remains. What to write is planned here from what was found (pure, so a
+//! gate can put it in its plan); [`crate::plan`] makes the writes.
 
-use http::Method;
 use serde::Deserialize;
-use serde_json::json;
 
-use crate::client::{ApiError, GitHubClient, WriteOutcome};
+use crate::client::{ApiError, GitHubClient};
 use crate::context::Repo;
+use crate::plan::{self, Outcome, Sticky, Write};
+use crate::verdict::Verdict;
 
 /// GitHub refuses comment bodies over this many characters.
 pub const COMMENT_LIMIT_CHARS: usize = 65_536;
@@ -54,6 +55,13 @@ struct IssueComment {
     user: Option<CommentUser>,
 }
 
+/// One of a gate's sticky comments as it stands on the pull request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingComment {
+    pub id: u64,
+    pub body: Option<String>,
+}
+
 /// Where a sticky comment lives, and who must not be able to claim it.
 #[derive(Debug, Clone, Copy)]
 pub struct StickyTarget<'a> {
@@ -67,7 +75,8 @@ pub struct StickyTarget<'a> {
 }
 
 impl StickyTarget<'_> {
-    fn comments_path(&self) -> String {
+    /// The issue's comments, for listing and for creating one.
+    pub fn comments_path(&self) -> String {
         format!(
             "{}/issues/{}/comments",
             self.repo.api_path(),
@@ -89,10 +98,86 @@ impl StickyTarget<'_> {
         };
         marked && trusted
     }
+}
 
-    async fn find(&self, client: &GitHubClient) -> Result<Vec<IssueComment>, ApiError> {
-        let all: Vec<IssueComment> = client.get_pages(&self.comments_path(), None).await?;
-        Ok(all.into_iter().filter(|c| self.is_ours(c)).collect())
+/// The gate's sticky comments on the issue, oldest first: every page is
+/// read, so one past the first hundred comments is still found. More than
+/// one means two runs raced; the extras are deleted by the plan.
+pub async fn find_sticky(
+    client: &GitHubClient,
+    target: &StickyTarget<'_>,
+) -> Result<Vec<ExistingComment>, ApiError> {
+    let all: Vec<IssueComment> = client.get_pages(&target.comments_path(), None).await?;
+    Ok(all
+        .into_iter()
+        .filter(|c| target.is_ours(c))
+        .map(|c| ExistingComment {
+            id: c.id,
+            body: c.body,
+        })
+        .collect())
+}
+
+/// The writes that make the sticky comment say `body`: the duplicates
+/// deleted, the first updated unless it already says exactly this; with no
+/// comment yet, one created when `create` is set. Pure.
+pub fn plan_sticky(
+    target: &StickyTarget<'_>,
+    existing: &[ExistingComment],
+    body: &str,
+    create: bool,
+) -> Vec<Write> {
+    let wanted = render_body(target.key, body);
+    if existing.is_empty() {
+        return if create {
+            vec![Write::CreateComment {
+                issue: target.issue_number,
+                body: wanted,
+                sticky: Sticky {
+                    key: target.key.to_owned(),
+                    untrusted_author: target.untrusted_author.map(str::to_owned),
+                },
+            }]
+        } else {
+            Vec::new()
+        };
+    }
+    settle(existing, &wanted)
+}
+
+/// The writes that leave exactly one of `existing` saying `wanted` (the
+/// rendered body, marker included): duplicates deleted, the first edited
+/// unless it already says it.
+pub fn settle(existing: &[ExistingComment], wanted: &str) -> Vec<Write> {
+    let Some((first, extras)) = existing.split_first() else {
+        return Vec::new();
+    };
+    let mut writes: Vec<Write> = extras
+        .iter()
+        .map(|c| Write::DeleteComment { id: c.id })
+        .collect();
+    if first.body.as_deref() != Some(wanted) {
+        writes.push(Write::UpdateComment {
+            id: first.id,
+            body: wanted.to_owned(),
+        });
+    }
+    writes
+}
+
+/// The sticky comment for a verdict: while the gate fails it says what is
+/// wrong (created if need be); once it passes, an existing comment is marked
+/// resolved and none is created. Pure.
+pub fn plan_for_verdict(
+    target: &StickyTarget<'_>,
+    existing: &[ExistingComment],
+    verdict: Verdict,
+    failing_body: &str,
+    resolved_body: &str,
+) -> Vec<Write> {
+    match verdict {
+        Verdict::Fail => plan_sticky(target, existing, failing_body, true),
+        Verdict::Pass | Verdict::Warn => plan_sticky(target, existing, resolved_body, false),
     }
 }
 
@@ -136,79 +221,108 @@ pub fn render_body(key: &str, body: &str) -> String {
     text
 }
 
-/// Attempts at creating the comment before giving up.
-const CREATE_ATTEMPTS: u32 = 3;
-
+/// Finds, plans and applies in one call, for gates that do not plan yet.
 async fn write_sticky_comment(
     client: &GitHubClient,
     target: &StickyTarget<'_>,
     body: &str,
     create: bool,
 ) -> Result<CommentAction, ApiError> {
-    let wanted = render_body(target.key, body);
-    let mut ours = target.find(client).await?;
-    if ours.is_empty() {
-        if !create {
-            return Ok(CommentAction::Absent);
-        }
-        // A create is not idempotent: when its answer is lost, look before
-        // trying again, so a retry never leaves two comments.
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match client
-                .write_once::<IssueComment>(
-                    Method::POST,
-                    &target.comments_path(),
-                    Some(json!({ "body": wanted })),
-                )
-                .await
-            {
-                Ok(WriteOutcome::Done(c)) => return Ok(CommentAction::Created { id: c.id }),
-                Ok(WriteOutcome::DryRun) => return Ok(CommentAction::DryRun),
-                Err(e) if e.is_transient() && attempt < CREATE_ATTEMPTS => {
-                    tokio::time::sleep(client.backoff(attempt)).await;
-                    ours = target.find(client).await?;
-                    if !ours.is_empty() {
-                        break;
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
-    let mut ours = ours.into_iter();
-    let Some(first) = ours.next() else {
-        return Ok(CommentAction::Absent);
+    let existing = find_sticky(client, target).await?;
+    let writes = plan_sticky(target, &existing, body, create);
+    let mut action = match existing.first() {
+        Some(first) => CommentAction::Unchanged { id: first.id },
+        None => CommentAction::Absent,
     };
-    for extra in ours {
-        client
-            .write::<serde_json::Value>(
-                Method::DELETE,
-                &format!("{}/issues/comments/{}", target.repo.api_path(), extra.id),
-                None,
-            )
-            .await?;
+    for write in &writes {
+        let outcome = plan::apply_api(write, client, target.repo).await?;
+        action = match (write, outcome) {
+            (Write::CreateComment { .. }, Outcome::Made { id: Some(id) }) => {
+                CommentAction::Created { id }
+            }
+            (Write::CreateComment { .. }, Outcome::Found { id: Some(id) }) => {
+                CommentAction::Unchanged { id }
+            }
+            (Write::CreateComment { .. } | Write::UpdateComment { .. }, Outcome::DryRun) => {
+                CommentAction::DryRun
+            }
+            (Write::UpdateComment { id, .. }, _) => CommentAction::Updated { id: *id },
+            _ => action,
+        };
     }
-    if first.body.as_deref() == Some(wanted.as_str()) {
-        return Ok(CommentAction::Unchanged { id: first.id });
-    }
-    let updated: WriteOutcome<IssueComment> = client
-        .write(
-            Method::PATCH,
-            &format!("{}/issues/comments/{}", target.repo.api_path(), first.id),
-            Some(json!({ "body": wanted })),
-        )
-        .await?;
-    Ok(match updated {
-        WriteOutcome::Done(c) => CommentAction::Updated { id: c.id },
-        WriteOutcome::DryRun => CommentAction::DryRun,
-    })
+    Ok(action)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn target(repo: &Repo) -> StickyTarget<'_> {
+        StickyTarget {
+            repo,
+            issue_number: 7,
+            key: "demo",
+            untrusted_author: Some("octocat"),
+        }
+    }
+
+    fn existing(id: u64, body: &str) -> ExistingComment {
+        ExistingComment {
+            id,
+            body: Some(render_body("demo", body)),
+        }
+    }
+
+    #[test]
+    fn the_verdict_decides_create_or_resolve() {
+        let repo = Repo::parse("acme/shop", "t").unwrap();
+        let t = target(&repo);
+        // Failing with no comment yet: one is created, marker and all.
+        let w = plan_for_verdict(&t, &[], Verdict::Fail, "too big", "resolved");
+        let [
+            Write::CreateComment {
+                issue,
+                body,
+                sticky,
+            },
+        ] = &w[..]
+        else {
+            panic!("{w:?}")
+        };
+        assert_eq!(*issue, 7);
+        assert_eq!(body, &render_body("demo", "too big"));
+        assert_eq!(sticky.untrusted_author.as_deref(), Some("octocat"));
+        // Passing with no comment: nothing to resolve, nothing created.
+        assert!(plan_for_verdict(&t, &[], Verdict::Pass, "too big", "resolved").is_empty());
+        assert!(plan_for_verdict(&t, &[], Verdict::Warn, "too big", "resolved").is_empty());
+        // Passing with the old failure: it is edited to say resolved.
+        let w = plan_for_verdict(
+            &t,
+            &[existing(3, "too big")],
+            Verdict::Pass,
+            "too big",
+            "resolved",
+        );
+        assert_eq!(
+            w,
+            [Write::UpdateComment {
+                id: 3,
+                body: render_body("demo", "resolved")
+            }]
+        );
+    }
+
+    #[test]
+    fn duplicates_are_deleted_and_an_equal_comment_left_alone() {
+        let repo = Repo::parse("acme/shop", "t").unwrap();
+        let t = target(&repo);
+        let both = [existing(3, "same"), existing(4, "same")];
+        assert_eq!(
+            plan_sticky(&t, &both, "same", true),
+            [Write::DeleteComment { id: 4 }]
+        );
+        assert!(plan_sticky(&t, &both[..1], "same", true).is_empty());
+    }
 
     #[test]
     fn body_ends_with_marker() {

@@ -73,7 +73,20 @@ pub async fn commits_between(
     base: &str,
     head: &str,
 ) -> Result<Vec<ComparedCommit>, ApiError> {
+    Ok(commits_between_counted(client, repo, base, head).await?.0)
+}
+
+/// [`commits_between`], with the total GitHub says the comparison holds:
+/// when the list is shorter, GitHub cut it, and the caller must not take it
+/// for the whole range.
+pub async fn commits_between_counted(
+    client: &GitHubClient,
+    repo: &Repo,
+    base: &str,
+    head: &str,
+) -> Result<(Vec<ComparedCommit>, Option<u64>), ApiError> {
     let mut all = Vec::new();
+    let mut total = None;
     for page in 1.. {
         let cmp: Comparison = client
             .get(&path(
@@ -84,16 +97,17 @@ pub async fn commits_between(
             ))
             .await?;
         let n = cmp.commits.len();
+        total = cmp.total_commits.or(total);
         all.extend(cmp.commits.into_iter().map(|c| ComparedCommit {
             sha: c.sha,
             message: c.commit.message,
             author_date: c.commit.author.and_then(|a| a.date),
         }));
-        if n < 100 || cmp.total_commits.is_some_and(|t| all.len() as u64 >= t) {
+        if n < 100 || total.is_some_and(|t| all.len() as u64 >= t) {
             break;
         }
     }
-    Ok(all)
+    Ok((all, total))
 }
 
 #[derive(Debug, Deserialize)]

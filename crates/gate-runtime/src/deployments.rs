@@ -77,8 +77,27 @@ pub async fn statuses(
         .await
 }
 
-/// Adds a status to a deployment. GitHub keeps at most 140 characters of a
-/// description; longer ones are cut with an ellipsis.
+/// The request that adds a status to a deployment: path and body. GitHub
+/// keeps at most 140 characters of a description; longer ones are cut with
+/// an ellipsis.
+pub fn status_request(
+    repo: &Repo,
+    id: u64,
+    state: &str,
+    description: &str,
+    log_url: Option<&str>,
+) -> (String, Value) {
+    let mut body = json!({"state": state, "description": clip_description(description)});
+    if let Some(url) = log_url {
+        body["log_url"] = Value::String(url.to_owned());
+    }
+    (
+        format!("{}/deployments/{id}/statuses", repo.api_path()),
+        body,
+    )
+}
+
+/// Adds a status to a deployment.
 pub async fn set_status(
     client: &GitHubClient,
     repo: &Repo,
@@ -87,16 +106,9 @@ pub async fn set_status(
     description: &str,
     log_url: Option<&str>,
 ) -> Result<(), ApiError> {
-    let mut body = json!({"state": state, "description": clip_description(description)});
-    if let Some(url) = log_url {
-        body["log_url"] = Value::String(url.to_owned());
-    }
+    let (path, body) = status_request(repo, id, state, description, log_url);
     client
-        .write::<Value>(
-            Method::POST,
-            &format!("{}/deployments/{id}/statuses", repo.api_path()),
-            Some(body),
-        )
+        .write::<Value>(Method::POST, &path, Some(body))
         .await?;
     Ok(())
 }
@@ -116,6 +128,24 @@ struct DispatchAnswer {
     workflow_run_id: Option<u64>,
 }
 
+/// The dispatch request as first sent: path and body.
+pub fn dispatch_request(
+    repo: &Repo,
+    workflow: &str,
+    git_ref: &str,
+    inputs: &Value,
+) -> (String, Value) {
+    let path = format!(
+        "{}/actions/workflows/{}/dispatches",
+        repo.api_path(),
+        encode_segment(workflow)
+    );
+    (
+        path,
+        json!({"ref": git_ref, "inputs": inputs, "return_run_details": true}),
+    )
+}
+
 /// Starts `workflow` (a file name) on `git_ref` with `inputs`; the run id
 /// when GitHub returns it (`return_run_details`). Sent once: a retried
 /// dispatch could start two runs, so a failure is reported, not retried.
@@ -128,12 +158,7 @@ pub async fn dispatch(
     git_ref: &str,
     inputs: Value,
 ) -> Result<Option<u64>, ApiError> {
-    let path = format!(
-        "{}/actions/workflows/{}/dispatches",
-        repo.api_path(),
-        encode_segment(workflow)
-    );
-    let body = json!({"ref": git_ref, "inputs": inputs, "return_run_details": true});
+    let (path, body) = dispatch_request(repo, workflow, git_ref, &inputs);
     let answer: Result<WriteOutcome<Option<DispatchAnswer>>, ApiError> =
         client.write_once(Method::POST, &path, Some(body)).await;
     let answer = match answer {

@@ -10,6 +10,17 @@ use std::process::Command;
 
 use anyhow::{Context as _, bail};
 
+/// A commit's name in reports and messages: its first 12 hex digits,
+/// unique in any repository a gate will meet, and short enough to read.
+pub fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+/// A commit's name in changelog lines: git's own default abbreviation.
+pub fn abbrev(sha: &str) -> &str {
+    sha.get(..7).unwrap_or(sha)
+}
+
 /// A git repository on disk.
 #[derive(Debug, Clone)]
 pub struct Git {
@@ -99,6 +110,45 @@ impl Git {
         Ok(String::from_utf8_lossy(&bytes).trim_end().to_owned())
     }
 
+    /// Every tag as `(name, commit)`, annotated tags peeled, in one git
+    /// call that reads the peeled commits `git pack-refs` stores rather
+    /// than each tag object.
+    pub fn tags(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let args = ["show-ref", "--tags", "--dereference"];
+        let out = self
+            .command(&args)
+            .output()
+            .with_context(|| format!("running git {}: is git installed?", args.join(" ")))?;
+        // show-ref says 1, with nothing on stdout, when there is no tag.
+        let no_tags = out.status.code() == Some(1) && out.stdout.is_empty();
+        if !(out.status.success() || no_tags) {
+            bail!(
+                "git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        let mut tags: Vec<(String, String)> = Vec::new();
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let Some((sha, name)) = line.split_once(' ') else {
+                continue;
+            };
+            let Some(name) = name.strip_prefix("refs/tags/") else {
+                continue;
+            };
+            match name.strip_suffix("^{}") {
+                // The peeled line follows its tag's line.
+                Some(peeled) => {
+                    if let Some(last) = tags.last_mut().filter(|(n, _)| n == peeled) {
+                        last.1 = sha.to_owned();
+                    }
+                }
+                None => tags.push((name.to_owned(), sha.to_owned())),
+            }
+        }
+        Ok(tags)
+    }
+
     /// Whether git succeeds, for probes.
     pub fn succeeds(&self, args: &[&str]) -> bool {
         self.command(args)
@@ -155,6 +205,54 @@ impl Git {
                 String::from_utf8_lossy(&out.stderr).trim()
             ),
         }
+    }
+
+    /// The commits a shallow clone's history is cut at (`.git/shallow`), or
+    /// `None` when the clone is complete.
+    pub fn shallow_boundary(&self) -> anyhow::Result<Option<std::collections::HashSet<String>>> {
+        if self.run(&["rev-parse", "--is-shallow-repository"])? != "true" {
+            return Ok(None);
+        }
+        let file = self.run(&["rev-parse", "--git-path", "shallow"])?;
+        let path = self.dir.join(file);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        Ok(Some(text.lines().map(str::to_owned).collect()))
+    }
+
+    /// Which of `objects` are not in this repository (a shallow clone's
+    /// tags whose commits were not fetched), in one git call.
+    pub fn missing_objects<'a>(
+        &self,
+        objects: impl Iterator<Item = &'a str>,
+    ) -> anyhow::Result<Vec<String>> {
+        use std::io::Write as _;
+        let mut child = self
+            .command(&["cat-file", "--batch-check=%(objectname)"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .context("running git cat-file --batch-check: is git installed?")?;
+        let mut input = String::new();
+        for o in objects {
+            input.push_str(o);
+            input.push('\n');
+        }
+        // A writer thread, so a long list cannot deadlock on full pipes.
+        let mut stdin = child.stdin.take().context("git cat-file: no stdin")?;
+        let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+        let out = child
+            .wait_with_output()
+            .context("git cat-file --batch-check")?;
+        writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("git cat-file: the writer panicked"))?
+            .context("git cat-file --batch-check: writing the object list")?;
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.strip_suffix(" missing").map(str::to_owned))
+            .collect())
     }
 
     /// The first-parent ancestors of `rev`, itself first: at most `count`,
@@ -278,6 +376,35 @@ mod tests {
                 .starts_with("git rev-parse --verify nope failed"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn tags_are_peeled_in_one_call() {
+        let (_dir, git) = repo();
+        assert!(git.tags().unwrap().is_empty());
+        let head = git.resolve_commit("HEAD").unwrap();
+        git.run(&["tag", "light"]).unwrap();
+        git.run(&["tag", "-a", "annotated", "-m", "x"]).unwrap();
+        git.run(&["pack-refs", "--all"]).unwrap();
+        git.run(&["tag", "-a", "loose", "-m", "y"]).unwrap();
+        let mut tags = git.tags().unwrap();
+        tags.sort();
+        assert_eq!(
+            tags,
+            [
+                ("annotated".to_owned(), head.clone()),
+                ("light".to_owned(), head.clone()),
+                ("loose".to_owned(), head)
+            ]
+        );
+    }
+
+    #[test]
+    fn short_names() {
+        let sha = "0123456789abcdef0123456789abcdef01234567";
+        assert_eq!(short(sha), "0123456789ab");
+        assert_eq!(abbrev(sha), "0123456");
+        assert_eq!(short("abc"), "abc");
     }
 
     #[test]

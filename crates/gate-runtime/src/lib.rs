@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod client;
+pub mod clock;
 pub mod commands;
 pub mod comment;
 pub mod compare;
@@ -14,11 +15,13 @@ pub mod contents;
 pub mod context;
 pub mod data_branch;
 pub mod deployments;
+pub mod duration;
 pub mod env;
 pub mod event;
 pub mod git;
 pub mod inputs;
 pub mod outputs;
+pub mod plan;
 pub mod policy;
 pub mod redact;
 pub mod report;

@@ -125,9 +125,12 @@ impl<W: Write> ScrubWriter<W> {
 impl<W: Write> Write for ScrubWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.announce()?;
+        // Only the new bytes are searched: a long line written in many
+        // small pieces stays linear.
+        let before = self.pending.len();
         self.pending.extend_from_slice(buf);
-        if let Some(last_nl) = self.pending.iter().rposition(|&b| b == b'\n') {
-            let rest = self.pending.split_off(last_nl + 1);
+        if let Some(nl) = buf.iter().rposition(|&b| b == b'\n') {
+            let rest = self.pending.split_off(before + nl + 1);
             let lines = std::mem::replace(&mut self.pending, rest);
             self.pass(&lines)?;
         }
@@ -254,6 +257,24 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "token *** echoed\ntail ***"
         );
+    }
+
+    /// A 4 MB line written a byte at a time: linear, not quadratic (it
+    /// took minutes when each write rescanned the whole pending line).
+    #[test]
+    fn a_long_line_in_small_writes_passes_through_whole() {
+        let secrets = Secrets::new();
+        secrets.add("secret-value-1");
+        let mut out = Vec::new();
+        {
+            let mut w = ScrubWriter::new(&mut out, secrets, false);
+            for _ in 0..4_000_000 {
+                w.write_all(b"x").unwrap();
+            }
+            w.write_all(b"secret-value-1\n").unwrap();
+        }
+        assert_eq!(out.len(), 4_000_000 + 4);
+        assert!(out.ends_with(b"***\n"));
     }
 
     #[test]

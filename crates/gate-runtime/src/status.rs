@@ -61,27 +61,29 @@ pub struct CommitStatus<'a> {
     pub target_url: Option<&'a str>,
 }
 
+impl CommitStatus<'_> {
+    /// The request that sets it: path and body.
+    pub fn request(&self, repo: &Repo) -> (String, serde_json::Value) {
+        let mut body = json!({
+            "state": self.state.as_str(),
+            "context": self.context,
+            "description": fit_description(self.description),
+        });
+        if let Some(url) = self.target_url {
+            body["target_url"] = json!(url);
+        }
+        (format!("{}/statuses/{}", repo.api_path(), self.sha), body)
+    }
+}
+
 /// Sets a commit status on `sha`.
 pub async fn set_commit_status(
     client: &GitHubClient,
     repo: &Repo,
     status: &CommitStatus<'_>,
 ) -> Result<WriteOutcome<serde_json::Value>, ApiError> {
-    let mut body = json!({
-        "state": status.state.as_str(),
-        "context": status.context,
-        "description": fit_description(status.description),
-    });
-    if let Some(url) = status.target_url {
-        body["target_url"] = json!(url);
-    }
-    client
-        .write(
-            Method::POST,
-            &format!("{}/statuses/{}", repo.api_path(), status.sha),
-            Some(body),
-        )
-        .await
+    let (path, body) = status.request(repo);
+    client.write(Method::POST, &path, Some(body)).await
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The GitHub token, kept where it cannot leak.
 //!
-//! The only way to read the value is [`Token::expose`], used at exactly one
-//! place: handing it to the HTTP client, which marks the header sensitive.
+//! The only way to read the value is [`Token::expose`], used to hand it to
+//! the HTTP client, which marks the header sensitive, and to the run's
+//! scrubbers, which keep it out of everything printed.
 //! `Debug` and `Display` print `***`, so a token inside an error or a struct
 //! dump never reaches a log.
 

@@ -570,6 +570,179 @@ async fn a_create_that_fails_before_landing_is_tried_again() {
     assert_eq!(fake.repo(R).comments[&7].len(), 1);
 }
 
+mod plans {
+    //! The plan door against the fake: checked creates, skips after a taken
+    //! name, plans that go on past failures, and dry runs that print.
+
+    use super::*;
+    use gate_runtime::plan::{
+        self, DispatchWrite, OnFailure, Outcome, Plan, ReleaseWrite, TagWrite, World, Write,
+    };
+
+    const C1: &str = "1111111111111111111111111111111111111111";
+    const C2: &str = "2222222222222222222222222222222222222222";
+
+    fn world<'a>(client: &'a GitHubClient, repo: &'a Repo) -> World<'a> {
+        World {
+            client: Some(client),
+            repo: Some(repo),
+            git: None,
+            webhooks: None,
+        }
+    }
+
+    fn release(tag: &str) -> Write {
+        Write::Release(ReleaseWrite {
+            tag: tag.into(),
+            name: tag.into(),
+            body: "notes".into(),
+            draft: false,
+            prerelease: false,
+        })
+    }
+
+    fn plan(on_failure: OnFailure, writes: Vec<Write>) -> Plan {
+        Plan { writes, on_failure }
+    }
+
+    #[tokio::test]
+    async fn a_release_whose_answer_is_lost_is_found_not_sent_twice() {
+        let fake = seeded();
+        fake.inject(
+            Fault::new(FaultKind::ApplyThenStatus(502), 1)
+                .on_method("POST")
+                .on_path("/releases"),
+        );
+        let c = client(&fake);
+        let repo = repo();
+        let p = plan(OnFailure::Stop, vec![release("v1.0.0")]);
+        let applied = plan::apply(&p, &world(&c, &repo)).await.unwrap();
+        assert!(
+            matches!(applied.results[0].1, Outcome::Found { id: Some(_) }),
+            "{applied:?}"
+        );
+        assert_eq!(fake.repo(R).releases.len(), 1);
+        assert_eq!(fake.writes().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_tag_taken_by_another_commit_skips_what_follows() {
+        let fake = seeded();
+        fake.add_commit(R, C1, "one", &[]);
+        fake.add_commit(R, C2, "two", &[C1]);
+        fake.set_ref(R, "tags/v1.0.0", C1);
+        let c = client(&fake);
+        let repo = repo();
+        let tag = |commit: &str| {
+            Write::Tag(TagWrite {
+                name: "v1.0.0".into(),
+                commit: commit.into(),
+                message: None,
+            })
+        };
+        let p = plan(OnFailure::Stop, vec![tag(C2), release("v1.0.0")]);
+        let applied = plan::apply(&p, &world(&c, &repo)).await.unwrap();
+        assert_eq!(applied.results[0].1, Outcome::Taken);
+        assert_eq!(applied.results[1].1, Outcome::Skipped);
+        // On the same commit, another run made it: its release is its own.
+        let p = plan(OnFailure::Stop, vec![tag(C1), release("v1.0.0")]);
+        let applied = plan::apply(&p, &world(&c, &repo)).await.unwrap();
+        assert_eq!(applied.results[0].1, Outcome::MadeByOther);
+        assert_eq!(applied.results[1].1, Outcome::Skipped);
+        assert!(fake.repo(R).releases.is_empty());
+        assert_eq!(fake.repo(R).refs["tags/v1.0.0"].0, C1);
+    }
+
+    #[tokio::test]
+    async fn a_plan_that_goes_on_records_each_failure() {
+        let fake = seeded();
+        let c = client(&fake);
+        let repo = repo();
+        let p = plan(
+            OnFailure::Continue,
+            vec![
+                Write::DeploymentStatus {
+                    id: 99,
+                    state: "failure".into(),
+                    description: "x".into(),
+                    log_url: None,
+                },
+                Write::AddLabels {
+                    issue: 7,
+                    labels: vec!["size/XL".into()],
+                },
+            ],
+        );
+        let applied = plan::apply(&p, &world(&c, &repo)).await.unwrap();
+        let failures = applied.failures();
+        assert_eq!(failures.len(), 1, "{applied:?}");
+        assert!(
+            failures[0].starts_with("setting deployment 99 to failure failed: POST"),
+            "{failures:?}"
+        );
+        assert_eq!(applied.results[1].1, Outcome::Made { id: None });
+        // The same failure in a plan that stops is the run's error.
+        let p = plan(OnFailure::Stop, p.writes);
+        let err = plan::apply(&p, &world(&c, &repo)).await.unwrap_err();
+        assert!(
+            format!("{err:#}").starts_with("setting deployment 99 to failure: POST"),
+            "{err:#}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dispatch_whose_answer_is_lost_is_not_sent_again() {
+        let fake = seeded();
+        fake.add_commit(R, C1, "one", &[]);
+        fake.set_ref(R, "heads/main", C1);
+        fake.inject(Fault::new(FaultKind::ApplyThenStatus(502), 1).on_path("/dispatches"));
+        let c = client(&fake);
+        let repo = repo();
+        let p = plan(
+            OnFailure::Continue,
+            vec![Write::Dispatch(DispatchWrite {
+                workflow: "deploy.yml".into(),
+                git_ref: "main".into(),
+                inputs: json!({"tag": "v1"}),
+            })],
+        );
+        let applied = plan::apply(&p, &world(&c, &repo)).await.unwrap();
+        assert!(applied.failures()[0].starts_with("dispatching deploy.yml failed"));
+        assert_eq!(fake.repo(R).dispatches.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_dry_run_prints_the_plan_and_writes_nothing() {
+        let fake = seeded();
+        let c = client(&fake);
+        let repo = repo();
+        let p = plan(
+            OnFailure::Stop,
+            vec![Write::AddLabels {
+                issue: 7,
+                labels: vec!["size/XL".into()],
+            }],
+        );
+        let mut out = Vec::new();
+        let applied = plan::act(
+            &p,
+            &world(&c, &repo),
+            true,
+            plan::DryRunOut::plain(&mut out),
+        )
+        .await
+        .unwrap();
+        assert_eq!(applied.results[0].1, Outcome::DryRun);
+        assert!(fake.requests().is_empty());
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(r#"would POST /repos/acme/shop/issues/7/labels {"labels":["size/XL"]}"#),
+            "{text}"
+        );
+        assert_eq!(applied.lines(), ["would add label size/XL to #7"]);
+    }
+}
+
 /// Hardening review, item 4: dry-run "would POST" lines carry pull-request
 /// text, and were printed outside the fence.
 #[tokio::test]

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use gate_runtime::Env;
+use gate_runtime::duration;
 use gate_runtime::inputs::split_lines;
 use gate_runtime::redact;
 use regex::Regex;
@@ -13,17 +14,6 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 
 use crate::cli::{Cli, NoData};
-
-/// A duration such as `800ms`, `30s`, `2m` or `1h30m`.
-pub fn parse_duration(s: &str, what: &str) -> anyhow::Result<Duration> {
-    let d: jiff::SignedDuration = s.trim().parse().ok().with_context(|| {
-        format!("{what} {s:?}: not a duration; write e.g. 800ms, 30s, 2m or 1h")
-    })?;
-    if d.is_negative() {
-        bail!("{what} {s:?}: a duration cannot be negative");
-    }
-    Duration::try_from(d).with_context(|| format!("{what} {s:?}: out of range"))
-}
 
 /// The comparison in a Prometheus condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -332,6 +322,28 @@ fn prom_duration(s: &str) -> Option<Duration> {
     (consumed == s.len()).then_some(total)
 }
 
+/// Queries whose range reaches back before the deploy at the first tick:
+/// for a while they still average in the old version's traffic.
+pub fn lookback_notes(checks: &[Check], initial_delay: Duration) -> Vec<String> {
+    checks
+        .iter()
+        .filter_map(|c| match &c.probe {
+            Probe::Prometheus(p) => {
+                let range = longest_range(&p.condition.expr)?;
+                (range > initial_delay).then(|| {
+                    format!(
+                        "{}: its {}s range reaches back before the deploy for the first {}s of the watch, so traffic from before the deploy still counts then; set --initial-delay to the range to start clean",
+                        c.name,
+                        range.as_secs(),
+                        range.saturating_sub(initial_delay).as_secs()
+                    )
+                })
+            }
+            Probe::Http(_) => None,
+        })
+        .collect()
+}
+
 /// One `[[check]]` table.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -362,7 +374,7 @@ struct ChecksFile {
 
 /// Every check the command line and the checks file ask for.
 pub fn from_cli(cli: &Cli, env: &Env) -> anyhow::Result<Vec<Check>> {
-    let timeout = parse_duration(&cli.timeout, "--timeout")?;
+    let timeout = duration::parse(&cli.timeout, "--timeout")?;
     if timeout.is_zero() {
         bail!("--timeout 0: give each request some time, e.g. 10s");
     }
@@ -373,7 +385,7 @@ pub fn from_cli(cli: &Cli, env: &Env) -> anyhow::Result<Vec<Check>> {
     let max_latency = cli
         .max_latency
         .as_deref()
-        .map(|s| parse_duration(s, "--max-latency"))
+        .map(|s| duration::parse(s, "--max-latency"))
         .transpose()?;
     let body_regex = cli
         .body_regex
@@ -510,7 +522,7 @@ struct Inherited<'a> {
 
 fn entry(e: Entry, what: &str, env: &Env, inherited: &Inherited<'_>) -> anyhow::Result<Check> {
     let timeout = match &e.timeout {
-        Some(t) => parse_duration(t, &format!("{what}: timeout"))?,
+        Some(t) => duration::parse(t, &format!("{what}: timeout"))?,
         None => inherited.timeout,
     };
     let header_specs: Vec<(String, String)> = e.headers.into_iter().collect();
@@ -529,7 +541,7 @@ fn entry(e: Entry, what: &str, env: &Env, inherited: &Inherited<'_>) -> anyhow::
                 max_latency: e
                     .max_latency
                     .as_deref()
-                    .map(|s| parse_duration(s, &format!("{what}: max-latency")))
+                    .map(|s| duration::parse(s, &format!("{what}: max-latency")))
                     .transpose()?,
                 body_regex: e
                     .body_regex
@@ -589,21 +601,6 @@ fn entry(e: Entry, what: &str, env: &Env, inherited: &Inherited<'_>) -> anyhow::
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        let d = |s| parse_duration(s, "--x").unwrap();
-        assert_eq!(d("800ms"), Duration::from_millis(800));
-        assert_eq!(d("30s"), Duration::from_secs(30));
-        assert_eq!(d("2m"), Duration::from_secs(120));
-        assert_eq!(d("1h30m"), Duration::from_secs(5400));
-        assert_eq!(d("0s"), Duration::ZERO);
-        let e = parse_duration("soon", "--interval")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("--interval") && e.contains("30s"), "{e}");
-        assert!(parse_duration("-5s", "--x").is_err());
-    }
 
     #[test]
     fn conditions_split_at_the_last_comparison_with_a_number() {

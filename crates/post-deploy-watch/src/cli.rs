@@ -174,7 +174,7 @@ pub struct Cli {
 }
 
 fn valid_duration(s: &str) -> Result<(), String> {
-    crate::checks::parse_duration(s, "duration")
+    gate_runtime::duration::parse(s, "duration")
         .map(drop)
         .map_err(|e| e.to_string())
 }

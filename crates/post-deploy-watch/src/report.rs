@@ -1,12 +1,18 @@
-//! What the watch saw and did, in every form.
+//! Report: what the watch saw and what the response did, in every form.
+//!
+//! [`report`] puts the watch, the response and what acting did into one
+//! [`WatchReport`]; the runtime renders it as text, JSON and GitHub's forms.
 
+use gate_runtime::Verdict;
 use gate_runtime::commands::{Annotation, Level};
+use gate_runtime::plan::{Applied, Write};
 use gate_runtime::report::GateReport;
 use gate_runtime::summary::{md_cell, md_table};
-use gate_runtime::{GateIo, GitHubContext, Verdict};
 use serde_json::{Value, json};
 
 use crate::GATE;
+use crate::facts::Watched;
+use crate::respond::{Response, rollback_result};
 use crate::watch::{CheckState, Outcome, Watch, clock};
 
 /// The rollback part of the result.
@@ -18,9 +24,9 @@ pub struct RollbackResult {
     pub run_id: Option<u64>,
 }
 
-/// The whole result.
+/// The whole run: the watch, how it ended, and what was done about it.
 #[derive(Debug, Clone)]
-pub struct Result {
+pub struct WatchReport {
     pub watch: Watch,
     pub outcome: Outcome,
     pub verdict: Verdict,
@@ -46,7 +52,62 @@ fn show(v: Option<f64>) -> String {
     v.map_or_else(|| "–".to_owned(), |x| format!("{x}"))
 }
 
-impl Result {
+/// The report of a watch that ran, with what its plans did (the start's,
+/// then the response's), in order.
+pub fn report(facts: Watched, response: &Response, applied: &[&Applied]) -> WatchReport {
+    let dispatch = applied
+        .iter()
+        .flat_map(|a| &a.results)
+        .find(|(w, _)| matches!(w, Write::Dispatch(_)))
+        .map(|(w, o)| (w, o));
+    let mut r = WatchReport {
+        watch: facts.watch,
+        outcome: facts.outcome,
+        verdict: response.verdict,
+        deployment_id: facts.deployment.id,
+        tag: facts.deployment.tag,
+        rollback: response
+            .rollback
+            .as_ref()
+            .map(|rb| rollback_result(rb, dispatch)),
+        freeze: response.freeze,
+        notes: facts.notes,
+        actions: Vec::new(),
+        streamed: facts.streamed,
+    };
+    r.add_problems(response.problems.clone());
+    for a in applied {
+        r.absorb(a);
+    }
+    r
+}
+
+impl WatchReport {
+    /// Adds what a plan did: its actions (the rollback dispatch is told in
+    /// the rollback's own line) and its failures.
+    pub fn absorb(&mut self, applied: &Applied) {
+        self.actions.extend(
+            applied
+                .results
+                .iter()
+                .filter(|(w, _)| !matches!(w, Write::Dispatch(_)))
+                .filter_map(|(w, o)| w.done(o)),
+        );
+        self.add_problems(applied.failures());
+    }
+
+    /// Records what went wrong besides production: a watch that passed but
+    /// could not record it warns.
+    fn add_problems(&mut self, problems: Vec<String>) {
+        if problems.is_empty() {
+            return;
+        }
+        self.notes.extend(problems);
+        if self.verdict == Verdict::Pass {
+            self.verdict = Verdict::Warn;
+        }
+    }
+
     fn reasons(&self) -> Vec<String> {
         let mut r = vec![self.outcome.reason()];
         if let Some(rb) = &self.rollback {
@@ -100,7 +161,7 @@ fn chart(c: &CheckState) -> Option<String> {
     Some(m)
 }
 
-impl GateReport for Result {
+impl GateReport for WatchReport {
     fn gate(&self) -> &str {
         GATE
     }
@@ -110,7 +171,7 @@ impl GateReport for Result {
     }
 
     fn reasons(&self) -> Vec<String> {
-        Result::reasons(self)
+        WatchReport::reasons(self)
     }
 
     fn text(&self) -> String {
@@ -122,7 +183,7 @@ impl GateReport for Result {
             }
         }
         t.push_str(&format!("{GATE}: {}\n", self.outcome.word()));
-        for r in Result::reasons(self) {
+        for r in WatchReport::reasons(self) {
             t.push_str(&format!("  {r}\n"));
         }
         for c in &self.watch.checks {
@@ -191,7 +252,7 @@ impl GateReport for Result {
         } else {
             Level::Warning
         };
-        vec![Annotation::new(level, Result::reasons(self).join("; ")).title(title)]
+        vec![Annotation::new(level, WatchReport::reasons(self).join("; ")).title(title)]
     }
 
     fn summary(&self, omitted_note: Option<String>) -> String {
@@ -203,7 +264,7 @@ impl GateReport for Result {
             Outcome::Skipped { .. } => "⏭️",
         };
         let mut m = format!("### {icon} {GATE}: {}\n\n", self.outcome.word());
-        for r in Result::reasons(self) {
+        for r in WatchReport::reasons(self) {
             m.push_str(&format!("- {}\n", md_cell(&r)));
         }
         m.push('\n');
@@ -281,7 +342,8 @@ impl GateReport for Result {
         };
         let rb = self.rollback.as_ref();
         vec![
-            ("verdict", self.outcome.word().to_owned()),
+            ("verdict", self.verdict.as_str().to_owned()),
+            ("outcome", self.outcome.word().to_owned()),
             ("breached-check", breach),
             (
                 "rollback-tag",
@@ -296,9 +358,4 @@ impl GateReport for Result {
             ("freeze", self.freeze.to_string()),
         ]
     }
-}
-
-/// Prints the report and writes outputs and summary.
-pub fn emit(ctx: &GitHubContext, io: &mut GateIo<'_>, r: &Result) -> anyhow::Result<Verdict> {
-    gate_runtime::report::emit(ctx, io, r)
 }

@@ -108,13 +108,20 @@ fn cancelling_the_step_reaches_the_watch() {
     );
     let result = started.finish();
     assert_eq!(result.code, 1, "{}", result.log);
+    // The outputs speak every gate's verdict words, the richer outcome
+    // beside them (issue #20).
     assert!(
         result
             .outputs
-            .contains(&("verdict".into(), "cancelled".into())),
+            .contains(&("outcome".into(), "cancelled".into())),
         "{:?}\n{}",
         result.outputs,
         result.log
+    );
+    assert!(
+        result.outputs.contains(&("verdict".into(), "fail".into())),
+        "{:?}",
+        result.outputs
     );
     let summary = std::fs::read_to_string(&summary).unwrap();
     assert!(summary.contains("cancelled"), "{summary}");

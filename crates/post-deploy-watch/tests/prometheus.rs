@@ -313,7 +313,8 @@ fn an_unreachable_prometheus_makes_the_watch_inconclusive() {
     assert_eq!(j["outcome"], "inconclusive");
     assert_eq!(j["checks"][0]["errors"], 3);
     assert_eq!(j["checks"][0]["breaches"], 0);
-    assert_eq!(w.output("verdict"), "inconclusive");
+    assert_eq!(w.output("outcome"), "inconclusive");
+    assert_eq!(w.output("verdict"), "fail");
     // Not a breach, so no rollback; and not a success either.
     assert_eq!(j["rollback"], serde_json::Value::Null);
     assert_eq!(states(&f, id), ["queued", "in_progress", "error"]);

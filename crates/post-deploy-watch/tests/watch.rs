@@ -60,6 +60,7 @@ fn a_healthy_window_passes_and_the_deployment_ends_in_success() {
     );
     assert!(repo.dispatches.is_empty());
     assert_eq!(w.output("verdict"), "pass");
+    assert_eq!(w.output("outcome"), "pass");
     assert_eq!(w.output("rollback-tag"), "");
     assert!(
         w.summary.contains("post-deploy-watch: pass"),
@@ -121,6 +122,7 @@ fn consecutive_500s_fail_at_once_roll_back_to_the_last_good_tag_and_alert() {
     assert_eq!(w.output("rollback-run"), d.run_id.to_string());
     assert_eq!(w.output("rollback-tag"), "v1.1.0");
     assert_eq!(w.output("verdict"), "fail");
+    assert_eq!(w.output("outcome"), "fail");
     assert_eq!(w.output("breached-check"), url);
     assert_eq!(w.output("freeze"), "false");
     // The deployment failed, with the breach as its description.
@@ -358,7 +360,11 @@ fn sigterm_cancels_with_a_summary_and_a_non_zero_exit() {
     assert!(j["checks"][0]["samples"].as_u64().unwrap() >= 3);
     let outputs = read_outputs(&out);
     assert!(
-        outputs.contains(&("verdict".to_owned(), "cancelled".to_owned())),
+        outputs.contains(&("outcome".to_owned(), "cancelled".to_owned())),
+        "{outputs:?}"
+    );
+    assert!(
+        outputs.contains(&("verdict".to_owned(), "fail".to_owned())),
         "{outputs:?}"
     );
     let summary = std::fs::read_to_string(&summary).unwrap();
@@ -631,7 +637,8 @@ fn only_a_successful_deployment_status_that_is_not_ours_starts_a_watch() {
         let j = w.run.json();
         assert_eq!(j["outcome"], "skipped", "{j}");
         assert!(j["reasons"][0].as_str().unwrap().contains(want), "{j}");
-        assert_eq!(w.output("verdict"), "skipped");
+        assert_eq!(w.output("outcome"), "skipped");
+        assert_eq!(w.output("verdict"), "pass");
     }
     assert!(f.writes().is_empty());
     assert!(app.requests().is_empty());

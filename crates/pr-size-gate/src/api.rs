@@ -5,44 +5,12 @@ use std::collections::BTreeSet;
 use anyhow::bail;
 use gate_runtime::compare::commits_between;
 use gate_runtime::contents::file_at;
+use gate_runtime::event::PullRequest;
 use gate_runtime::{GitHubClient, Repo};
 use serde::Deserialize;
 
 use crate::gitattributes::candidate_dirs;
 use crate::policy::Change;
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ApiUser {
-    pub login: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ApiLabel {
-    pub name: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ApiSide {
-    pub sha: String,
-    #[serde(rename = "ref")]
-    pub git_ref: String,
-}
-
-/// The fields of `GET /pulls/{n}` the gate reads.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ApiPull {
-    pub number: u64,
-    pub user: ApiUser,
-    #[serde(default)]
-    pub draft: bool,
-    pub created_at: String,
-    #[serde(default)]
-    pub labels: Vec<ApiLabel>,
-    pub head: ApiSide,
-    pub base: ApiSide,
-    #[serde(default)]
-    pub changed_files: Option<u64>,
-}
 
 #[derive(Debug, Clone, Deserialize)]
 struct ApiFile {
@@ -57,7 +25,7 @@ struct ApiFile {
 }
 
 /// The live pull request.
-pub async fn pull(client: &GitHubClient, repo: &Repo, number: u64) -> anyhow::Result<ApiPull> {
+pub async fn pull(client: &GitHubClient, repo: &Repo, number: u64) -> anyhow::Result<PullRequest> {
     Ok(client
         .get(&format!("{}/pulls/{number}", repo.api_path()))
         .await?)
@@ -68,7 +36,7 @@ pub async fn pull(client: &GitHubClient, repo: &Repo, number: u64) -> anyhow::Re
 pub async fn files(
     client: &GitHubClient,
     repo: &Repo,
-    pr: &ApiPull,
+    pr: &PullRequest,
 ) -> anyhow::Result<Vec<Change>> {
     let files: Vec<ApiFile> = client
         .get_pages(
@@ -137,30 +105,24 @@ pub async fn branch_commit_dates(
         .collect())
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct ListedPull {
-    pub number: u64,
-    pub user: ApiUser,
-    pub created_at: String,
-}
-
 /// Recent PRs, newest first, read back until `stop_before` (RFC 3339, UTC
 /// comparison by timestamp) is passed. The search API lags, so this lists.
 pub async fn recent_pulls(
     client: &GitHubClient,
     repo: &Repo,
     stop_before: jiff::Timestamp,
-) -> anyhow::Result<Vec<ListedPull>> {
+) -> anyhow::Result<Vec<PullRequest>> {
     let path = format!(
         "{}/pulls?state=all&sort=created&direction=desc",
         repo.api_path()
     );
     Ok(client
-        .get_pages_while(&path, |page: &[ListedPull]| {
+        .get_pages_while(&path, |page: &[PullRequest]| {
             page.last().is_some_and(|p| {
                 p.created_at
-                    .parse::<jiff::Timestamp>()
-                    .is_ok_and(|t| t >= stop_before)
+                    .as_deref()
+                    .and_then(|c| c.parse::<jiff::Timestamp>().ok())
+                    .is_some_and(|t| t >= stop_before)
             })
         })
         .await?)

@@ -1,6 +1,7 @@
 //! The command line (and, through `INPUT_*`, the action's inputs).
 
 use clap::Parser;
+use gate_runtime::clock::NowArg;
 use gate_runtime::policy::{Check, KeyCheck};
 use gate_runtime::{CommonArgs, GateCli};
 
@@ -92,9 +93,9 @@ pub struct Cli {
     #[arg(long)]
     pub comment: bool,
 
-    /// The current time, RFC 3339 (tests and replays).
-    #[arg(long, value_name = "TIME", hide = true)]
-    pub now: Option<String>,
+    /// The current time (tests and replays).
+    #[command(flatten)]
+    pub now: NowArg,
 }
 
 /// Checks on `[pr-size]` values (and the same flags), beyond their types.
@@ -114,7 +115,11 @@ const CHECKS: &[KeyCheck] = &[
     KeyCheck {
         key: "max-branch-age",
         check: Check::Valid {
-            check: |s| parse_age(s).map(drop),
+            check: |s| {
+                gate_runtime::duration::parse(s, "max-branch-age")
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            },
             valid: "an age such as 2d, 36h, 90m or 1d12h",
         },
     },
@@ -160,54 +165,9 @@ impl GateCli for Cli {
     }
 }
 
-/// Parses `2d`, `36h`, `90m`, `1w`, `1d12h` into hours.
-pub fn parse_age(s: &str) -> Result<f64, String> {
-    let err = || {
-        format!(
-            "--max-branch-age {s:?}: write it as a number and a unit, e.g. 2d, 36h, 90m or 1d12h"
-        )
-    };
-    let mut hours = 0.0;
-    let mut num = String::new();
-    let mut any = false;
-    for c in s.trim().chars() {
-        if c.is_ascii_digit() || c == '.' {
-            num.push(c);
-            continue;
-        }
-        let n: f64 = num.parse().map_err(|_| err())?;
-        num.clear();
-        hours += n * match c {
-            'w' => 168.0,
-            'd' => 24.0,
-            'h' => 1.0,
-            'm' => 1.0 / 60.0,
-            _ => return Err(err()),
-        };
-        any = true;
-    }
-    if !num.is_empty() || !any {
-        return Err(err());
-    }
-    Ok(hours)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ages() {
-        assert_eq!(parse_age("2d"), Ok(48.0));
-        assert_eq!(parse_age("36h"), Ok(36.0));
-        assert_eq!(parse_age("1d12h"), Ok(36.0));
-        assert_eq!(parse_age("90m"), Ok(1.5));
-        assert_eq!(parse_age("1w"), Ok(168.0));
-        assert!(parse_age("2").is_err());
-        assert!(parse_age("d").is_err());
-        assert!(parse_age("2 days").is_err());
-        assert!(parse_age("").is_err());
-    }
 
     #[test]
     fn clap_definition_is_valid() {

@@ -1,55 +1,20 @@
-//! Rendering one outcome as text, JSON, or GitHub's forms.
+//! Report: one outcome as text, JSON, or GitHub's forms, and the sticky
+//! comment's words.
+//!
+//! [`report`] puts the facts, the decision and what acting did into one
+//! [`SizeReport`]; the runtime renders it in the format asked for.
 
+use gate_runtime::Verdict;
 use gate_runtime::commands::{Annotation, Level};
+use gate_runtime::plan::Applied;
 use gate_runtime::report::{GateReport, RunNotes};
 use gate_runtime::summary::{md_cell, md_code, md_table, md_table_raw};
-use gate_runtime::{GateIo, GitHubContext, Verdict};
-use serde::Serialize;
 use serde_json::json;
 
 use crate::GATE;
+use crate::decide::Decision;
+use crate::facts::{Facts, Source};
 use crate::policy::{Outcome, PrsToday, Settings};
-
-/// Where the numbers came from.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "mode", rename_all = "lowercase")]
-pub enum Source {
-    Local {
-        base: String,
-        merge_base: String,
-        head: String,
-    },
-    Api {
-        pr: u64,
-        base: String,
-        head: String,
-    },
-}
-
-impl Source {
-    fn describe(&self) -> String {
-        match self {
-            Source::Local {
-                base,
-                merge_base,
-                head,
-            } => format!(
-                "local git: {}..{} (merge base with {base})",
-                short(merge_base),
-                short(head)
-            ),
-            Source::Api { pr, base, head } => format!(
-                "the API: pull request #{pr} ({}..{})",
-                short(base),
-                short(head)
-            ),
-        }
-    }
-}
-
-fn short(sha: &str) -> &str {
-    sha.get(..12).unwrap_or(sha)
-}
 
 /// Facts about the run besides the outcome.
 #[derive(Debug, Clone, Default)]
@@ -341,13 +306,40 @@ fn annotations(o: &Outcome) -> Vec<Annotation> {
 }
 
 /// One run's report.
-struct SizeReport<'a> {
-    meta: &'a Meta,
-    outcome: Option<&'a Outcome>,
-    settings: &'a Settings,
+#[derive(Debug, Clone)]
+pub struct SizeReport {
+    pub meta: Meta,
+    /// `None` when the gate did not apply.
+    pub outcome: Option<Outcome>,
+    pub limits: Settings,
 }
 
-impl GateReport for SizeReport<'_> {
+/// The report of a run that measured.
+pub fn report(
+    facts: Facts,
+    decision: Decision,
+    applied: &Applied,
+    limits: &Settings,
+) -> SizeReport {
+    let mut notes = facts.notes;
+    notes.extend(decision.notes);
+    SizeReport {
+        meta: Meta {
+            source: Some(facts.source),
+            branch_age_hours: facts.counted.branch_age_hours,
+            prs_today: facts.counted.prs_today,
+            run: RunNotes {
+                notes,
+                actions: applied.lines(),
+                not_applicable: None,
+            },
+        },
+        outcome: Some(decision.outcome),
+        limits: limits.clone(),
+    }
+}
+
+impl GateReport for SizeReport {
     fn gate(&self) -> &str {
         GATE
     }
@@ -355,29 +347,34 @@ impl GateReport for SizeReport<'_> {
     fn verdict(&self) -> Verdict {
         self.meta
             .run
-            .verdict_or_pass(self.outcome.map(|o| o.verdict))
+            .verdict_or_pass(self.outcome.as_ref().map(|o| o.verdict))
     }
 
     fn reasons(&self) -> Vec<String> {
         self.meta
             .run
-            .reasons_or_not_applicable(self.outcome.map(|o| o.reasons.as_slice()))
+            .reasons_or_not_applicable(self.outcome.as_ref().map(|o| o.reasons.as_slice()))
     }
 
     fn text(&self) -> String {
-        render_text(self.meta, self.outcome, self.settings)
+        render_text(&self.meta, self.outcome.as_ref(), &self.limits)
     }
 
     fn json_details(&self) -> serde_json::Value {
-        json_details(self.meta, self.outcome, self.settings)
+        json_details(&self.meta, self.outcome.as_ref(), &self.limits)
     }
 
     fn annotations(&self) -> Vec<Annotation> {
-        self.outcome.map(annotations).unwrap_or_default()
+        self.outcome.as_ref().map(annotations).unwrap_or_default()
     }
 
     fn summary(&self, omitted_note: Option<String>) -> String {
-        summary_markdown(self.meta, self.outcome, self.settings, omitted_note)
+        summary_markdown(
+            &self.meta,
+            self.outcome.as_ref(),
+            &self.limits,
+            omitted_note,
+        )
     }
 
     fn outputs(&self) -> Vec<(&'static str, String)> {
@@ -386,35 +383,17 @@ impl GateReport for SizeReport<'_> {
             (
                 "counted-lines",
                 self.outcome
+                    .as_ref()
                     .map(|o| o.counted_lines.to_string())
                     .unwrap_or_default(),
             ),
             (
                 "size-label",
                 self.outcome
+                    .as_ref()
                     .map(|o| o.size_label.clone())
                     .unwrap_or_default(),
             ),
         ]
     }
-}
-
-/// Prints the report in the chosen format and writes outputs and summary
-/// where the runner asks for them. Returns the verdict.
-pub fn emit(
-    ctx: &GitHubContext,
-    io: &mut GateIo<'_>,
-    settings: &Settings,
-    meta: &Meta,
-    outcome: Option<&Outcome>,
-) -> anyhow::Result<Verdict> {
-    gate_runtime::report::emit(
-        ctx,
-        io,
-        &SizeReport {
-            meta,
-            outcome,
-            settings,
-        },
-    )
 }

@@ -1,7 +1,10 @@
 //! The command line (and, through `INPUT_*`, the action's inputs).
 
 use clap::{Parser, ValueEnum};
+use gate_runtime::clock::NowArg;
 use gate_runtime::{CommonArgs, GateCli};
+
+use crate::conventional::SquashBodies;
 
 /// The versioning scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -33,7 +36,9 @@ pub struct Cli {
     #[command(flatten)]
     pub common: CommonArgs,
 
-    /// The release branch the commit must be on. Default: the default branch.
+    /// The release branch the commit must be on. Default: the default
+    /// branch (origin/HEAD, else the event's repository, else the API, else
+    /// main or master, whichever exists).
     #[arg(long, value_name = "BRANCH")]
     pub branch: Option<String>,
 
@@ -52,6 +57,20 @@ pub struct Cli {
     /// Make a prerelease, e.g. rc gives vX.Y.Z-rc.N.
     #[arg(long, value_name = "ID")]
     pub prerelease: Option<String>,
+
+    /// Whether a squash merge's `* type(scope)!: subject` body lines count
+    /// as breaking changes; with ignore, the title and footers alone decide.
+    #[arg(long, value_enum, default_value = "count")]
+    pub squash_bodies: SquashBodies,
+
+    /// Below 1.0.0, a breaking change bumps the minor version instead of
+    /// going to 1.0.0.
+    #[arg(long)]
+    pub bump_minor_pre_major: bool,
+
+    /// Below 1.0.0, a feature bumps the patch version instead of the minor.
+    #[arg(long)]
+    pub bump_patch_for_minor_pre_major: bool,
 
     /// The version when there is no tag yet.
     #[arg(long, value_name = "X.Y.Z", default_value = "0.1.0")]
@@ -99,9 +118,9 @@ pub struct Cli {
     #[arg(long)]
     pub local: bool,
 
-    /// The current time, RFC 3339 (tests and replays; calver's date).
-    #[arg(long, value_name = "TIME", hide = true)]
-    pub now: Option<String>,
+    /// The current time (tests and replays; calver's date).
+    #[command(flatten)]
+    pub now: NowArg,
 }
 
 impl GateCli for Cli {

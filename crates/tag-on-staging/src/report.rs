@@ -1,18 +1,26 @@
-//! The outcome, the changelog, and their renderings.
+//! Report: what was decided and done, as text, JSON and GitHub's forms.
+//!
+//! [`report`] turns the facts, the decision and what acting did into one
+//! [`TagReport`]; the runtime renders it in the format asked for.
 
+use gate_runtime::Verdict;
 use gate_runtime::commands::{Annotation, Level};
+use gate_runtime::git::{abbrev, short};
+use gate_runtime::plan::Outcome;
 use gate_runtime::report::GateReport;
 use gate_runtime::summary::{md_cell, md_table};
-use gate_runtime::{GateIo, GitHubContext, Verdict};
 use serde_json::json;
 
 use crate::GATE;
+use crate::act::{Acted, is_tag};
 use crate::conventional::Bump;
+use crate::facts::BranchSource;
+use crate::settings::Settings;
 use crate::version::CommitBump;
 
-/// What the run decided and did.
+/// What the run decided and did, ready to render.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub struct TagReport {
     pub verdict: Verdict,
     pub reasons: Vec<String>,
     pub sha: String,
@@ -25,29 +33,103 @@ pub struct Outcome {
     pub commits: Vec<CommitBump>,
     pub explanation: Vec<String>,
     pub changelog: String,
+    /// The release branch, and where its name came from.
+    pub branch: Option<(String, BranchSource)>,
     pub notes: Vec<String>,
     pub actions: Vec<String>,
 }
 
-impl Default for Outcome {
-    fn default() -> Self {
-        Self {
-            verdict: Verdict::Pass,
-            reasons: Vec::new(),
-            sha: String::new(),
-            tag: String::new(),
-            version: String::new(),
-            previous_tag: String::new(),
-            bump: Bump::None,
-            created: false,
-            already_tagged: false,
-            commits: Vec::new(),
-            explanation: Vec::new(),
-            changelog: String::new(),
-            notes: Vec::new(),
-            actions: Vec::new(),
+/// How many commits the JSON report and the summary list before they list
+/// only the deciding ones; the text report lists fewer.
+const LISTED_COMMITS: usize = 200;
+const TEXT_COMMITS: usize = 20;
+
+/// The commits a report lists: the first `first`, then only the deciding
+/// ones, so a range of 25,000 commits stays readable and still says why.
+fn listed(commits: &[CommitBump], first: usize) -> Vec<&CommitBump> {
+    commits
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| *i < first || c.deciding)
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// A commit's rule, with the body line that decided it.
+fn rule_text(c: &CommitBump) -> String {
+    match &c.deciding_line {
+        Some(l) => format!("{}; message line {}: {}", c.rule, l.number, l.text.trim()),
+        None => c.rule.clone(),
+    }
+}
+
+/// The report of one run.
+pub fn report(s: &Settings, acted: &Acted) -> TagReport {
+    let d = &acted.decision;
+    let sha = short(&acted.facts.sha);
+    let mut r = TagReport {
+        verdict: d.verdict,
+        reasons: d.reasons.clone(),
+        sha: acted.facts.sha.clone(),
+        tag: String::new(),
+        version: String::new(),
+        previous_tag: String::new(),
+        bump: Bump::None,
+        created: false,
+        already_tagged: false,
+        commits: Vec::new(),
+        explanation: Vec::new(),
+        changelog: String::new(),
+        branch: acted
+            .facts
+            .branch
+            .as_ref()
+            .map(|b| (b.name.clone(), b.source)),
+        notes: d.notes.iter().chain(&acted.notes).cloned().collect(),
+        actions: acted
+            .applied
+            .results
+            .iter()
+            .filter(|(w, _)| !is_tag(w))
+            .filter_map(|(w, o)| w.done(o))
+            .collect(),
+    };
+    let version_of = |tag: &str| {
+        tag.strip_prefix(s.prefix.as_str())
+            .unwrap_or(tag)
+            .to_owned()
+    };
+    if let Some(tag) = &d.already_tagged {
+        r.tag = tag.clone();
+        r.version = version_of(tag);
+        r.already_tagged = true;
+    }
+    if let Some(next) = &d.next {
+        r.previous_tag = next.previous_tag.clone();
+        r.bump = next.bump;
+        r.commits = next.commits.clone();
+        r.explanation = next.explanation.clone();
+        if let Some(tag) = &next.tag {
+            r.tag = tag.clone();
+            r.version = version_of(tag);
+            r.changelog = next.changelog.clone();
         }
     }
+    match acted.applied.outcome(is_tag) {
+        Some(Outcome::Made { .. } | Outcome::Found { .. }) => {
+            r.created = true;
+            r.reasons.push(format!("tagged {sha} as {}", r.tag));
+        }
+        Some(Outcome::DryRun) => r.reasons.push(format!("would tag {sha} as {}", r.tag)),
+        // The run that created the tag also releases and dispatches: doing
+        // it here too would deploy production twice.
+        Some(Outcome::MadeByOther) => r.reasons.push(format!(
+            "{} was created on {sha} by a concurrent run; its release and dispatch are that run's",
+            r.tag
+        )),
+        _ => {}
+    }
+    r
 }
 
 /// The changelog: the commits since the previous tag, by kind.
@@ -69,33 +151,27 @@ pub fn changelog(tag: &str, previous: &str, commits: &[CommitBump]) -> String {
         }
         out.push_str(&format!("\n### {title}\n\n"));
         for c in rows {
-            out.push_str(&format!(
-                "- {} ({})\n",
-                c.subject,
-                &c.sha[..c.sha.len().min(7)]
-            ));
+            out.push_str(&format!("- {} ({})\n", c.subject, abbrev(&c.sha)));
         }
     }
     out
 }
 
-struct TagReport<'a>(&'a Outcome);
-
-impl GateReport for TagReport<'_> {
+impl GateReport for TagReport {
     fn gate(&self) -> &str {
         GATE
     }
 
     fn verdict(&self) -> Verdict {
-        self.0.verdict
+        self.verdict
     }
 
     fn reasons(&self) -> Vec<String> {
-        self.0.reasons.clone()
+        self.reasons.clone()
     }
 
     fn text(&self) -> String {
-        let o = self.0;
+        let o = self;
         let mut t = format!("{GATE}: {}\n", o.verdict);
         for r in &o.reasons {
             t.push_str(&format!("  {r}\n"));
@@ -112,16 +188,29 @@ impl GateReport for TagReport<'_> {
                 o.bump.as_str()
             ));
         }
+        if let Some((name, source)) = &o.branch {
+            t.push_str(&format!(
+                "release branch: {name} (from {})\n",
+                source.describe()
+            ));
+        }
         for e in &o.explanation {
             t.push_str(&format!("  because {e}\n"));
         }
-        for c in &o.commits {
+        let shown = listed(&o.commits, TEXT_COMMITS);
+        for c in &shown {
             t.push_str(&format!(
                 "  {} {} -> {} ({})\n",
-                &c.sha[..c.sha.len().min(7)],
+                abbrev(&c.sha),
                 c.subject,
                 c.bump.as_str(),
-                c.rule
+                rule_text(c)
+            ));
+        }
+        if shown.len() < o.commits.len() {
+            t.push_str(&format!(
+                "  ... and {} more commits that decide nothing (--format json lists the first {LISTED_COMMITS})\n",
+                o.commits.len() - shown.len()
             ));
         }
         for n in &o.notes {
@@ -134,17 +223,23 @@ impl GateReport for TagReport<'_> {
     }
 
     fn json_details(&self) -> serde_json::Value {
-        let o = self.0;
+        let o = self;
         json!({
             "sha": o.sha, "tag": o.tag, "version": o.version, "previous_tag": o.previous_tag,
             "bump": o.bump, "created": o.created, "already_tagged": o.already_tagged,
-            "commits": o.commits.iter().map(|c| json!({"sha": c.sha, "subject": c.subject, "bump": c.bump, "rule": c.rule})).collect::<Vec<_>>(),
+            "branch": o.branch.as_ref().map(|(n, _)| n),
+            "branch_source": o.branch.as_ref().map(|(_, s)| s.as_str()),
+            "commits": listed(&o.commits, LISTED_COMMITS).iter().map(|c| json!({
+                "sha": c.sha, "subject": c.subject, "bump": c.bump, "rule": c.rule,
+                "deciding": c.deciding, "deciding_line": c.deciding_line,
+            })).collect::<Vec<_>>(),
+            "commits_total": o.commits.len(),
             "explanation": o.explanation, "changelog": o.changelog, "notes": o.notes, "actions": o.actions,
         })
     }
 
     fn annotations(&self) -> Vec<Annotation> {
-        let o = self.0;
+        let o = self;
         match o.verdict {
             Verdict::Fail => {
                 vec![Annotation::new(Level::Error, o.reasons.join("; ")).title("Not tagged")]
@@ -152,7 +247,7 @@ impl GateReport for TagReport<'_> {
             _ if o.created => vec![
                 Annotation::new(
                     Level::Notice,
-                    format!("tagged {} as {}", &o.sha[..o.sha.len().min(12)], o.tag),
+                    format!("tagged {} as {}", short(&o.sha), o.tag),
                 )
                 .title("Tagged"),
             ],
@@ -161,7 +256,7 @@ impl GateReport for TagReport<'_> {
     }
 
     fn summary(&self, omitted_note: Option<String>) -> String {
-        let o = self.0;
+        let o = self;
         let icon = if o.verdict == Verdict::Fail {
             "❌"
         } else {
@@ -171,21 +266,34 @@ impl GateReport for TagReport<'_> {
         for r in &o.reasons {
             m.push_str(&format!("- {}\n", md_cell(r)));
         }
+        if let Some((name, source)) = &o.branch {
+            m.push_str(&format!(
+                "\nRelease branch: {} (from {}).\n",
+                md_cell(name),
+                source.describe()
+            ));
+        }
         if !o.commits.is_empty() {
             m.push_str("\n**Why this bump:**\n\n");
-            let rows: Vec<Vec<String>> = o
-                .commits
+            let shown = listed(&o.commits, LISTED_COMMITS);
+            let rows: Vec<Vec<String>> = shown
                 .iter()
                 .map(|c| {
                     vec![
-                        c.sha[..c.sha.len().min(7)].to_owned(),
+                        abbrev(&c.sha).to_owned(),
                         c.subject.clone(),
-                        c.rule.clone(),
+                        rule_text(c),
                         c.bump.as_str().to_owned(),
                     ]
                 })
                 .collect();
             m.push_str(&md_table(&["commit", "subject", "rule", "bump"], &rows));
+            if shown.len() < o.commits.len() {
+                m.push_str(&format!(
+                    "\n… and {} more commits that decide nothing.\n",
+                    o.commits.len() - shown.len()
+                ));
+            }
         }
         for e in &o.explanation {
             m.push_str(&format!("\n{}\n", md_cell(e)));
@@ -206,7 +314,7 @@ impl GateReport for TagReport<'_> {
     }
 
     fn outputs(&self) -> Vec<(&'static str, String)> {
-        let o = self.0;
+        let o = self;
         vec![
             ("tag", o.tag.clone()),
             ("version", o.version.clone()),
@@ -216,9 +324,4 @@ impl GateReport for TagReport<'_> {
             ("changelog", o.changelog.clone()),
         ]
     }
-}
-
-/// Prints the report, writes outputs and summary. Returns the verdict.
-pub fn emit(ctx: &GitHubContext, io: &mut GateIo<'_>, o: &Outcome) -> anyhow::Result<Verdict> {
-    gate_runtime::report::emit(ctx, io, &TagReport(o))
 }

@@ -1,11 +1,15 @@
 //! The next version, semver or calendar, from facts the caller gathered.
 //! Pure: tags and commit messages in, a version and its explanation out.
+//! What a version tag is, and their order, is the runtime's
+//! ([`gate_runtime::version`]); this module adds the bump arithmetic.
 
 use std::cmp::Ordering;
 
+use gate_runtime::git::short;
+use gate_runtime::version::Version;
 use serde::Serialize;
 
-use crate::conventional::{Bump, Classified, classify};
+use crate::conventional::{BodyLine, Bump, SquashBodies, classify};
 
 /// A semantic version, with an optional `-id.N` prerelease.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,41 +30,18 @@ impl Semver {
         }
     }
 
-    /// Parses `1.2.3` or `1.2.3-rc.4`; anything else is not ours.
+    /// Parses `1.2.3` or `1.2.3-rc.4` (the runtime's semver grammar);
+    /// anything else is not ours.
     pub fn parse(s: &str) -> Option<Self> {
-        let (core, pre) = match s.split_once('-') {
-            Some((c, p)) => (c, Some(p)),
-            None => (s, None),
-        };
-        let mut parts = core.split('.');
-        let num = |p: Option<&str>| -> Option<u64> {
-            let p = p?;
-            (!p.is_empty()
-                && p.chars().all(|c| c.is_ascii_digit())
-                && (p == "0" || !p.starts_with('0')))
-            .then(|| p.parse().ok())
-            .flatten()
-        };
-        let (major, minor, patch) = (num(parts.next())?, num(parts.next())?, num(parts.next())?);
-        if parts.next().is_some() {
+        let v = Version::parse_semver(s)?;
+        let [major, minor, patch] = v.core[..] else {
             return None;
-        }
-        let pre = match pre {
-            None => None,
-            Some(p) => {
-                let (id, n) = p.rsplit_once('.')?;
-                let valid_id = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric());
-                if !valid_id {
-                    return None;
-                }
-                Some((id.to_owned(), num(Some(n))?))
-            }
         };
         Some(Self {
             major,
             minor,
             patch,
-            pre,
+            pre: v.pre,
         })
     }
 
@@ -80,8 +61,8 @@ impl Semver {
 
     /// The release order every gate shares: core numbers, then a release
     /// above its prereleases.
-    fn order_key(&self) -> gate_runtime::version::Version {
-        gate_runtime::version::Version {
+    fn order_key(&self) -> Version {
+        Version {
             core: vec![self.major, self.minor, self.patch],
             pre: self.pre.clone(),
         }
@@ -120,8 +101,25 @@ pub fn tag_version(tag: &str, prefix: &str) -> Option<Semver> {
 pub struct CommitBump {
     pub sha: String,
     pub subject: String,
+    /// What this commit asked for (`none` when its rule is `default`).
     pub bump: Bump,
+    /// The rule that matched: `feat`, `fix`, `perf`, a breaking rule,
+    /// `release-as`, or `default`.
     pub rule: String,
+    /// Whether this commit decided the version: it asked for the bump that
+    /// was made, or its Release-As footer set it.
+    pub deciding: bool,
+    /// The body line that raised this commit's bump above its subject's.
+    pub deciding_line: Option<BodyLine>,
+}
+
+/// Release-please's two options for versions below 1.0.0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PreMajor {
+    /// `--bump-minor-pre-major`: a breaking change on 0.x bumps the minor.
+    pub breaking_bumps_minor: bool,
+    /// `--bump-patch-for-minor-pre-major`: a feature on 0.x bumps the patch.
+    pub feature_bumps_patch: bool,
 }
 
 /// Settings for the semver scheme.
@@ -131,6 +129,8 @@ pub struct SemverSettings {
     pub default_bump: Bump,
     pub prerelease: Option<String>,
     pub initial: Semver,
+    pub squash_bodies: SquashBodies,
+    pub pre_major: PreMajor,
 }
 
 /// The decision and how it was reached.
@@ -152,40 +152,56 @@ pub fn base_tag<'a>(reachable_tags: &'a [String], prefix: &str) -> Option<(&'a s
         .max_by(|a, b| a.1.cmp(&b.1))
 }
 
+/// Why a version cannot be decided: bad input the user must fix (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Undecidable(pub String);
+
 /// The next semver version. `base` is the base tag's version (`None` with no
 /// tags yet); `commits` are `(sha, message)` from base to the commit, newest
-/// first; `all_tags` are every tag in the repository, for prerelease counters.
+/// first; `all_tags` are every tag in the repository, for prerelease
+/// counters and so a Release-As footer never goes backwards.
 pub fn next_semver(
     base: Option<&Semver>,
     commits: &[(String, String)],
     all_tags: &[String],
     s: &SemverSettings,
-) -> Decision {
+) -> Result<Decision, Undecidable> {
     let mut explanation = Vec::new();
-    let mut forced: Option<(String, String)> = None;
+    let mut forced: Option<(String, usize)> = None;
     let mut asked = Bump::None;
     let mut rows = Vec::new();
     for (sha, message) in commits {
-        let Classified {
-            bump,
-            rule,
-            release_as,
-        } = classify(message);
-        let effective = bump.unwrap_or(s.default_bump);
-        asked = asked.max(bump.unwrap_or(Bump::None));
+        let c = classify(message, s.squash_bodies);
+        asked = asked.max(c.bump.unwrap_or(Bump::None));
         if forced.is_none() {
-            if let Some(v) = release_as {
-                forced = Some((v, sha.clone()));
+            if let Some(v) = c.release_as {
+                forced = Some((v, rows.len()));
             }
+        }
+        if let Some(line) = &c.deciding_line {
+            explanation.push(format!(
+                "commit {}: message line {} asks for a major bump: {}",
+                short(sha),
+                line.number,
+                line.text.trim()
+            ));
         }
         rows.push(CommitBump {
             sha: sha.clone(),
             subject: message.lines().next().unwrap_or("").to_owned(),
-            bump: effective,
-            rule,
+            bump: c.bump.unwrap_or(Bump::None),
+            rule: c.rule,
+            deciding: false,
+            deciding_line: c.deciding_line,
         });
     }
-    let bump = if asked == Bump::None && !commits.is_empty() {
+    if asked > Bump::None {
+        for r in rows.iter_mut().filter(|r| r.bump == asked) {
+            r.deciding = true;
+        }
+    }
+    let mut bump = if asked == Bump::None && !commits.is_empty() {
         explanation.push(format!(
             "no commit asks for a bump; --default-bump is {}",
             s.default_bump.as_str()
@@ -194,9 +210,12 @@ pub fn next_semver(
     } else {
         asked
     };
-    let with_pre = |v: Semver| -> String {
+    if let Some(b) = base.filter(|b| b.major == 0) {
+        bump = pre_major(b, bump, asked, s.pre_major, &mut explanation);
+    }
+    let with_pre = |v: Semver| -> Semver {
         match &s.prerelease {
-            None => v.to_string(),
+            None => v,
             Some(id) => {
                 let n = all_tags
                     .iter()
@@ -209,47 +228,39 @@ pub fn next_semver(
                     pre: Some((id.clone(), n)),
                     ..v
                 }
-                .to_string()
             }
         }
     };
-    if let Some((v, sha)) = forced {
-        let short = &sha[..sha.len().min(12)];
-        return match Semver::parse(&v).filter(|f| f.pre.is_none()) {
+    if let Some((v, row)) = forced {
+        let short = short(&rows[row].sha).to_owned();
+        match Semver::parse(&v).filter(|f| f.pre.is_none()) {
             Some(f) => {
+                let version = with_pre(f);
+                check_release_as(&v, &short, &version, all_tags, &s.prefix)?;
                 explanation.push(format!(
                     "commit {short} forces {v} with a Release-As footer"
                 ));
-                Decision {
-                    version: Some(with_pre(f)),
+                for r in &mut rows {
+                    r.deciding = false;
+                }
+                rows[row].rule = "release-as".to_owned();
+                rows[row].deciding = true;
+                return Ok(Decision {
+                    version: Some(version.to_string()),
                     bump,
                     commits: rows,
                     explanation,
-                }
+                });
             }
-            None => {
-                explanation.push(format!(
-                    "commit {short} has Release-As: {v}, which is not X.Y.Z; ignored"
-                ));
-                next_from(base, bump, rows, explanation, s, with_pre)
-            }
-        };
+            None => explanation.push(format!(
+                "commit {short} has Release-As: {v}, which is not X.Y.Z; ignored"
+            )),
+        }
     }
-    next_from(base, bump, rows, explanation, s, with_pre)
-}
-
-fn next_from(
-    base: Option<&Semver>,
-    bump: Bump,
-    rows: Vec<CommitBump>,
-    mut explanation: Vec<String>,
-    s: &SemverSettings,
-    with_pre: impl Fn(Semver) -> String,
-) -> Decision {
     let version = match base {
         None => {
             explanation.push(format!("no version tag yet: starting at {}", s.initial));
-            Some(with_pre(s.initial.clone()))
+            Some(with_pre(s.initial.clone()).to_string())
         }
         Some(_) if bump == Bump::None => {
             explanation.push("nothing to release".to_owned());
@@ -257,15 +268,76 @@ fn next_from(
         }
         Some(b) => {
             explanation.push(format!("{b} + {} bump", bump.as_str()));
-            Some(with_pre(b.bumped(bump)))
+            Some(with_pre(b.bumped(bump)).to_string())
         }
     };
-    Decision {
+    Ok(Decision {
         version,
         bump,
         commits: rows,
         explanation,
+    })
+}
+
+/// The bump below 1.0.0: a breaking change goes to 1.0.0 (as
+/// semantic-release does) unless `--bump-minor-pre-major`; a feature bumps
+/// the patch with `--bump-patch-for-minor-pre-major` (release-please's).
+fn pre_major(
+    base: &Semver,
+    bump: Bump,
+    asked: Bump,
+    p: PreMajor,
+    explanation: &mut Vec<String>,
+) -> Bump {
+    match bump {
+        Bump::Major if p.breaking_bumps_minor => {
+            explanation.push(format!(
+                "{base} is below 1.0.0: a breaking change bumps the minor version (--bump-minor-pre-major)"
+            ));
+            Bump::Minor
+        }
+        Bump::Major => {
+            explanation.push(format!(
+                "{base} is below 1.0.0: a breaking change goes to 1.0.0 (--bump-minor-pre-major keeps it below)"
+            ));
+            Bump::Major
+        }
+        Bump::Minor if asked == Bump::Minor && p.feature_bumps_patch => {
+            explanation.push(format!(
+                "{base} is below 1.0.0: a feature bumps the patch version (--bump-patch-for-minor-pre-major)"
+            ));
+            Bump::Patch
+        }
+        other => other,
     }
+}
+
+/// A Release-As version must be new and ahead of every version tag.
+fn check_release_as(
+    asked: &str,
+    commit: &str,
+    version: &Semver,
+    all_tags: &[String],
+    prefix: &str,
+) -> Result<(), Undecidable> {
+    let tag = format!("{prefix}{version}");
+    if all_tags.contains(&tag) {
+        return Err(Undecidable(format!(
+            "Release-As: {asked} in commit {commit} names the existing tag {tag}; a tag is never moved or made twice: give a version above the newest tag, or remove the footer"
+        )));
+    }
+    let newest = all_tags
+        .iter()
+        .filter_map(|t| tag_version(t, prefix).map(|v| (v, t)))
+        .max_by(|a, b| a.0.cmp(&b.0));
+    if let Some((newest, name)) = newest {
+        if *version < newest {
+            return Err(Undecidable(format!(
+                "Release-As: {asked} in commit {commit} is below the newest version tag {name}; a release never goes backwards: give a version above {name}, or remove the footer"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Renders a calendar version format: `YYYY`, `YY`, `MM`/`0M` (padded), `M`,
@@ -339,6 +411,8 @@ mod tests {
             default_bump: Bump::Patch,
             prerelease: None,
             initial: Semver::new(0, 1, 0),
+            squash_bodies: SquashBodies::Count,
+            pre_major: PreMajor::default(),
         }
     }
 
@@ -352,7 +426,9 @@ mod tests {
     fn next(base: &str, msgs: &[&str], s: &SemverSettings, tags: &[&str]) -> Option<String> {
         let base = Semver::parse(base);
         let tags: Vec<String> = tags.iter().map(|t| (*t).to_owned()).collect();
-        next_semver(base.as_ref(), &commits(msgs), &tags, s).version
+        next_semver(base.as_ref(), &commits(msgs), &tags, s)
+            .unwrap()
+            .version
     }
 
     #[test]
@@ -449,7 +525,8 @@ mod tests {
             &commits(&["docs: x", "chore: y"]),
             &[],
             &none,
-        );
+        )
+        .unwrap();
         assert_eq!(d.version, None);
         assert_eq!(d.bump, Bump::None);
         assert_eq!(
@@ -470,7 +547,8 @@ mod tests {
             &commits(&["fix: x\n\nRelease-As: banana"]),
             &[],
             &s,
-        );
+        )
+        .unwrap();
         assert_eq!(d.version.as_deref(), Some("1.2.4"));
         assert!(d.explanation[0].contains("not X.Y.Z"));
     }
@@ -504,14 +582,17 @@ mod tests {
 
     #[test]
     fn no_tags_yet() {
-        let d = next_semver(None, &commits(&["feat!: x"]), &[], &settings());
+        let d = next_semver(None, &commits(&["feat!: x"]), &[], &settings()).unwrap();
         assert_eq!(d.version.as_deref(), Some("0.1.0"));
         let custom = SemverSettings {
             initial: Semver::new(1, 0, 0),
             ..settings()
         };
         assert_eq!(
-            next_semver(None, &[], &[], &custom).version.as_deref(),
+            next_semver(None, &[], &[], &custom)
+                .unwrap()
+                .version
+                .as_deref(),
             Some("1.0.0")
         );
     }
@@ -523,13 +604,198 @@ mod tests {
             &commits(&["feat: a", "chore: b"]),
             &[],
             &settings(),
-        );
+        )
+        .unwrap();
         assert_eq!(d.commits.len(), 2);
         assert_eq!(d.commits[0].bump, Bump::Minor);
         assert_eq!(d.commits[0].rule, "feat");
-        assert_eq!(d.commits[1].bump, Bump::Patch);
+        assert!(d.commits[0].deciding);
+        // Issue #18, item 8: the bump the commit asked for, and the rule
+        // that says the default applies to it (it was Patch here before).
+        assert_eq!(d.commits[1].bump, Bump::None);
         assert!(d.commits[1].rule.contains("default"));
+        assert_eq!(d.commits[1].rule, "default");
+        assert!(!d.commits[1].deciding);
         assert_eq!(d.explanation.last().unwrap(), "1.0.0 + minor bump");
+    }
+
+    #[test]
+    fn the_default_bump_is_nobodys_request() {
+        let d = next_semver(
+            Semver::parse("1.0.0").as_ref(),
+            &commits(&["chore: a", "docs: b"]),
+            &[],
+            &settings(),
+        )
+        .unwrap();
+        assert_eq!(d.version.as_deref(), Some("1.0.1"));
+        assert_eq!(d.bump, Bump::Patch);
+        assert!(
+            d.commits
+                .iter()
+                .all(|c| c.bump == Bump::None && c.rule == "default" && !c.deciding)
+        );
+    }
+
+    /// Issue #18, item 4: 0.x, alone and with release-please's options.
+    #[test]
+    fn below_one_point_oh() {
+        let s = settings();
+        let minor_pre = SemverSettings {
+            pre_major: PreMajor {
+                breaking_bumps_minor: true,
+                feature_bumps_patch: false,
+            },
+            ..settings()
+        };
+        let patch_pre = SemverSettings {
+            pre_major: PreMajor {
+                breaking_bumps_minor: false,
+                feature_bumps_patch: true,
+            },
+            ..settings()
+        };
+        let both = SemverSettings {
+            pre_major: PreMajor {
+                breaking_bumps_minor: true,
+                feature_bumps_patch: true,
+            },
+            ..settings()
+        };
+        let breaking = ["fix: a", "feat!: b"];
+        let feature = ["fix: a", "feat: b"];
+        let fix = ["fix: a"];
+        for (settings, msgs, want) in [
+            (&s, &breaking[..], "1.0.0"),
+            (&s, &feature[..], "0.4.0"),
+            (&s, &fix[..], "0.3.1"),
+            (&minor_pre, &breaking[..], "0.4.0"),
+            (&minor_pre, &feature[..], "0.4.0"),
+            (&minor_pre, &fix[..], "0.3.1"),
+            (&patch_pre, &breaking[..], "1.0.0"),
+            (&patch_pre, &feature[..], "0.3.1"),
+            (&patch_pre, &fix[..], "0.3.1"),
+            (&both, &breaking[..], "0.4.0"),
+            (&both, &feature[..], "0.3.1"),
+            (&both, &fix[..], "0.3.1"),
+        ] {
+            let got = next("0.3.0", msgs, settings, &[]);
+            assert_eq!(
+                got.as_deref(),
+                Some(want),
+                "{msgs:?} {:?}",
+                settings.pre_major
+            );
+        }
+        // From 1.0.0 on the options change nothing.
+        assert_eq!(
+            next("1.3.0", &breaking, &both, &[]).as_deref(),
+            Some("2.0.0")
+        );
+        assert_eq!(
+            next("1.3.0", &feature, &both, &[]).as_deref(),
+            Some("1.4.0")
+        );
+        // The explanation says why.
+        let d = next_semver(
+            Semver::parse("0.3.0").as_ref(),
+            &commits(&breaking),
+            &[],
+            &minor_pre,
+        )
+        .unwrap();
+        assert_eq!(d.bump, Bump::Minor);
+        assert!(
+            d.explanation
+                .iter()
+                .any(|e| e.contains("--bump-minor-pre-major")),
+            "{:?}",
+            d.explanation
+        );
+        // A --default-bump minor is not a feature: it stays a minor.
+        let default_minor = SemverSettings {
+            default_bump: Bump::Minor,
+            ..both.clone()
+        };
+        assert_eq!(
+            next("0.3.0", &["chore: x"], &default_minor, &[]).as_deref(),
+            Some("0.4.0")
+        );
+    }
+
+    /// Issue #18, item 5.
+    #[test]
+    fn release_as_never_goes_backwards_nor_onto_a_tag() {
+        let s = settings();
+        let tags = ["v1.0.0", "v2.3.0"];
+        let run = |msg: &str| {
+            let tags: Vec<String> = tags.iter().map(|t| (*t).to_owned()).collect();
+            next_semver(Semver::parse("2.3.0").as_ref(), &commits(&[msg]), &tags, &s)
+        };
+        let e = run("chore: x\n\nRelease-As: 1.0.0")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("names the existing tag v1.0.0"), "{e}");
+        let e = run("chore: x\n\nRelease-As: 1.5.0")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("below the newest version tag v2.3.0") && e.contains("never goes backwards"),
+            "{e}"
+        );
+        let e = run("chore: x\n\nRelease-As: 2.3.0")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("names the existing tag v2.3.0"), "{e}");
+        let d = run("chore: x\n\nRelease-As: 3.0.0").unwrap();
+        assert_eq!(d.version.as_deref(), Some("3.0.0"));
+        assert_eq!(d.commits[0].rule, "release-as");
+        assert!(d.commits[0].deciding);
+        // A prerelease above the newest release is fine.
+        let rc = SemverSettings {
+            prerelease: Some("rc".into()),
+            ..settings()
+        };
+        let tags: Vec<String> = tags.iter().map(|t| (*t).to_owned()).collect();
+        let d = next_semver(
+            Semver::parse("2.3.0").as_ref(),
+            &commits(&["chore: x\n\nRelease-As: 2.4.0"]),
+            &tags,
+            &rc,
+        )
+        .unwrap();
+        assert_eq!(d.version.as_deref(), Some("2.4.0-rc.1"));
+    }
+
+    #[test]
+    fn squash_bodies_ignored_leave_the_title() {
+        let ignore = SemverSettings {
+            squash_bodies: SquashBodies::Ignore,
+            ..settings()
+        };
+        let squash = ["Add checkout (#12)\n\n* feat: cart\n* refactor!: drop old cart"];
+        assert_eq!(
+            next("1.2.3", &squash, &settings(), &[]).as_deref(),
+            Some("2.0.0")
+        );
+        assert_eq!(
+            next("1.2.3", &squash, &ignore, &[]).as_deref(),
+            Some("1.2.4")
+        );
+        let d = next_semver(
+            Semver::parse("1.2.3").as_ref(),
+            &commits(&squash),
+            &[],
+            &settings(),
+        )
+        .unwrap();
+        assert_eq!(d.commits[0].deciding_line.as_ref().unwrap().number, 4);
+        assert!(
+            d.explanation[0]
+                .contains("message line 4 asks for a major bump: * refactor!: drop old cart"),
+            "{:?}",
+            d.explanation
+        );
     }
 
     #[test]

@@ -343,3 +343,91 @@ fn a_failed_deployment_status_event_refuses() {
         assert_eq!(out.code, code, "{state}: {}", out.stdout);
     }
 }
+
+/// Exit 2 (the tool could not decide), saying `why` on stderr.
+fn could_not_decide(out: &Run, why: &str) {
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stderr.contains(why), "{why}: {}", out.stderr);
+}
+
+/// Issue #18, item 6: the API cuts a long comparison; the gap is an error,
+/// never a smaller range.
+#[test]
+fn a_comparison_the_api_cut_short_exits_2() {
+    let f = fake();
+    f.with_repo(R, |r| r.compare_commit_limit = Some(1));
+    let s3 = sha(3);
+    for extra in [&[][..], &["--dry-run"][..]] {
+        let mut args = vec!["--sha", s3.as_str()];
+        args.extend_from_slice(extra);
+        could_not_decide(
+            &run(&f, &args),
+            "the compare API listed 1 of the 2 commits between v1.0.0",
+        );
+    }
+    assert!(f.writes().is_empty());
+    // Uncut, the same range tags v1.1.0.
+    f.with_repo(R, |r| r.compare_commit_limit = None);
+    assert_eq!(
+        run(&f, &["--sha", &sha(3), "--dry-run"]).json()["tag"],
+        "v1.1.0"
+    );
+}
+
+/// Issue #18, item 7: the event's repository names the default branch, so
+/// the API is not asked; without it, the API is, and the report says which.
+#[test]
+fn the_default_branch_comes_from_the_event_then_the_api() {
+    let f = fake();
+    f.set_ref(R, "heads/trunk", &sha(3));
+    let v = run(&f, &["--sha", &sha(3), "--dry-run"]).json();
+    assert_eq!(
+        (&v["branch"], &v["branch_source"]),
+        (&"main".into(), &"api".into())
+    );
+    f.clear_requests();
+    let d = tempfile::tempdir().unwrap();
+    let event = d.path().join("event.json");
+    std::fs::write(
+        &event,
+        serde_json::json!({
+            "ref": "refs/heads/trunk", "before": sha(2), "after": sha(3),
+            "repository": {"full_name": R, "default_branch": "trunk"},
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let out = run_event(&f, &event, "push", &["--sha", &sha(3), "--dry-run"]);
+    let v = out.json();
+    assert_eq!(
+        (&v["branch"], &v["branch_source"]),
+        (&"trunk".into(), &"event".into()),
+        "{v}"
+    );
+    assert!(
+        !f.requests().iter().any(|r| r.path == "/repos/acme/shop"),
+        "{:?}",
+        f.requests()
+    );
+}
+
+/// Issue #18, item 5: a Release-As onto an existing tag used to dry-run
+/// fine and then fail with "keeps being taken by other commits".
+#[test]
+fn release_as_onto_an_existing_tag_exits_2_in_a_dry_run_too() {
+    let f = fake();
+    f.add_commit(
+        R,
+        &sha(4),
+        "chore: release\n\nRelease-As: 1.0.0",
+        &[&sha(3)],
+    );
+    f.set_ref(R, "heads/main", &sha(4));
+    for extra in [&["--dry-run"][..], &[][..]] {
+        let s4 = sha(4);
+        let mut args = vec!["--sha", s4.as_str()];
+        args.extend_from_slice(extra);
+        could_not_decide(&run(&f, &args), "names the existing tag v1.0.0");
+    }
+    assert!(f.writes().is_empty());
+}
