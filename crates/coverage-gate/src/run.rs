@@ -310,6 +310,15 @@ async fn evaluate(
             notes.push(format!("changed lines: {from}"));
             Some((compute(&merged, &changed, &sources), lines_at))
         }
+        // A push lands a change its pull request (or merge group) was
+        // judged on: the policy file's --min-patch applies there, and the
+        // recording job on main has no base to diff against.
+        Err(_) if cli.min_patch.is_some() && matches!(situation, Situation::Push { .. }) => {
+            notes.push(
+                "patch coverage: not measured on a push; --min-patch judges pull requests and merge groups".to_owned(),
+            );
+            None
+        }
         Err(why) => {
             if cli.min_patch.is_some() {
                 bail!("--min-patch: cannot measure the changed lines: {why}");
