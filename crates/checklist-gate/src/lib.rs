@@ -164,7 +164,15 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
         })?;
 
         let mut actions = Vec::new();
-        if let (Some(context), Some(repo), Some(client)) =
+        let read_only = ctx.read_only_reason().filter(|_| !ctx.dry_run);
+        if let Some(why) = read_only {
+            if cli.status_context.is_some() {
+                notes.push(format!("--status-context: skipped, {why}"));
+            }
+            if cli.comment {
+                notes.push(format!("--comment: skipped, {why}"));
+            }
+        } else if let (Some(context), Some(repo), Some(client)) =
             (&cli.status_context, repo, client.as_ref())
         {
             let sha = pr.map(|p| p.head.sha.clone()).or_else(|| ctx.sha.clone());
@@ -201,7 +209,7 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
         } else if cli.status_context.is_some() {
             notes.push("--status-context: no repository to set a status in".to_owned());
         }
-        if cli.comment {
+        if cli.comment && read_only.is_none() {
             match (pr, repo, client.as_ref()) {
                 (Some(pr), Some(repo), Some(client)) => {
                     let target = StickyTarget {
