@@ -438,10 +438,13 @@ fn a_forks_pull_request_is_decided_and_writes_nothing() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     let notes = r.json()["notes"].to_string();
     assert!(
-        notes.contains("--comment: skipped") && notes.contains("fork"),
+        notes.contains("skipped create the sticky comment") && notes.contains("from a fork"),
         "{notes}"
     );
-    assert!(notes.contains("--status-context: skipped"), "{notes}");
+    assert!(
+        notes.contains("skipped set status trunkline/checklist"),
+        "{notes}"
+    );
     assert!(fake.writes().is_empty(), "{:?}", fake.writes());
 }
 
