@@ -87,7 +87,7 @@ mod support;
 
 use std::path::PathBuf;
 
-use fake_github::testing::{CANARY_TOKEN, tool_available};
+use fake_github::testing::tool_available;
 use serde_json::json;
 
 use flow::{ERROR_RATE, FORK_TOKEN, Flow, Pr, REPO, short};
@@ -218,6 +218,13 @@ fn delivery_flow() {
     for job in ["pr-size", "checklist", "coverage"] {
         assert_eq!(run.job(job).result, "success", "{}", run.log);
     }
+    assert!(
+        !run.job("coverage")
+            .output
+            .contains("no coverage data at all"),
+        "a changed Go test file is not a missing report:\n{}",
+        run.job("coverage").output
+    );
     assert_eq!(
         f.fake
             .repo(REPO)
@@ -303,6 +310,29 @@ fn delivery_flow() {
         decided(run.job(job));
         assert_eq!(run.job(job).result, "success", "{}", run.log);
     }
+    // Each gate says what it decided for the group: the size and the
+    // checklist were the pull request's to check; coverage measures the
+    // group's change against its base.
+    for (job, said) in [
+        (
+            "pr-size",
+            "pr-size-gate: pass: merge queue: the size was checked on the pull request",
+        ),
+        (
+            "checklist",
+            "checklist-gate: pass: merge queue: the checklist was checked on the pull request",
+        ),
+        (
+            "coverage",
+            "changed lines: git diff against the merge group's base",
+        ),
+    ] {
+        assert!(
+            run.job(job).output.contains(said),
+            "{job} on merge_group:\n{}",
+            run.job(job).output
+        );
+    }
     let merged = f.merge(1, "mona");
     assert_eq!(
         merged, group.head_sha,
@@ -331,6 +361,14 @@ fn delivery_flow() {
         [["in_progress", "success"]]
     );
     assert_eq!(tag_of(&f, &merged), ["v0.1.0"]);
+    let said = &main.job("tag").output;
+    assert!(
+        said.contains(&format!(
+            "the newest deployment of {} to staging succeeded",
+            &merged[..12]
+        )) && said.contains(&format!("tagged {} as v0.1.0", &merged[..12])),
+        "tag-on-staging checked staging's deployment of that commit:\n{said}"
+    );
     let good = deployment_states(&f, "v0.1.0", "production");
     assert_eq!(good.len(), 1);
     assert_eq!(
@@ -454,9 +492,22 @@ fn delivery_flow() {
     let watch = delivery.job("production");
     assert_eq!(watch.result, "failure", "{}", delivery.log);
     assert!(
-        watch.output.contains("error-rate"),
+        watch.output.contains("error-rate") && watch.output.contains("3 breaches in a row"),
         "the watch names the breached check:\n{}",
         watch.output
+    );
+    // It stopped at the breach: fewer samples than its window holds
+    // (10s at 1s), counted by the watch itself.
+    let samples: u32 = watch
+        .output
+        .split("error-rate (prometheus): ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no sample count:\n{}", watch.output));
+    assert!(
+        samples < 10,
+        "the watch should fail early, not sit out its window: {samples} samples"
     );
     let bad_states = deployment_states(&f, "v0.1.1", "production");
     assert_eq!(bad_states.len(), 1);
@@ -519,9 +570,20 @@ fn delivery_flow() {
         "{:?}",
         staging.errors
     );
+    assert_eq!(
+        deployment_states(&f, "main", "staging").last(),
+        Some(&vec!["in_progress".to_owned(), "failure".to_owned()])
+    );
     assert_eq!(delivery.job("tag").result, "skipped");
     assert_eq!(delivery.job("production").result, "skipped");
     assert!(tag_of(&f, &broken_sha).is_empty());
+    // The timeline says why nothing was tagged.
+    let timeline = f.transcript.json().to_string();
+    assert!(
+        timeline.contains("did not start on staging")
+            && timeline.contains("trunkline / tag skipped: it needs deploy staging (failure)"),
+        "{timeline}"
+    );
     assert_eq!(f.services.production_version().as_deref(), Some("v0.1.0"));
 
     let [ok, errors, refused] = f.traffic.counts();
@@ -533,5 +595,4 @@ fn delivery_flow() {
         ),
     );
     f.transcript.save();
-    let _ = CANARY_TOKEN;
 }

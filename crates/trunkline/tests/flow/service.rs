@@ -90,7 +90,11 @@ impl Drop for Services {
     fn drop(&mut self) {
         for env in ["staging", "production"] {
             if let Ok(pid) = std::fs::read_to_string(self.dir.join(env).join("pid")) {
-                let _ = Command::new("kill").arg(pid.trim()).status();
+                // A version that could not start has already exited.
+                let _ = Command::new("kill")
+                    .arg(pid.trim())
+                    .stderr(Stdio::null())
+                    .status();
             }
         }
     }
