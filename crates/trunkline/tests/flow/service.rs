@@ -3,13 +3,13 @@
 //! and production, a real Prometheus scraping production, the traffic
 //! production gets, and a Slack webhook.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The shop's source, as the repository's first commit holds it.
 pub(crate) fn shop_files() -> Vec<(&'static str, &'static str)> {
@@ -119,28 +119,38 @@ impl Prometheus {
         )
         .unwrap();
         let port = free_port();
-        let child = Command::new("prometheus")
+        let mut child = Command::new("prometheus")
             .arg(format!("--config.file={}", config.display()))
             .arg(format!(
                 "--storage.tsdb.path={}",
                 dir.path().join("data").display()
             ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--log.level=warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("starting prometheus: {e}"));
+        // Ready when its log says so; the rest of the log is read and
+        // dropped, so Prometheus never blocks on a full pipe.
+        let log = child.stderr.take().unwrap();
+        let (ready, is_ready) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(log).lines() {
+                let Ok(line) = line else { break };
+                if line.contains("Server is ready to receive web requests") {
+                    let _ = ready.send(());
+                }
+            }
+        });
         let p = Self {
             child,
             url: format!("http://127.0.0.1:{port}"),
             _dir: dir,
         };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while get(&format!("{}/-/ready", p.url)).is_none_or(|(s, _)| s != 200) {
-            assert!(Instant::now() < deadline, "Prometheus never became ready");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        assert!(
+            is_ready.recv_timeout(Duration::from_secs(60)).is_ok(),
+            "Prometheus never said it was ready"
+        );
         p
     }
 }
