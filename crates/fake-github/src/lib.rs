@@ -20,6 +20,8 @@ mod routes;
 mod shapes;
 pub mod state;
 pub mod testing;
+// The repository settings `trunkline doctor` reads.
+pub mod repo_settings;
 
 use std::collections::VecDeque;
 use std::net::TcpListener;

@@ -25,7 +25,7 @@ pub(crate) fn blob_sha(bytes: &[u8]) -> String {
     format!("{h:016x}{:024x}", bytes.len())
 }
 
-fn query_map(query: &str) -> BTreeMap<String, String> {
+pub(crate) fn query_map(query: &str) -> BTreeMap<String, String> {
     query
         .split('&')
         .filter(|kv| !kv.is_empty())
@@ -61,7 +61,7 @@ fn decode(s: &str) -> String {
 }
 
 /// Slices a list into the requested page and adds GitHub's Link header.
-fn paginate(items: Vec<Value>, req: &RecordedRequest, base_url: &str) -> Reply {
+pub(crate) fn paginate(items: Vec<Value>, req: &RecordedRequest, base_url: &str) -> Reply {
     paginate_with(items, |v| v, req, base_url)
 }
 
@@ -218,9 +218,19 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
     if let Some(reply) = crate::git_data::route(repo, base, r, rest, req, &body, now) {
         return reply;
     }
+    let call = crate::repo_settings::Call {
+        base,
+        full: r,
+        rest,
+        req,
+        body: &body,
+        id,
+        now,
+    };
+    if let Some(reply) = crate::repo_settings::route(repo, &call) {
+        return reply;
+    }
     match (m, rest) {
-        ("GET", []) => Reply::json(200, shapes::repo(base, r, &repo.default_branch)),
-
         // Pulls.
         ("GET", ["pulls"]) => {
             let q = query_map(&req.query);

@@ -178,6 +178,8 @@ pub struct Dispatch {
 #[derive(Debug, Clone, Default)]
 pub struct RepoState {
     pub default_branch: String,
+    /// Merge settings, rulesets, branch protection and environments.
+    pub settings: crate::repo_settings::RepoSettings,
     pub pulls: BTreeMap<u64, Pull>,
     /// Issue number → comments.
     pub comments: BTreeMap<u64, Vec<Comment>>,

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// One delivery system over Trunkline's gates: scaffold a repository for
-/// the whole flow, run the pull-request gates before you push, and see the
-/// policy every gate applies.
+/// the whole flow, run the pull-request gates before you push, see the
+/// policy every gate applies, and check that GitHub's settings enforce it.
 #[derive(Debug, Parser)]
 #[command(name = "trunkline", version)]
 pub struct Cli {
@@ -27,6 +27,13 @@ pub enum Command {
     /// Print the effective policy, each value with its source, or with
     /// --schema the JSON Schema of trunkline.toml.
     Config(ConfigArgs),
+    /// Check that GitHub's settings make the gates count: merging, the
+    /// default branch's rules and required checks, the merge queue,
+    /// environments, release tags, the workflows and the policy file. Each
+    /// check passes, fails with the exact fix, or is unknown (the token
+    /// cannot read it). Exit 0 nothing failed, 1 a check failed, 2 could
+    /// not run.
+    Doctor(DoctorArgs),
 }
 
 /// How a report is printed.
@@ -118,4 +125,30 @@ pub struct ConfigArgs {
 
     #[arg(last = true, value_name = "FLAGS")]
     pub flags: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The repository. Default: $GITHUB_REPOSITORY, else the checkout's
+    /// origin.
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+
+    /// REST API base URL (GitHub Enterprise Server: https://HOST/api/v3).
+    /// Default: $GITHUB_API_URL, else https://api.github.com.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+
+    /// Check only what the files show (the workflows and the policy file in
+    /// the working tree): no token, no network.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// The checkout --offline reads, and whose origin names the repository.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Output format. In Actions the step summary gets the table as well.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
 }

@@ -5,12 +5,14 @@
 //! is the front end that makes them one system: `init` scaffolds the policy
 //! file, the PR template and the workflows of the whole flow; `check` runs
 //! the pull-request gates locally, in-process, exactly as CI will; `config`
-//! shows the effective policy and its JSON Schema. It uses the gates as
-//! libraries and never runs their binaries.
+//! shows the effective policy and its JSON Schema; `doctor` checks that
+//! GitHub's settings make the gates count. It uses the gates as libraries
+//! and never runs their binaries.
 
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod gates;
 pub mod init;
 pub mod pins;
@@ -48,6 +50,7 @@ pub fn run(
         Command::Init(args) => init::run(&args, stdout),
         Command::Check(args) => check::run(&args, env, stdout),
         Command::Config(args) => config::run(&args, env, stdout),
+        Command::Doctor(args) => doctor::run(&args, env, stdout),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -48,6 +48,13 @@ pub const SETUP_JAVA: Pin = Pin {
     sha: "b6effb05e454b25005698d916606bdc6ffcbf961",
     version: "v5.7.0",
 };
+/// The token of a GitHub App, for tag-on-staging when a tag ruleset lets
+/// only its bypass actors create release tags.
+pub const CREATE_APP_TOKEN: Pin = Pin {
+    action: "actions/create-github-app-token",
+    sha: "1b10c78c7865c340bc4f6099eb2f838309f1e8c3",
+    version: "v3.1.1",
+};
 pub const INSTALL_ACTION: Pin = Pin {
     action: "taiki-e/install-action",
     sha: "ba47c86ac325773530516bb756137ac718732518",
@@ -130,6 +137,7 @@ mod tests {
             SETUP_PYTHON,
             SETUP_GO,
             SETUP_JAVA,
+            CREATE_APP_TOKEN,
             INSTALL_ACTION,
         ] {
             assert_eq!(p.sha.len(), 40, "{p:?}");

@@ -9,11 +9,12 @@ use fake_github::testing::TestRepo;
 use support::*;
 use yaml_rust2::{Yaml, YamlLoader};
 
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     ".github/trunkline.toml",
     ".github/pull_request_template.md",
     ".github/workflows/trunkline-pr.yml",
     ".github/workflows/trunkline-main.yml",
+    ".github/workflows/trunkline-production.yml",
     ".github/workflows/trunkline-rollback.yml",
     "deploy/deploy.sh",
 ];
@@ -114,6 +115,12 @@ fn no_stack_means_no_coverage_job() {
     r.write("README.md", "hi\n");
     let run = init(r.path(), &[]);
     assert!(run.stdout.contains("detected: no stack"), "{}", run.stdout);
+    // The next steps name the environments' policies doctor checks.
+    assert!(
+        run.stdout.contains("create the environments staging (deploys from main) and production (deploys the release tags v* alone: trunkline-production.yml runs on the tag)"),
+        "{}",
+        run.stdout
+    );
     let pr = read(&r, ".github/workflows/trunkline-pr.yml");
     assert!(!pr.contains("coverage"), "{pr}");
     assert!(read(&r, ".github/trunkline.toml").contains("# reports = [\"coverage/lcov.info\"]"));
@@ -314,6 +321,7 @@ fn the_workflows_keep_the_security_rules() {
     for file in [
         "trunkline-pr.yml",
         "trunkline-main.yml",
+        "trunkline-production.yml",
         "trunkline-rollback.yml",
     ] {
         let text = read(&r, &format!(".github/workflows/{file}"));
@@ -362,13 +370,57 @@ fn the_workflows_keep_the_security_rules() {
     );
     let main = read(&r, ".github/workflows/trunkline-main.yml");
     assert!(main.contains("bash deploy/deploy.sh staging \"$GITHUB_SHA\""));
-    assert!(main.contains("bash deploy/deploy.sh production \"$TAG\""));
     let main = yaml(&main);
     assert_eq!(main["jobs"]["tag"]["needs"][0].as_str(), Some("staging"));
     assert_eq!(main["jobs"]["production"]["needs"][0].as_str(), Some("tag"));
+    // With a tag ruleset only a GitHub App may create the release tags:
+    // tag-on-staging takes the App's token when its secrets are set, and
+    // the workflow's own token until then.
+    let steps = main["jobs"]["tag"]["steps"].as_vec().unwrap();
+    assert!(
+        steps[0]["uses"]
+            .as_str()
+            .unwrap()
+            .starts_with("actions/create-github-app-token@")
+    );
+    assert_eq!(steps[0]["if"].as_str(), Some("env.APP_CLIENT_ID != ''"));
+    assert_eq!(
+        main["jobs"]["tag"]["env"]["APP_CLIENT_ID"].as_str(),
+        Some("${{ secrets.TRUNKLINE_APP_CLIENT_ID }}")
+    );
+    assert_eq!(
+        steps[1]["with"]["github-token"].as_str(),
+        Some("${{ steps.app.outputs.token || github.token }}")
+    );
     assert_eq!(
         main["jobs"]["staging"]["environment"].as_str(),
         Some("staging")
+    );
+    // Production deploys only on a tag: the delivery flow and the
+    // rollback start the production workflow on it, so the environment
+    // can allow the release tags alone; neither job is in the
+    // environment on the default branch's ref.
+    for (file, job) in [
+        ("trunkline-main.yml", "production"),
+        ("trunkline-rollback.yml", "rollback"),
+    ] {
+        let text = read(&r, &format!(".github/workflows/{file}"));
+        let w = yaml(&text);
+        assert!(w["jobs"][job]["environment"].is_badvalue(), "{file}");
+        assert!(
+            text.contains("WORKFLOW: trunkline-production.yml"),
+            "{file}"
+        );
+        assert!(text.contains("--arg ref \"refs/tags/$TAG\""), "{file}");
+    }
+    let production = read(&r, ".github/workflows/trunkline-production.yml");
+    assert!(production.contains("bash deploy/deploy.sh production \"$TAG\""));
+    assert!(production.contains("\"$GITHUB_REF_TYPE\" != tag"));
+    let production = yaml(&production);
+    assert!(!production["on"]["workflow_dispatch"].is_badvalue());
+    assert_eq!(
+        production["jobs"]["production"]["environment"].as_str(),
+        Some("production")
     );
 }
 

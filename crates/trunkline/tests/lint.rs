@@ -41,7 +41,7 @@ fn zizmor_and_actionlint_find_nothing() {
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
-        assert_eq!(files.len(), 3);
+        assert_eq!(files.len(), 4);
         lint_workflows(&files).assert_clean(&format!("the workflows generated for {set:?}"));
     }
 }

@@ -15,7 +15,7 @@ use gate_runtime::policy::POLICY_PATH;
 use crate::cli::InitArgs;
 use crate::init::files::{Outcome, Planned, Style, apply, decide, render};
 use crate::init::stack::{Stack, detect};
-use crate::init::workflows::{MAIN_FILE, PR_FILE, ROLLBACK_FILE, Target};
+use crate::init::workflows::{MAIN_FILE, PR_FILE, PRODUCTION_FILE, ROLLBACK_FILE, Target};
 use crate::pins::Trunkline;
 
 pub const TEMPLATE_PATH: &str = ".github/pull_request_template.md";
@@ -88,6 +88,12 @@ pub fn plan(
         file(
             &format!(".github/workflows/{MAIN_FILE}"),
             workflows::main(&target),
+            Style::Hash,
+            false,
+        ),
+        file(
+            &format!(".github/workflows/{PRODUCTION_FILE}"),
+            workflows::production(&target),
             Style::Hash,
             false,
         ),
@@ -194,7 +200,7 @@ pub fn run(args: &InitArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             ));
         }
         steps.push(format!(
-            "create the environments staging and production, and make \"{}\" required checks on {branch}",
+            "create the environments staging (deploys from {branch}) and production (deploys the release tags v* alone: {PRODUCTION_FILE} runs on the tag), and make \"{}\" required checks on {branch}; `trunkline doctor` (with a repository admin's token) checks every setting and prints the exact fix",
             workflows::CHECK_NAMES
                 .iter()
                 .take(if stacks.is_empty() { 2 } else { 3 })

@@ -155,7 +155,9 @@ pub fn deploy_script() -> String {
      # Deploys REF to ENVIRONMENT:\n\
      #   deploy/deploy.sh staging <commit sha>     (every push to the main branch)\n\
      #   deploy/deploy.sh production <tag>        (after staging succeeded and the tag was cut)\n\
-     #   deploy/deploy.sh production <older tag>  (the rollback workflow)\n\
+     #   deploy/deploy.sh production <older tag>  (a rollback)\n\
+     # Production runs on the tag itself (trunkline-production.yml), so the\n\
+     # production environment can allow release tags only.\n\
      # The workflows in .github/workflows/trunkline-*.yml call it from a checkout\n\
      # of REF. Exit non-zero when the deploy fails: the flow stops there.\n\
      #\n\

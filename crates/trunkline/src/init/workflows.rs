@@ -6,14 +6,26 @@
 //! `${{ }}` inside a `run:` (values reach scripts through `env:`). They run
 //! under nektos/act as well as on GitHub: the API calls use
 //! `GITHUB_API_URL`, and nothing needs more than bash, curl and jq.
+//!
+//! Production deploys only from a release tag: its workflow
+//! ([`PRODUCTION_FILE`]) runs on the tag itself (`workflow_dispatch` with
+//! `ref` the tag), so the production environment can allow the release
+//! tags and nothing else, which is what `trunkline doctor` checks. An
+//! environment's branch and tag policy is matched against the run's ref,
+//! so a tag-only policy refuses a job of a run on the default branch; and
+//! a tag pushed with `GITHUB_TOKEN` starts no workflow, but a dispatch
+//! does. So the delivery flow dispatches production once tag-on-staging
+//! has tagged, and the rollback (which post-deploy-watch dispatches on the
+//! default branch) dispatches production on the last good tag.
 
 use crate::gates::knows;
 use crate::init::stack::{Stack, Step};
-use crate::pins::{CHECKOUT, Trunkline};
+use crate::pins::{CHECKOUT, CREATE_APP_TOKEN, Trunkline};
 
 pub const PR_FILE: &str = "trunkline-pr.yml";
 pub const MAIN_FILE: &str = "trunkline-main.yml";
 pub const ROLLBACK_FILE: &str = "trunkline-rollback.yml";
+pub const PRODUCTION_FILE: &str = "trunkline-production.yml";
 
 /// The check names of the PR workflow's jobs: stable, for branch
 /// protection's required checks.
@@ -353,16 +365,96 @@ pub fn main(t: &Target<'_>) -> String {
          \x20     deployments: read # staging's deployment must have succeeded\n\
          \x20   outputs:\n\
          \x20     tag: ${{{{ steps.tag.outputs.tag }}}}\n\
+         \x20   # With a tag ruleset on the release tags, only its bypass actors may\n\
+         \x20   # create them, and GitHub Actions cannot be one: give the secrets\n\
+         \x20   # TRUNKLINE_APP_CLIENT_ID and TRUNKLINE_APP_PRIVATE_KEY of a GitHub App\n\
+         \x20   # that is, and the tags are created with its token.\n\
+         \x20   env:\n\
+         \x20     APP_CLIENT_ID: ${{{{ secrets.TRUNKLINE_APP_CLIENT_ID }}}}\n\
          \x20   steps:\n\
+         \x20     - name: The GitHub App's token, when one is set up\n\
+         \x20       id: app\n\
+         \x20       if: env.APP_CLIENT_ID != ''\n\
+         \x20       uses: {}\n\
+         \x20       with:\n\
+         \x20         client-id: ${{{{ env.APP_CLIENT_ID }}}}\n\
+         \x20         private-key: ${{{{ secrets.TRUNKLINE_APP_PRIVATE_KEY }}}}\n\
+         \x20         permission-contents: write\n\
+         \x20         permission-deployments: read\n\
          \x20     - id: tag\n\
-         \x20       uses: {}\n",
+         \x20       uses: {}\n\
+         \x20       with:\n\
+         \x20         github-token: ${{{{ steps.app.outputs.token || github.token }}}}\n",
+        CREATE_APP_TOKEN.uses(),
         tl.uses("tag-on-staging")
     ));
-    y.push_str(
+    y.push_str(&format!(
         "\n  production:\n\
-         \x20   name: deploy production\n\
+         \x20   name: start production on the tag\n\
          \x20   needs: [tag]\n\
          \x20   if: needs.tag.outputs.tag != ''\n\
+         \x20   runs-on: ubuntu-latest\n\
+         \x20   permissions:\n\
+         \x20     actions: write # dispatch {PRODUCTION_FILE} on the tag\n\
+         \x20   steps:\n"
+    ));
+    y.push_str(&dispatch_production(
+        "${{ needs.tag.outputs.tag }}",
+        "false",
+    ));
+    y
+}
+
+/// Starts the production workflow on `$TAG` (the run's ref is the tag, so
+/// a tag-only deployment policy lets it deploy), with its `rollback` input
+/// `$ROLLBACK`. The token travels through curl's stdin, never argv.
+const DISPATCH_PRODUCTION: &str = r#"set -euo pipefail
+body="$(jq -n --arg ref "refs/tags/$TAG" --arg rollback "$ROLLBACK" '{ref: $ref, inputs: {rollback: $rollback}}')"
+printf 'header = "Authorization: Bearer %s"\n' "$GITHUB_TOKEN" |
+  curl --config - --fail-with-body --silent --show-error --retry 3 \
+    --header "Accept: application/vnd.github+json" --data "$body" \
+    "${GITHUB_API_URL}/repos/${GITHUB_REPOSITORY}/actions/workflows/${WORKFLOW}/dispatches" > /dev/null
+echo "Started ${WORKFLOW} on ${TAG}.""#;
+
+/// The step that dispatches the production workflow on a tag.
+fn dispatch_production(tag: &str, rollback: &str) -> String {
+    script_step(
+        "Start the production deploy on the tag",
+        None,
+        None,
+        &[
+            ("GITHUB_TOKEN", "${{ github.token }}"),
+            ("TAG", tag),
+            ("ROLLBACK", rollback),
+            ("WORKFLOW", PRODUCTION_FILE),
+        ],
+        DISPATCH_PRODUCTION,
+    )
+}
+
+/// The production deploy, on a release tag (the delivery flow and the
+/// rollback dispatch it there): deploy, record the deployment, watch.
+pub fn production(t: &Target<'_>) -> String {
+    let mut y = header(
+        "The production deploy, written by `trunkline init`: runs on a release tag\n# (the delivery flow and the rollback start it there, so the production\n# environment can allow the release tags alone), deploys it, records the\n# deployment and watches production.",
+    );
+    y.push_str(
+        "name: trunkline production\n\
+         \n\
+         on:\n\
+         \x20 workflow_dispatch:\n\
+         \x20   inputs:\n\
+         \x20     rollback:\n\
+         \x20       description: A rollback to this tag (a breach then alerts instead of rolling back again)\n\
+         \x20       required: false\n\
+         \x20       default: false\n\
+         \x20       type: boolean\n\
+         \n\
+         permissions: {}\n\
+         \n\
+         jobs:\n\
+         \x20 production:\n\
+         \x20   name: deploy production\n\
          \x20   runs-on: ubuntu-latest\n\
          \x20   environment: production\n\
          \x20   concurrency:\n\
@@ -375,14 +467,27 @@ pub fn main(t: &Target<'_>) -> String {
          \x20     actions: write # dispatch the rollback on a breach\n\
          \x20   steps:\n",
     );
-    y.push_str(&production_steps(t, "${{ needs.tag.outputs.tag }}", &[]));
+    y.push_str(&script_step(
+        "Check that this run is on a release tag",
+        None,
+        None,
+        &[],
+        "if [ \"$GITHUB_REF_TYPE\" != tag ]; then\n  echo \"::error title=Production::production deploys release tags only: run this workflow on a tag (Use workflow from: Tags)\"\n  exit 2\nfi",
+    ));
+    // A breach during a rollback alerts; it does not roll back again.
+    y.push_str(&production_steps(
+        t,
+        "${{ github.ref_name }}",
+        &[("on-breach", "${{ inputs.rollback && 'alert' || '' }}")],
+    ));
     y
 }
 
-/// The rollback: redeploy a tag to production on `workflow_dispatch`.
-pub fn rollback(t: &Target<'_>) -> String {
+/// The rollback: redeploy a tag to production on `workflow_dispatch`, by
+/// starting the production workflow on that tag.
+pub fn rollback(_t: &Target<'_>) -> String {
     let mut y = header(
-        "The rollback, written by `trunkline init`: redeploy a release tag to\n# production. post-deploy-watch dispatches it with the last good tag on a\n# breach; run it by hand from the Actions tab the same way.",
+        "The rollback, written by `trunkline init`: redeploy a release tag to\n# production. post-deploy-watch dispatches it with the last good tag on a\n# breach; run it by hand from the Actions tab the same way. It starts\n# trunkline-production.yml on the tag, since production deploys tags only.",
     );
     y.push_str(
         "name: trunkline rollback\n\
@@ -401,14 +506,8 @@ pub fn rollback(t: &Target<'_>) -> String {
          \x20 rollback:\n\
          \x20   name: roll back production\n\
          \x20   runs-on: ubuntu-latest\n\
-         \x20   environment: production\n\
-         \x20   concurrency:\n\
-         \x20     group: trunkline-production\n\
-         \x20     cancel-in-progress: false\n\
-         \x20   timeout-minutes: 120\n\
          \x20   permissions:\n\
-         \x20     contents: read\n\
-         \x20     deployments: write # the deployment and its status\n\
+         \x20     actions: write # start trunkline-production.yml on the tag\n\
          \x20   steps:\n",
     );
     y.push_str(&script_step(
@@ -418,11 +517,6 @@ pub fn rollback(t: &Target<'_>) -> String {
         &[("TAG", "${{ inputs.tag }}")],
         "case \"$TAG\" in\n  \"\" | -* | *[!A-Za-z0-9._/+-]*)\n    echo \"::error title=Rollback::not a release tag: give a tag such as v1.2.3\"\n    exit 2\n    ;;\nesac",
     ));
-    // A breach during a rollback alerts; it does not roll back again.
-    y.push_str(&production_steps(
-        t,
-        "${{ inputs.tag }}",
-        &[("on-breach", "alert")],
-    ));
+    y.push_str(&dispatch_production("${{ inputs.tag }}", "true"));
     y
 }
