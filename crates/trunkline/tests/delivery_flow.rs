@@ -28,18 +28,21 @@
 //! 4. **Main.** That push runs the delivery workflow: coverage recorded for
 //!    the new commit, staging deployed (its deployment and statuses on the
 //!    fake), tag-on-staging tags that exact commit after reading staging's
-//!    success (`v0.1.0`), production deployed from the tag, the watch
-//!    passes against the real Prometheus, and the deployment ends
-//!    `success`. Then a pull request that drops the package's coverage
+//!    success (`v0.1.0`), and production started on the tag: a dispatch of
+//!    the production workflow on `refs/tags/v0.1.0`, whose run deploys the
+//!    tag, the watch passes against the real Prometheus, and the deployment
+//!    ends `success`. Then a pull request that drops the package's coverage
 //!    fails coverage-gate against the record main now has, and one from a
 //!    fork (a read-only token: the fake answers every write 403) is decided
 //!    with no crash and no write.
 //! 5. **A bad release.** A change that fails one request in four merges;
-//!    staging (health only) succeeds; it is tagged `v0.1.1` and deployed; the
-//!    watch sees the error rate through Prometheus and fails early; the
-//!    deployment ends `failure`; the rollback is dispatched with `v0.1.0`,
-//!    the last good tag; that dispatch runs the rollback workflow, after
-//!    which production runs `v0.1.0` again; Slack got one alert.
+//!    staging (health only) succeeds; it is tagged `v0.1.1` and its
+//!    production run deploys it; the watch sees the error rate through
+//!    Prometheus and fails early; the deployment ends `failure`; the
+//!    rollback is dispatched with `v0.1.0`, the last good tag; that dispatch
+//!    runs the rollback workflow, which starts production on `v0.1.0` (a
+//!    rollback: a breach would alert, not roll back again), after which
+//!    production runs `v0.1.0` again; Slack got one alert.
 //! 6. **A failed staging.** A change that cannot start fails its staging
 //!    deploy: it is never tagged, and the timeline says why.
 //!
@@ -56,14 +59,16 @@
 //!   recorded: it starts each workflow of its commit whose `on:` matches
 //!   (event, activity types, branch and tag filters), one act run each,
 //!   before the next event is looked at. Which commit: a push's `after`, a
-//!   dispatch's ref's tip, a deployment's `sha`; a pull request's test merge
+//!   dispatch's ref's commit (a tag's, peeled), a deployment's `sha`; a pull request's test merge
 //!   commit, a merge group's head.
 //! - As on GitHub, an event caused by a run's own `GITHUB_TOKEN` starts no
-//!   workflow, except `workflow_dispatch` (the rollback). A tag created by
+//!   workflow, except `workflow_dispatch` (production on the tag, the
+//!   rollback). A tag created by
 //!   tag-on-staging, the coverage record's push to its data branch and the
 //!   deployments' statuses are recorded and shown, and start nothing.
 //! - A job with `environment:` gets a deployment from the harness, as
-//!   GitHub makes one: ref the run's branch, sha the run's commit, status
+//!   GitHub makes one: ref the run's branch or tag, sha the run's commit,
+//!   status
 //!   `in_progress` when act starts the job, `success` or `failure` when act
 //!   reports its result. act writes a job's result before it starts the
 //!   jobs that need it, and the fake reads act's log before it serves each
@@ -72,7 +77,9 @@
 //!   pushes and dispatches with the repository's `SLACK_WEBHOOK`.
 //! - Third-party actions have stand-ins (`flow/stand-ins/`): checkout clones
 //!   the fake's git store at the ref as actions/checkout would, setup-go
-//!   uses the machine's Go. Trunkline's actions are this checkout's.
+//!   uses the machine's Go, create-github-app-token fails (no GitHub App is
+//!   set up, so the tag job skips it). Trunkline's actions are this
+//!   checkout's.
 //!
 //! Each step's outcome is asserted; the timeline (one line per event and
 //! verdict) is printed, and written as JSON to `TRUNKLINE_FLOW_TRANSCRIPT`
@@ -99,6 +106,17 @@ const GATES: [&str; 5] = [
     "tag-on-staging",
     "post-deploy-watch",
 ];
+
+/// The runs of one workflow, in the order they ran.
+fn runs_of<'a>(
+    runs: &'a [(String, flow::act::Outcome)],
+    workflow: &str,
+) -> Vec<&'a flow::act::Outcome> {
+    runs.iter()
+        .map(|(_, o)| o)
+        .filter(|o| o.workflow == workflow)
+        .collect()
+}
 
 /// The gate binaries next to this test; built when missing (a run of this
 /// test alone).
@@ -166,13 +184,22 @@ fn tag_of(f: &Flow, sha: &str) -> Vec<String> {
         .collect()
 }
 
-/// The newest status of each deployment of `git_ref` to `environment`.
-fn deployment_states(f: &Flow, git_ref: &str, environment: &str) -> Vec<Vec<String>> {
+/// The statuses of each deployment of `git_ref` to `environment`: those
+/// GitHub made for a job's `environment:` (the harness, with no
+/// description), or those the workflow recorded itself (`trunkline: TAG to
+/// ENV`).
+fn deployment_states(
+    f: &Flow,
+    git_ref: &str,
+    environment: &str,
+    by_workflow: bool,
+) -> Vec<Vec<String>> {
     f.fake
         .repo(REPO)
         .deployments
         .iter()
         .filter(|d| d.git_ref == git_ref && d.environment == environment)
+        .filter(|d| d.description.is_some() == by_workflow)
         .map(|d| d.statuses.iter().map(|s| s.state.clone()).collect())
         .collect()
 }
@@ -363,7 +390,7 @@ fn delivery_flow() {
         "coverage recorded for {merged}"
     );
     assert_eq!(
-        deployment_states(&f, "main", "staging"),
+        deployment_states(&f, "main", "staging", false),
         [["in_progress", "success"]]
     );
     assert_eq!(tag_of(&f, &merged), ["v0.1.0"]);
@@ -375,7 +402,25 @@ fn delivery_flow() {
         )) && said.contains(&format!("tagged {} as v0.1.0", &merged[..12])),
         "tag-on-staging checked staging's deployment of that commit:\n{said}"
     );
-    let good = deployment_states(&f, "v0.1.0", "production");
+    // The delivery run dispatched production on the tag; that run deployed
+    // and watched it.
+    let production = runs_of(&runs, "trunkline production");
+    assert_eq!(production.len(), 1, "one production run on v0.1.0");
+    assert_eq!(
+        production[0].job("production").result,
+        "success",
+        "{}",
+        production[0].log
+    );
+    assert!(
+        production[0]
+            .job("production")
+            .output
+            .contains("post-deploy-watch: pass"),
+        "{}",
+        production[0].job("production").output
+    );
+    let good = deployment_states(&f, "v0.1.0", "production", true);
     assert_eq!(good.len(), 1);
     assert_eq!(
         good[0].last().map(String::as_str),
@@ -495,8 +540,16 @@ fn delivery_flow() {
         delivery.log
     );
     assert_eq!(tag_of(&f, &bad_sha), ["v0.1.1"]);
-    let watch = delivery.job("production");
-    assert_eq!(watch.result, "failure", "{}", delivery.log);
+    assert_eq!(
+        delivery.job("production").result,
+        "success",
+        "production started on the tag:\n{}",
+        delivery.log
+    );
+    let production = runs_of(&runs, "trunkline production");
+    assert_eq!(production.len(), 2, "v0.1.1, then the rollback's v0.1.0");
+    let watch = production[0].job("production");
+    assert_eq!(watch.result, "failure", "{}", production[0].log);
     assert!(
         watch.output.contains("error-rate") && watch.output.contains("3 breaches in a row"),
         "the watch names the breached check:\n{}",
@@ -515,26 +568,36 @@ fn delivery_flow() {
         samples < 10,
         "the watch should fail early, not sit out its window: {samples} samples"
     );
-    let bad_states = deployment_states(&f, "v0.1.1", "production");
+    let bad_states = deployment_states(&f, "v0.1.1", "production", true);
     assert_eq!(bad_states.len(), 1);
     assert_eq!(bad_states[0].last().map(String::as_str), Some("failure"));
-    let dispatches = f.fake.repo(REPO).dispatches;
-    assert_eq!(dispatches.len(), 1, "{dispatches:?}");
-    assert_eq!(dispatches[0].workflow, "trunkline-rollback.yml");
-    assert_eq!(dispatches[0].inputs["tag"], "v0.1.0", "the last good tag");
-    let rollback = &runs
-        .iter()
-        .find(|(event, _)| event == "workflow_dispatch")
-        .expect("the dispatch runs the rollback workflow")
-        .1;
+    let rollbacks: Vec<_> = f
+        .fake
+        .repo(REPO)
+        .dispatches
+        .into_iter()
+        .filter(|d| d.workflow == "trunkline-rollback.yml")
+        .collect();
+    assert_eq!(rollbacks.len(), 1, "{rollbacks:?}");
+    assert_eq!(rollbacks[0].inputs["tag"], "v0.1.0", "the last good tag");
+    let rollback = runs_of(&runs, "trunkline rollback");
+    assert_eq!(rollback.len(), 1, "the dispatch runs the rollback workflow");
     assert_eq!(
-        rollback.job("rollback").result,
+        rollback[0].job("rollback").result,
         "success",
         "{}",
-        rollback.log
+        rollback[0].log
+    );
+    // The rollback starts production on the good tag, watched, alerting
+    // rather than rolling back again.
+    assert_eq!(
+        production[1].job("production").result,
+        "success",
+        "{}",
+        production[1].log
     );
     assert_eq!(f.services.production_version().as_deref(), Some("v0.1.0"));
-    let rolled = deployment_states(&f, "v0.1.0", "production");
+    let rolled = deployment_states(&f, "v0.1.0", "production", true);
     assert_eq!(rolled.len(), 2);
     assert_eq!(rolled[1].last().map(String::as_str), Some("success"));
     let alerts = f.slack.requests();
@@ -577,7 +640,7 @@ fn delivery_flow() {
         staging.errors
     );
     assert_eq!(
-        deployment_states(&f, "main", "staging").last(),
+        deployment_states(&f, "main", "staging", false).last(),
         Some(&vec!["in_progress".to_owned(), "failure".to_owned()])
     );
     assert_eq!(delivery.job("tag").result, "skipped");

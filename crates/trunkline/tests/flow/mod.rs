@@ -76,6 +76,7 @@ fn local_actions(dev: &Path, trunkline: &Path) -> Vec<(String, PathBuf)> {
                 "trunkline/trunkline" => trunkline.to_owned(),
                 "actions/checkout" => stand_ins.join("checkout"),
                 "actions/setup-go" => stand_ins.join("setup-go"),
+                "actions/create-github-app-token" => stand_ins.join("create-github-app-token"),
                 other => panic!("the generated workflows use {other}, which has no stand-in"),
             };
             let key = format!("{repo}@{sha}");
@@ -406,7 +407,8 @@ impl Flow {
                     ),
                     "workflow_dispatch" => {
                         let r = e.payload["ref"].as_str().unwrap_or_default().to_owned();
-                        (git(&self.store, &["rev-parse", &r]), r)
+                        let sha = git(&self.store, &["rev-parse", &format!("{r}^{{commit}}")]);
+                        (sha, r)
                     }
                     _ => (
                         e.payload["deployment"]["sha"]
