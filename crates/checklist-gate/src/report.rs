@@ -260,6 +260,7 @@ pub struct ChecklistReport {
 pub fn report(facts: Facts, decision: Decision, applied: &Applied) -> ChecklistReport {
     let mut notes = facts.notes;
     notes.extend(decision.notes);
+    notes.extend(applied.not_allowed());
     ChecklistReport {
         meta: Meta {
             body_source: Some(facts.body.source),

@@ -411,6 +411,43 @@ fn status_and_sticky_comment_follow_each_edit() {
     );
 }
 
+/// A fork's pull request runs with a read-only token: the checklist is
+/// still decided, and the status and comment are skipped with a note rather
+/// than refused with 403 (exit 2). Found by the delivery_flow scenario (#16).
+#[test]
+fn a_forks_pull_request_is_decided_and_writes_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let fake = fake_with_pr(Some("- [ ] Tests cover the change\n"));
+    fake.read_only_token(fake_github::testing::CANARY_TOKEN);
+    let event = event_file(d.path(), None, &"b".repeat(40), &"a".repeat(40));
+    let mut e: Value = serde_json::from_str(&std::fs::read_to_string(&event).unwrap()).unwrap();
+    e["pull_request"]["head"]["repo"]["full_name"] = "forker/Hello-World".into();
+    let event = write(d.path(), "fork.json", &e.to_string());
+    let env = actions_env(&event, &fake);
+    let r = run(
+        d.path(),
+        &[
+            "--status-context",
+            "trunkline/checklist",
+            "--comment",
+            "--format",
+            "json",
+        ],
+        &env,
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let notes = r.json()["notes"].to_string();
+    assert!(
+        notes.contains("skipped create the sticky comment") && notes.contains("from a fork"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("skipped set status trunkline/checklist"),
+        "{notes}"
+    );
+    assert!(fake.writes().is_empty(), "{:?}", fake.writes());
+}
+
 #[test]
 fn github_format_outputs_and_a_single_escaped_annotation() {
     let d = tempfile::tempdir().unwrap();

@@ -128,6 +128,15 @@ pub(crate) fn decide(f: &Facts, s: &Settings) -> anyhow::Result<Decision> {
                 changed.at.as_str(),
             ))
         }
+        // A push lands a change its pull request (or merge group) was
+        // judged on: the policy file's --min-patch applies there, and the
+        // recording job on main has no base to diff against.
+        Err(_) if s.min_patch.is_some() && matches!(f.situation, Situation::Push { .. }) => {
+            notes.push(
+                "patch coverage: not measured on a push; --min-patch judges pull requests and merge groups".to_owned(),
+            );
+            None
+        }
         Err(why) => {
             if s.min_patch.is_some() {
                 bail!("--min-patch: cannot measure the changed lines: {why}");

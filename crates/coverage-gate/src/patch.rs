@@ -103,6 +103,15 @@ impl SourceFilter {
     }
 }
 
+/// Files no coverage report ever holds, whatever the settings: Go's test
+/// files (`*_test.go`), which `go test -cover` compiles but never measures.
+/// A change to one is not a missing report.
+fn never_measured(path: &str) -> bool {
+    path.rsplit('/')
+        .next()
+        .is_some_and(|name| name.ends_with("_test.go"))
+}
+
 /// Measures every changed file against the merged coverage. Each file's
 /// lines are walked once, in order, beside its changed lines.
 pub fn compute(coverage: &Coverage, changed: &ChangedLines, sources: &SourceFilter) -> Patch {
@@ -114,7 +123,7 @@ pub fn compute(coverage: &Coverage, changed: &ChangedLines, sources: &SourceFilt
         patch.changed_files += 1;
         patch.changed_lines += lines.len() as u64;
         let Some(file) = coverage.files.get(path) else {
-            if sources.matches(path) {
+            if sources.matches(path) && !never_measured(path) {
                 patch.unmeasured_files.push(path.clone());
             }
             continue;
@@ -249,6 +258,7 @@ mod tests {
         assert_eq!((p.measured, p.covered), (4, 1));
         assert_eq!(p.percent(), Some(25.0));
         assert_eq!(p.unmeasured_files, vec!["src/new.py"]);
+
         assert_eq!((p.changed_files, p.changed_lines), (4, 10));
 
         let j = judge(&p, Some(50.0), Unmeasured::Warn);
@@ -257,6 +267,24 @@ mod tests {
         assert!(j.warn[0].contains("src/new.py"));
         assert!(judge(&p, Some(25.0), Unmeasured::Ignore).fail.is_empty());
         assert_eq!(judge(&p, None, Unmeasured::Fail).fail.len(), 1);
+    }
+
+    /// Go never measures its test files: a changed one is not a missing
+    /// report (found by the delivery_flow scenario, #16).
+    #[test]
+    fn go_test_files_are_never_unmeasured() {
+        let mut go = Coverage::default();
+        let mut b = FileBuilder::default();
+        b.line(1, 1);
+        go.add_file("shop.go".into(), b.finish());
+        let changed: ChangedLines = [
+            ("shop_test.go".to_owned(), vec![3]),
+            ("cmd/x/x_test.go".to_owned(), vec![1]),
+            ("price.go".to_owned(), vec![1]),
+        ]
+        .into();
+        let p = compute(&go, &changed, &SourceFilter::new(&[], &go).unwrap());
+        assert_eq!(p.unmeasured_files, vec!["price.go"]);
     }
 
     #[test]

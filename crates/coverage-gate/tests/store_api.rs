@@ -184,6 +184,28 @@ fn pushes_to_main_record_through_the_git_data_api() {
     assert!(w.fake.writes().is_empty());
 }
 
+/// The policy file's `min-patch` applies to every run, the recording job
+/// on main included, which has no base to diff against: found by the
+/// delivery_flow scenario (issue #16), where that job exited 2.
+#[test]
+fn a_push_with_min_patch_records_and_leaves_patch_coverage_to_pull_requests() {
+    let w = World::new();
+    let r = w.report("r.info", 10, 9);
+    let out = w.push(
+        &sha(1),
+        &sha(2),
+        "refs/heads/main",
+        &[&r, "--record", "--min-patch", "80", "--format", "json"],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let j: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(
+        j["notes"].to_string().contains("not measured on a push"),
+        "{j}"
+    );
+    assert!(w.files().contains(&w.record_of(&sha(2))));
+}
+
 #[test]
 fn a_ref_race_is_rebuilt_and_both_records_land() {
     let w = World::new();

@@ -13,6 +13,10 @@ pub use http::{Handler, HandlerServer, StaticServer, Stream, StreamingServer};
 mod git_data;
 pub use git_data::{GitObjects, TreeEntry};
 pub mod contract;
+mod events;
+pub use events::{Actor, Event, StateHandle};
+mod git_store;
+pub use git_store::{GitStore, MergeGroup, NewPull};
 mod routes;
 mod shapes;
 pub mod state;
@@ -138,6 +142,7 @@ pub(crate) struct Shared {
     pub(crate) faults: VecDeque<Fault>,
     pub(crate) next_id: u64,
     pub(crate) clock: u64,
+    pub(crate) events: events::EventState,
 }
 
 impl Shared {
@@ -505,7 +510,8 @@ fn handle(
             .to_owned(),
         ..recorded
     };
-    let fault =
+    events::run_hook(shared, base_url);
+    let (fault, refused, before) =
         {
             let mut s = shared.lock().unwrap_or_else(PoisonError::into_inner);
             s.requests.push(recorded.clone());
@@ -517,14 +523,21 @@ fn handle(
                     change(state);
                 }
             }
-            if in_api {
+            let fault = if in_api {
                 s.take_fault(&recorded.method, &recorded.path)
             } else {
                 None
-            }
+            };
+            (
+                fault,
+                events::refuse(&s, &recorded),
+                events::before(&s, &recorded),
+            )
         };
     let mut reply = if !in_api {
         Reply::error(404, "Not Found (outside the API prefix)")
+    } else if let Some(refused) = refused {
+        refused
     } else {
         match fault {
             Some(FaultKind::Status(status)) => {
@@ -571,6 +584,9 @@ fn handle(
             None => routes::route(shared, base_url, &recorded),
         }
     };
+    if in_api {
+        reply = events::after(shared, base_url, &recorded, before, reply);
+    }
     reply.headers.push((
         "Content-Type".into(),
         "application/json; charset=utf-8".into(),

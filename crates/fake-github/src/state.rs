@@ -204,4 +204,8 @@ pub struct RepoState {
     pub compare_commit_limit: Option<usize>,
     /// Blobs, trees and commits made through the Git Data API.
     pub git: crate::git_data::GitObjects,
+    /// The bare git repository behind this one, and its merge queue.
+    pub store: crate::git_store::GitStore,
+    /// The events GitHub would have fired, oldest first.
+    pub events: Vec<crate::events::Event>,
 }

@@ -254,6 +254,30 @@ impl GitHubContext {
         }
     }
 
+    /// Why this run's token cannot write, when the event says so: a
+    /// `pull_request` whose head is another repository (a fork) runs with a
+    /// read-only `GITHUB_TOKEN`, so its writes are skipped rather than
+    /// refused with 403 (`pull_request_target` runs in the base repository,
+    /// with its token).
+    pub fn read_only_reason(&self) -> Option<&'static str> {
+        let Some(Event::PullRequest {
+            target: false,
+            event,
+        }) = &self.event
+        else {
+            return None;
+        };
+        let head = event
+            .pull_request
+            .head
+            .repo
+            .as_ref()?
+            .full_name
+            .as_deref()?;
+        (head != event.repository.full_name)
+            .then_some("the pull request comes from a fork, whose token is read-only")
+    }
+
     /// The link to this workflow run, when inside Actions.
     pub fn run_url(&self) -> Option<String> {
         Some(format!(

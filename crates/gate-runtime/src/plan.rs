@@ -352,7 +352,11 @@ impl Write {
         let made = match outcome {
             Outcome::Made { .. } | Outcome::Found { .. } => true,
             Outcome::DryRun => return Some(format!("would {}", self.intent())),
-            Outcome::Failed(_) | Outcome::MadeByOther | Outcome::Taken | Outcome::Skipped => false,
+            Outcome::Failed(_)
+            | Outcome::NotAllowed(_)
+            | Outcome::MadeByOther
+            | Outcome::Taken
+            | Outcome::Skipped => false,
         };
         let id = match outcome {
             Outcome::Made { id } | Outcome::Found { id } => *id,
@@ -426,6 +430,9 @@ pub enum Outcome {
     Skipped,
     /// Failed, with why (plans that go on past failures).
     Failed(String),
+    /// Not tried: the run's token cannot write (a fork's pull request), and
+    /// why.
+    NotAllowed(String),
     /// `--dry-run`: printed, not made.
     DryRun,
 }
@@ -457,6 +464,17 @@ impl Applied {
     /// the report's actions.
     pub fn lines(&self) -> Vec<String> {
         self.results.iter().filter_map(|(w, o)| w.done(o)).collect()
+    }
+
+    /// Writes not tried because the token cannot write, one note each.
+    pub fn not_allowed(&self) -> Vec<String> {
+        self.results
+            .iter()
+            .filter_map(|(w, o)| match o {
+                Outcome::NotAllowed(why) => Some(format!("skipped {}: {why}", w.intent())),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Why writes failed, in a plan that went on past failures.
@@ -557,6 +575,15 @@ pub async fn carry_out(
     ctx: &GitHubContext,
     io: &mut GateIo<'_>,
 ) -> anyhow::Result<Applied> {
+    if let (Some(why), false) = (ctx.read_only_reason(), ctx.dry_run) {
+        return Ok(Applied {
+            results: plan
+                .writes
+                .iter()
+                .map(|w| (w.clone(), Outcome::NotAllowed(why.to_owned())))
+                .collect(),
+        });
+    }
     act(plan, world, ctx.dry_run, dry_run_out(io, ctx.format)).await
 }
 

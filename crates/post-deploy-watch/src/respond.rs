@@ -307,7 +307,10 @@ pub fn rollback_result(r: &Rollback, dispatch: Option<(&Write, &WriteOutcome)>) 
             }
         }
         WriteOutcome::Failed(why) => why.clone(),
-        WriteOutcome::MadeByOther | WriteOutcome::Taken | WriteOutcome::Skipped => {
+        WriteOutcome::MadeByOther
+        | WriteOutcome::Taken
+        | WriteOutcome::Skipped
+        | WriteOutcome::NotAllowed(_) => {
             return out;
         }
     };

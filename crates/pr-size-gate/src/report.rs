@@ -381,6 +381,7 @@ pub fn report(
 ) -> SizeReport {
     let mut notes = facts.notes;
     notes.extend(decision.notes);
+    notes.extend(applied.not_allowed());
     SizeReport {
         meta: Meta {
             source: Some(facts.source),

@@ -439,3 +439,42 @@ fn a_checkout_of_the_base_alone_does_not_count_nothing() {
     assert_eq!(v["counted_lines"], 120);
     assert!(v["notes"][0].as_str().unwrap().contains("fetch-depth: 0"));
 }
+
+/// A fork's pull request runs with a read-only token: the gate still
+/// decides, and skips its label and comment with a note instead of ending
+/// with exit 2 on GitHub's 403. Found by the delivery_flow scenario (#16).
+#[test]
+fn a_forks_pull_request_is_decided_and_writes_nothing() {
+    let fake = FakeGitHub::start();
+    let mut pr = pull_with_files(900);
+    pr.number = 2;
+    fake.add_pull("Codertocat/Hello-World", pr);
+    fake.read_only_token(fake_github::testing::CANARY_TOKEN);
+    let payload =
+        std::fs::read_to_string(support::fixture("pull_request.opened.payload.json")).unwrap();
+    let mut event: Value = serde_json::from_str(&payload).unwrap();
+    event["pull_request"]["head"]["repo"]["full_name"] = "forker/Hello-World".into();
+    let event_dir = tempfile::tempdir().unwrap();
+    let event_path = event_dir.path().join("event.json");
+    std::fs::write(&event_path, event.to_string()).unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let run = run_in(
+        cwd.path(),
+        &["--format", "json", "--label", "--comment"],
+        &[
+            ("GITHUB_EVENT_PATH", event_path.to_str().unwrap()),
+            ("GITHUB_EVENT_NAME", "pull_request"),
+            ("GITHUB_REPOSITORY", "Codertocat/Hello-World"),
+            ("GITHUB_API_URL", fake.url()),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let v = run.json();
+    assert_eq!(v["verdict"], "fail");
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("skipped") && notes.contains("from a fork"),
+        "{v}"
+    );
+    assert!(fake.writes().is_empty(), "{:?}", fake.writes());
+}

@@ -105,7 +105,11 @@ pub fn policy(stacks: &[Stack], health_url: Option<&str>, schema_url: &str) -> S
          # What to watch: production's health URL (a 2xx within 10s), and/or\n\
          # Prometheus queries, e.g.\n\
          # prometheus-url = \"http://prometheus.internal:9090\"\n\
-         # query = [\"error-rate: sum(rate(http_errors_total[5m])) or vector(0) < 1\"]\n"
+         # query = [\"error-rate: sum(rate(http_errors_total[5m])) or vector(0) < 1\"]\n\
+         # Alert Slack when the watch fails: add the repository secret\n\
+         # SLACK_WEBHOOK (an incoming-webhook URL; the workflows hand it to the\n\
+         # watch) and uncomment:\n\
+         # slack-webhook-env = \"SLACK_WEBHOOK\"\n"
     ));
     match health_url {
         Some(url) => t.push_str(&format!("url = {}\n", toml_list(&[url.to_owned()]))),

@@ -200,13 +200,19 @@ if [ -z "$id" ]; then
 fi
 echo "id=${id}" >> "$GITHUB_OUTPUT""#;
 
-/// Marks the deployment failed when the deploy script failed (the watch
-/// marks it otherwise).
-const MARK_FAILED: &str = r#"set -euo pipefail
+/// Gives the deployment its final state when the watch could not: the
+/// deploy script failed (`failure`), or the watch stopped without a verdict
+/// (`error`: a bad setting, say), so no deployment stays pending.
+const MARK_UNWATCHED: &str = r#"set -euo pipefail
+if [ "$DEPLOY_OUTCOME" = "failure" ]; then
+  state="failure" description="trunkline: deploy/deploy.sh failed"
+else
+  state="error" description="trunkline: post-deploy-watch could not decide; see the run"
+fi
+body="$(jq -n --arg state "$state" --arg description "$description" '{state: $state, description: $description}')"
 printf 'header = "Authorization: Bearer %s"\n' "$GITHUB_TOKEN" |
   curl --config - --fail-with-body --silent --show-error --retry 3 \
-    --header "Accept: application/vnd.github+json" \
-    --data '{"state": "failure", "description": "trunkline: deploy/deploy.sh failed"}' \
+    --header "Accept: application/vnd.github+json" --data "$body" \
     "${GITHUB_API_URL}/repos/${GITHUB_REPOSITORY}/deployments/${DEPLOYMENT_ID}/statuses" > /dev/null"#;
 
 fn script_step(
@@ -260,7 +266,11 @@ fn production_steps(t: &Target<'_>, tag: &str, watch_with: &[(&str, &str)]) -> S
     ));
     y.push_str(&format!(
         "      - name: Watch production\n\
+         \x20       id: watch\n\
          \x20       uses: {}\n\
+         \x20       env:\n\
+         \x20         # Slack's incoming webhook, for [watch] slack-webhook-env.\n\
+         \x20         SLACK_WEBHOOK: ${{{{ secrets.SLACK_WEBHOOK }}}}\n\
          \x20       with:\n\
          \x20         deployment-id: ${{{{ steps.deployment.outputs.id }}}}\n\
          \x20         tag: {tag}\n",
@@ -270,14 +280,15 @@ fn production_steps(t: &Target<'_>, tag: &str, watch_with: &[(&str, &str)]) -> S
         y.push_str(&format!("          {k}: {v}\n"));
     }
     y.push_str(&script_step(
-        "Mark the deployment failed",
+        "Mark the deployment when the watch could not",
         None,
-        Some("failure() && steps.deploy.outcome == 'failure'"),
+        Some("failure() && steps.deployment.outputs.id != '' && steps.watch.outputs.verdict == ''"),
         &[
             ("GITHUB_TOKEN", "${{ github.token }}"),
             ("DEPLOYMENT_ID", "${{ steps.deployment.outputs.id }}"),
+            ("DEPLOY_OUTCOME", "${{ steps.deploy.outcome }}"),
         ],
-        MARK_FAILED,
+        MARK_UNWATCHED,
     ));
     y
 }
