@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use checklist_gate::parse::parse_checklist;
 use common::{assert_no_differences, boxes, have_cmark_gfm, render};

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-mod support;
+use crate::support;
 use support::{fixtures, gate_totals};
 
 /// Where each producer's folder was copied to and run (see the README), and

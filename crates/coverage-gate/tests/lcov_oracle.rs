@@ -21,7 +21,7 @@ use std::path::Path;
 
 use lcov::{Reader, Record, Report};
 
-mod support;
+use crate::support;
 use support::{fixtures, gate_totals};
 
 /// Found and hit counts: lines, branches, functions, and the file count.

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use fake_github::testing::run_hermetic;
 use serde_json::Value;
 
-mod support;
+use crate::support;
 use support::{BIN, GateTotals, fixtures, gate_totals};
 
 fn real(rel: &str) -> PathBuf {

@@ -9,7 +9,7 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::process::{Child, ChildStdin, Command, Stdio};

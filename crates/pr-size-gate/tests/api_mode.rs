@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use fake_github::{FakeGitHub, FileChange, Pull};
 use serde_json::Value;

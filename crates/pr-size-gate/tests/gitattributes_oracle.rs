@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use pr_size_gate::gitattributes::{AttrState, Attributes, WATCHED};
 use support::TestRepo;

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use fake_github::testing::{CANARY_TOKEN, TestRepo, lines};
 use support::*;

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use fake_github::testing::TestRepo;
 use serde_json::Value;

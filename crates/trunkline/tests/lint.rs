@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-mod support;
+use crate::support;
 
 use action_runner::lint_workflows;
 use fake_github::testing::TestRepo;
