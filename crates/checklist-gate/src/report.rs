@@ -1,12 +1,19 @@
-//! Rendering one outcome as text, JSON, or GitHub's forms.
+//! Report: one outcome as text, JSON, or GitHub's forms, and the words of
+//! the status and the sticky comment.
+//!
+//! [`report`] puts the facts, the decision and what acting did into one
+//! [`ChecklistReport`]; the runtime renders it in the format asked for.
 
+use gate_runtime::Verdict;
 use gate_runtime::commands::{Annotation, Level};
+use gate_runtime::plan::Applied;
 use gate_runtime::report::{GateReport, RunNotes};
 use gate_runtime::summary::md_cell;
-use gate_runtime::{GateIo, GitHubContext, Verdict};
 use serde_json::json;
 
 use crate::GATE;
+use crate::decide::Decision;
+use crate::facts::Facts;
 use crate::policy::Outcome;
 
 /// How many reasons the text report and the annotation show.
@@ -156,13 +163,42 @@ pub fn done_comment_body() -> String {
     format!("### ✅ {GATE}: done\n\nEvery required checklist item is answered.\n")
 }
 
-/// One run's report.
-struct ChecklistReport<'a> {
-    meta: &'a Meta,
-    outcome: Option<&'a Outcome>,
+/// The commit status's description.
+pub fn status_description(o: &Outcome) -> String {
+    match (o.verdict, &o.skipped_author) {
+        (Verdict::Fail, _) => format!("{} checklist items still to answer", o.open_count()),
+        (_, Some(_)) => "skipped: the author is in --skip-authors".to_owned(),
+        _ => "checklist answered".to_owned(),
+    }
 }
 
-impl GateReport for ChecklistReport<'_> {
+/// One run's report.
+#[derive(Debug, Clone)]
+pub struct ChecklistReport {
+    pub meta: Meta,
+    /// `None` when the gate did not apply.
+    pub outcome: Option<Outcome>,
+}
+
+/// The report of a run that checked a description.
+pub fn report(facts: Facts, decision: Decision, applied: &Applied) -> ChecklistReport {
+    let mut notes = facts.notes;
+    notes.extend(decision.notes);
+    ChecklistReport {
+        meta: Meta {
+            body_source: Some(facts.body.source),
+            template: facts.template.map(|t| t.path),
+            run: RunNotes {
+                notes,
+                actions: applied.lines(),
+                not_applicable: None,
+            },
+        },
+        outcome: Some(decision.outcome),
+    }
+}
+
+impl GateReport for ChecklistReport {
     fn gate(&self) -> &str {
         GATE
     }
@@ -170,28 +206,28 @@ impl GateReport for ChecklistReport<'_> {
     fn verdict(&self) -> Verdict {
         self.meta
             .run
-            .verdict_or_pass(self.outcome.map(|o| o.verdict))
+            .verdict_or_pass(self.outcome.as_ref().map(|o| o.verdict))
     }
 
     fn reasons(&self) -> Vec<String> {
         self.meta
             .run
-            .reasons_or_not_applicable(self.outcome.map(|o| o.reasons.as_slice()))
+            .reasons_or_not_applicable(self.outcome.as_ref().map(|o| o.reasons.as_slice()))
     }
 
     fn text(&self) -> String {
-        render_text(self.meta, self.outcome)
+        render_text(&self.meta, self.outcome.as_ref())
     }
 
     fn json_details(&self) -> serde_json::Value {
-        let meta = self.meta;
+        let meta = &self.meta;
         let mut details = json!({
             "body_source": meta.body_source,
             "template": meta.template,
             "notes": meta.run.notes,
             "actions": meta.run.actions,
         });
-        if let Some(o) = self.outcome {
+        if let Some(o) = &self.outcome {
             details["sections"] = json!(o.sections);
             details["items"] = json!(o.items);
             details["unchecked_required"] = json!(o.unchecked_required);
@@ -207,7 +243,7 @@ impl GateReport for ChecklistReport<'_> {
     }
 
     fn annotations(&self) -> Vec<Annotation> {
-        match self.outcome {
+        match &self.outcome {
             Some(o) if o.verdict == Verdict::Fail => {
                 let mut message = o
                     .reasons
@@ -232,7 +268,7 @@ impl GateReport for ChecklistReport<'_> {
     }
 
     fn summary(&self, omitted_note: Option<String>) -> String {
-        summary_markdown(self.meta, self.outcome, omitted_note)
+        summary_markdown(&self.meta, self.outcome.as_ref(), omitted_note)
     }
 
     fn outputs(&self) -> Vec<(&'static str, String)> {
@@ -241,20 +277,11 @@ impl GateReport for ChecklistReport<'_> {
             (
                 "unchecked-count",
                 self.outcome
+                    .as_ref()
                     .map(|o| o.open_count())
                     .unwrap_or(0)
                     .to_string(),
             ),
         ]
     }
-}
-
-/// Prints the report, writes outputs and summary. Returns the verdict.
-pub fn emit(
-    ctx: &GitHubContext,
-    io: &mut GateIo<'_>,
-    meta: &Meta,
-    outcome: Option<&Outcome>,
-) -> anyhow::Result<Verdict> {
-    gate_runtime::report::emit(ctx, io, &ChecklistReport { meta, outcome })
 }

@@ -9,7 +9,7 @@ use std::io::Read;
 
 use anyhow::{Context as _, bail};
 use gate_runtime::contents::{file_bytes_at, files_in};
-use gate_runtime::git::Git;
+use gate_runtime::git::{Git, short};
 use gate_runtime::{GitHubClient, Repo};
 use serde::Deserialize;
 
@@ -112,7 +112,7 @@ pub struct AtCommit<'a> {
 impl AtCommit<'_> {
     /// A file's text, or `None` when it does not exist at the commit.
     pub async fn file(&self, path: &str) -> anyhow::Result<Option<String>> {
-        let what = || format!("{path} at {}", &self.sha[..self.sha.len().min(12)]);
+        let what = || format!("{path} at {}", short(&self.sha));
         if let Some(git) = &self.git {
             return git
                 .show_file(&self.sha, path)
@@ -156,7 +156,7 @@ impl AtCommit<'_> {
             let text = self.file(path).await?.with_context(|| {
                 format!(
                     "--template {path}: not found at the base commit {}; the template must exist on the base branch",
-                    &self.sha[..self.sha.len().min(12)]
+                    short(&self.sha)
                 )
             })?;
             return Ok(Some((path.to_owned(), text)));

@@ -13,6 +13,9 @@ pub enum ReportFormat {
     Cobertura,
     Jacoco,
     Go,
+    Clover,
+    Opencover,
+    Simplecov,
 }
 
 /// What a changed source file without any coverage data does.
@@ -23,7 +26,8 @@ pub enum Unmeasured {
     Fail,
 }
 
-/// Reads lcov, Cobertura, JaCoCo and Go coverage reports exactly, merges
+/// Reads lcov, Cobertura, JaCoCo, Go, Clover, OpenCover and SimpleCov
+/// coverage reports exactly, merges
 /// them, and holds each package to its baseline: a package fails when its
 /// coverage drops and its uncovered lines grow.
 ///
@@ -50,7 +54,8 @@ pub struct Cli {
     #[arg(long, value_name = "PREFIX")]
     pub strip_prefix: Vec<String>,
 
-    /// JaCoCo source roots, tried in order; repeatable.
+    /// JaCoCo source roots, tried in order (in each module's directory
+    /// first); repeatable. Default: src/main/java, src/main/kotlin.
     #[arg(long, value_name = "DIR")]
     pub source_root: Vec<String>,
 
@@ -170,5 +175,15 @@ impl GateCli for Cli {
 
     fn policy_checks() -> &'static [KeyCheck] {
         CHECKS
+    }
+
+    fn keys_answered_here(&self) -> &'static [&'static str] {
+        // REPORT arguments are this run's reports, not additions to the
+        // policy's.
+        if self.reports.is_empty() {
+            &[]
+        } else {
+            &["reports"]
+        }
     }
 }

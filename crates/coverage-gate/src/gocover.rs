@@ -1,7 +1,11 @@
 //! Go coverprofiles (`go test -coverprofile`), modes `set`, `count` and
-//! `atomic`. Each block covers a range of lines; a line's count is the
-//! largest count of the blocks on it. A block listed more than once (several
-//! test binaries) is merged: `set` ORs, `count`/`atomic` add. Import paths are
+//! `atomic`. Go counts statements: each block is kept with its statements,
+//! so totals are Go's own (`go test -cover`, `go tool cover -func`). For
+//! patch coverage each block's lines get its count too, a line the largest
+//! count of the blocks on it; a block of no statements (`func f() {}`) marks
+//! no line. A block listed more than once (several test binaries) is
+//! merged as Go merges it: `set` ORs, `count`/`atomic` add, and the same
+//! block with another statement count is malformed. Import paths are
 //! mapped to repository paths by stripping the module path from `go.mod`.
 //! A block must run forward and span at most [`MAX_BLOCK_LINES`] lines;
 //! anything else is malformed at its line.
@@ -9,7 +13,9 @@
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
-use crate::model::{Coverage, FileBuilder, ReadError, malformed};
+use crate::model::{
+    Coverage, FileBuilder, ReadError, excerpt, malformed, read_line, saturating_count, too_large,
+};
 
 /// The module path declared in a `go.mod`.
 pub fn module_path(go_mod: &str) -> Option<String> {
@@ -24,60 +30,67 @@ pub fn module_path(go_mod: &str) -> Option<String> {
 /// block claiming more is a broken profile, not coverage.
 pub const MAX_BLOCK_LINES: u32 = 1_000_000;
 
-/// `start.col,end.col` → (start line, end line).
-fn block_lines(range: &str) -> Option<(u32, u32)> {
-    let (start, end) = range.split_once(',')?;
-    let line = |p: &str| p.split_once('.').and_then(|(l, _)| l.parse().ok());
-    Some((line(start)?, line(end)?))
+/// A position `line.col`.
+fn position(p: &str) -> Result<(u32, u32), String> {
+    let (l, c) = p
+        .split_once('.')
+        .ok_or_else(|| format!("expected a position LINE.COL, found {}", excerpt(p)))?;
+    let number = |s: &str, what: &str| -> Result<u32, String> {
+        match s.parse::<u32>() {
+            Ok(n) => Ok(n),
+            Err(_) if saturating_count(s).is_some() => Err(too_large(what, s, u32::MAX.into())),
+            Err(_) => Err(format!(
+                "expected a block range START.COL,END.COL, found {}",
+                excerpt(p)
+            )),
+        }
+    };
+    Ok((number(l, "the line number")?, number(c, "the column")?))
 }
 
 /// `loc` with the module path `module` removed, when `loc` lies in the
 /// module: the module is a whole path prefix (`example.com/m` does not
 /// own `example.com/mx/a.go`).
-fn strip_module(loc: String, module: Option<&str>) -> String {
+fn strip_module(loc: &str, module: Option<&str>) -> String {
     let Some(m) = module
         .map(|m| m.trim_end_matches('/'))
         .filter(|m| !m.is_empty())
     else {
-        return loc;
+        return loc.to_owned();
     };
     match loc.strip_prefix(m) {
         Some(rest) if rest.is_empty() || rest.starts_with('/') => {
             rest.trim_start_matches('/').to_owned()
         }
-        _ => loc,
+        _ => loc.to_owned(),
     }
 }
 
+/// A block's place: start and end `(line, col)`.
+type Range = ((u32, u32), (u32, u32));
+
 /// Reads a coverprofile; `module` (from `go.mod` or `--go-module`) is
 /// stripped from import paths.
-pub fn read(reader: impl BufRead, module: Option<&str>) -> Result<Coverage, ReadError> {
+pub fn read(mut reader: impl BufRead, module: Option<&str>) -> Result<Coverage, ReadError> {
     let mut mode: Option<String> = None;
-    // (file, block range) → count
-    let mut blocks: BTreeMap<(String, String), u64> = BTreeMap::new();
-    let mut reader = reader;
+    // file → block → (statements, count, line first listed)
+    let mut files: BTreeMap<String, BTreeMap<Range, (u32, u64)>> = BTreeMap::new();
     let mut raw = Vec::new();
     let mut line_no = 0u64;
-    loop {
-        raw.clear();
-        if reader.read_until(b'\n', &mut raw)? == 0 {
-            break;
-        }
+    while read_line(&mut reader, &mut raw, line_no + 1)? {
         line_no += 1;
         let line = std::str::from_utf8(&raw).map_err(|_| malformed(line_no, "not UTF-8 text"))?;
-        let line = line.trim_end_matches(['\n', '\r']);
+        let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
             continue;
         }
-        let bad = |m: String| ReadError::Malformed {
-            line: line_no,
-            message: m,
-        };
+        let bad = |m: String| malformed(line_no, m);
         if let Some(m) = line.strip_prefix("mode:") {
             let m = m.trim();
             if !matches!(m, "set" | "count" | "atomic") {
                 return Err(bad(format!(
-                    "unknown mode {m:?}; expected set, count or atomic"
+                    "unknown mode {}; expected set, count or atomic",
+                    excerpt(m)
                 )));
             }
             mode = Some(m.to_owned());
@@ -88,48 +101,84 @@ pub fn read(reader: impl BufRead, module: Option<&str>) -> Result<Coverage, Read
                 "expected the first line to be mode: set|count|atomic".into()
             ));
         };
+        let shape = || {
+            bad(format!(
+                "expected FILE.go:START.COL,END.COL STATEMENTS COUNT, found {}",
+                excerpt(line)
+            ))
+        };
         // path/to/file.go:12.3,14.5 2 1  (the path may contain ':' on Windows)
-        let (loc, nums) = line
-            .rsplit_once(".go:")
-            .map(|(p, r)| (format!("{p}.go"), r))
-            .ok_or_else(|| {
-                bad(format!(
-                    "expected FILE.go:START.COL,END.COL STATEMENTS COUNT, found {line:?}"
-                ))
-            })?;
+        let (path, nums) = line.rsplit_once(".go:").ok_or_else(shape)?;
         let mut parts = nums.split_whitespace();
-        let (Some(range), Some(_stmts), Some(count), None) =
+        let (Some(range), Some(stmts), Some(count), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
-            return Err(bad(format!(
-                "expected FILE.go:START.COL,END.COL STATEMENTS COUNT, found {line:?}"
-            )));
+            return Err(shape());
         };
-        let (start, end) = block_lines(range).ok_or_else(|| {
+        let (start, end) = range.split_once(',').ok_or_else(|| {
             bad(format!(
-                "expected a block range START.COL,END.COL, found {range:?}"
+                "expected a block range START.COL,END.COL, found {}",
+                excerpt(range)
             ))
         })?;
-        if end < start {
+        let (start, end) = (position(start).map_err(bad)?, position(end).map_err(bad)?);
+        if end.0 < start.0 {
             return Err(bad(format!(
-                "block {range:?} ends before it starts: expected END >= START"
+                "block {} ends before it starts: expected END >= START",
+                excerpt(range)
             )));
         }
-        if end - start >= MAX_BLOCK_LINES {
+        if end.0 - start.0 >= MAX_BLOCK_LINES {
             return Err(bad(format!(
-                "block {range:?} spans {} lines: expected at most {MAX_BLOCK_LINES}",
-                u64::from(end - start) + 1
+                "block {} spans {} lines: expected at most {MAX_BLOCK_LINES}",
+                excerpt(range),
+                u64::from(end.0 - start.0) + 1
             )));
         }
-        let count: u64 = count
-            .parse()
-            .map_err(|_| bad(format!("expected a count of 0 or more, found {count:?}")))?;
-        let entry = blocks.entry((loc, range.to_owned())).or_default();
-        *entry = if mode == "set" {
-            (*entry).max(count.min(1))
-        } else {
-            entry.saturating_add(count)
+        let stmts: u32 = match stmts.parse() {
+            Ok(n) => n,
+            Err(_) if saturating_count(stmts).is_some() => {
+                return Err(bad(too_large(
+                    "the statement count",
+                    stmts,
+                    u32::MAX.into(),
+                )));
+            }
+            Err(_) => {
+                return Err(bad(format!(
+                    "expected a statement count of 0 or more, found {}",
+                    excerpt(stmts)
+                )));
+            }
         };
+        let count = saturating_count(count).ok_or_else(|| {
+            bad(format!(
+                "expected a count of 0 or more, found {}",
+                excerpt(count)
+            ))
+        })?;
+        let blocks = match files.get_mut(path) {
+            Some(b) => b,
+            None => files.entry(path.to_owned()).or_default(),
+        };
+        match blocks.get_mut(&(start, end)) {
+            None => {
+                blocks.insert((start, end), (stmts, count));
+            }
+            Some((n, c)) => {
+                if *n != stmts {
+                    return Err(bad(format!(
+                        "block {} was listed with {n} statements and now {stmts}: the profiles are of different code",
+                        excerpt(range)
+                    )));
+                }
+                *c = if mode == "set" {
+                    (*c).max(count.min(1))
+                } else {
+                    c.saturating_add(count)
+                };
+            }
+        }
     }
     if mode.is_none() {
         return Err(malformed(
@@ -137,24 +186,27 @@ pub fn read(reader: impl BufRead, module: Option<&str>) -> Result<Coverage, Read
             "empty profile: expected mode: set|count|atomic",
         ));
     }
-    // Path → line → the largest count of the blocks on it.
-    let mut files: BTreeMap<String, BTreeMap<u32, u64>> = BTreeMap::new();
-    for ((loc, range), count) in blocks {
-        let path = strip_module(loc, module);
-        let (start, end) = block_lines(&range).unwrap_or((0, 0));
-        let file = files.entry(path).or_default();
-        for l in start..=end {
-            let hits = file.entry(l).or_default();
-            *hits = (*hits).max(count);
-        }
-    }
     let mut cov = Coverage::default();
     let mut builder = FileBuilder::default();
-    for (p, lines) in files {
-        for (line, hits) in lines {
+    let mut lines: BTreeMap<u32, u64> = BTreeMap::new();
+    for (path, blocks) in files {
+        for (&(start, end), &(stmts, count)) in &blocks {
+            builder.block(start, end, stmts, count);
+            if stmts > 0 {
+                for l in start.0..=end.0 {
+                    let hits = lines.entry(l).or_default();
+                    *hits = (*hits).max(count);
+                }
+            }
+        }
+        for (&line, &hits) in &lines {
             builder.line(line, hits);
         }
-        cov.add_file(p, builder.finish());
+        lines.clear();
+        cov.add_file(
+            strip_module(&format!("{path}.go"), module),
+            builder.finish(),
+        );
     }
     Ok(cov)
 }
@@ -214,7 +266,11 @@ mod tests {
                 "spans",
             ),
             ("mode: set\na.go:1.1,1000001.2 1 1\n", 2, "at most 1000000"),
-            ("mode: set\na.go:1.1,99999999999.2 1 1\n", 2, "block range"),
+            (
+                "mode: set\na.go:1.1,99999999999.2 1 1\n",
+                2,
+                "is too large (at most 4294967295)",
+            ),
             ("mode: set\na.go:1.1,2.1 1 -1\n", 2, "expected a count"),
         ] {
             let err = read(text.as_bytes(), None).unwrap_err().to_string();

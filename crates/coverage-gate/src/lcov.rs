@@ -8,6 +8,16 @@
 //! Summary records (`LF`, `LH`, `BRF`, ...) are read and ignored: totals are
 //! computed from `DA` and `BRDA`, since lcov 1.16 captures often omit them.
 //!
+//! Where lcov itself is lenient, so is this reader, and it says so in a
+//! note: trailing whitespace after any record; a record with an unknown tag
+//! (skipped); an `SF:` with an empty path (its section skipped, as lcov
+//! 1.16 drops it); an `SF:` path that runs over several lines (Firefox's
+//! `data:` sources), whose first line is the path and the rest skipped, as
+//! lcov 1.16 reads it; a file with no `DA` record at all is left out, as
+//! lcov leaves it out. What lcov would silently misread stays an error: a
+//! known record with a bad value (a record cut short, a count that is not
+//! a number), a line that is no record at all, a record before any `SF`.
+//!
 //! Reports run to hundreds of megabytes, so the common records (`DA`,
 //! `BRDA`, `FN`, `FNDA` and `end_of_record` in their usual form) are parsed
 //! straight from the read buffer's bytes. Any line that does not fit that
@@ -16,12 +26,32 @@
 
 use std::io::{BufRead, ErrorKind};
 
-use crate::model::{Coverage, FileBuilder, ReadError, malformed};
+use crate::model::{
+    Coverage, FileBuilder, MAX_LINE_BYTES, ReadError, excerpt, line_too_long, malformed,
+    saturating_count, too_large,
+};
 
-fn num<T: std::str::FromStr>(s: &str, line: u64, what: &str) -> Result<T, ReadError> {
-    s.trim()
-        .parse()
-        .map_err(|_| malformed(line, format!("expected {what}, found {:?}", s.trim())))
+fn num<T: std::str::FromStr + TryFrom<u64>>(
+    s: &str,
+    line: u64,
+    what: &str,
+    max: u64,
+) -> Result<T, ReadError> {
+    let s = s.trim();
+    s.parse().map_err(|_| match saturating_count(s) {
+        Some(_) => malformed(line, too_large(what, s, max)),
+        None => malformed(line, format!("expected {what}, found {}", excerpt(s))),
+    })
+}
+
+/// A line number in a record.
+fn line_number(s: &str, line: u64, record: &str) -> Result<u32, ReadError> {
+    num(
+        s,
+        line,
+        &format!("a line number in {record}"),
+        u32::MAX.into(),
+    )
 }
 
 /// An execution count; lcov writes huge counts as floats at times
@@ -37,8 +67,32 @@ fn count(s: &str, line: u64, what: &str) -> Result<u64, ReadError> {
     }
     match s.parse::<f64>() {
         Ok(f) if f.is_finite() && f >= 0.0 => Ok(f as u64),
-        _ => Err(malformed(line, format!("expected {what}, found {s:?}"))),
+        _ => Err(malformed(
+            line,
+            format!("expected {what}, found {}", excerpt(s)),
+        )),
     }
+}
+
+/// The record tags lcov 1.x and 2.x define.
+const KNOWN: [&str; 19] = [
+    "TN", "SF", "VER", "FN", "FNDA", "FNF", "FNH", "FNL", "FNA", "BRDA", "BRF", "BRH", "DA", "LF",
+    "LH", "MCDC", "MCF", "MCH", "KF",
+];
+
+/// Whether `tag` has the form of a record tag: a letter, then letters,
+/// digits or `_`.
+fn is_tag(tag: &str) -> bool {
+    let mut b = tag.bytes();
+    b.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+}
+
+/// Whether a line is the start of a known record and no more (`DA`,
+/// `end_of_rec`): a tracefile cut short, never part of a path.
+fn cut_short(text: &str) -> bool {
+    !text.contains(':')
+        && (("end_of_record".starts_with(text) && text.len() >= 3) || KNOWN.contains(&text))
 }
 
 /// State for one `SF` section.
@@ -56,6 +110,61 @@ struct Parser {
     cov: Coverage,
     section: Section,
     line_no: u64,
+    /// Since the last `SF` line, only lines that are no record: the path
+    /// runs on.
+    in_path: bool,
+    /// The line before was a continuation of an SF path.
+    continued: bool,
+    tolerated: Tolerated,
+}
+
+/// What was read leniently, for the notes.
+#[derive(Default)]
+struct Tolerated {
+    /// Records with an unknown tag: how many, and the first tag and line.
+    unknown: u64,
+    first_unknown: Option<(String, u64)>,
+    /// `SF` records with an empty path, and the first one's line.
+    empty_paths: u64,
+    first_empty_path: u64,
+    /// `SF` paths over several lines, the lines skipped, and the first's line.
+    long_paths: u64,
+    path_lines: u64,
+    first_long_path: u64,
+    /// Lines with trailing whitespace.
+    trailing: u64,
+}
+
+impl Tolerated {
+    fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if let Some((tag, line)) = &self.first_unknown {
+            notes.push(format!(
+                "skipped {} record(s) with a tag lcov does not define, the first {} at line {line}",
+                self.unknown,
+                excerpt(tag)
+            ));
+        }
+        if self.empty_paths > 0 {
+            notes.push(format!(
+                "skipped {} section(s) whose SF path is empty, the first at line {}, as lcov does",
+                self.empty_paths, self.first_empty_path
+            ));
+        }
+        if self.long_paths > 0 {
+            notes.push(format!(
+                "{} SF path(s) run over several lines (a source name with newlines, the first at line {}): read as lcov 1.16 reads them, the first line is the path and the {} other line(s) are skipped",
+                self.long_paths, self.first_long_path, self.path_lines
+            ));
+        }
+        if self.trailing > 0 {
+            notes.push(format!(
+                "{} record(s) end in spaces or tabs, read as lcov reads them",
+                self.trailing
+            ));
+        }
+        notes
+    }
 }
 
 /// Reads a tracefile into `Coverage`, merging repeated files.
@@ -76,16 +185,25 @@ pub fn read(mut reader: impl BufRead) -> Result<Coverage, ReadError> {
         let mut start = 0;
         if !partial.is_empty() {
             let Some(end) = memchr::memchr(b'\n', chunk) else {
+                if partial.len() + len > MAX_LINE_BYTES {
+                    return Err(line_too_long(p.line_no + 1));
+                }
                 partial.extend_from_slice(chunk);
                 reader.consume(len);
                 continue;
             };
+            if partial.len() + end > MAX_LINE_BYTES {
+                return Err(line_too_long(p.line_no + 1));
+            }
             partial.extend_from_slice(&chunk[..end]);
             p.line(&partial)?;
             partial.clear();
             start = end + 1;
         }
         start += p.lines(&chunk[start..])?;
+        if len - start > MAX_LINE_BYTES {
+            return Err(line_too_long(p.line_no + 1));
+        }
         partial.extend_from_slice(&chunk[start..]);
         reader.consume(len);
     }
@@ -93,6 +211,24 @@ pub fn read(mut reader: impl BufRead) -> Result<Coverage, ReadError> {
         p.line(&partial)?;
     }
     p.finish();
+    let mut notes = p.tolerated.notes();
+    // lcov leaves out a file without a DA record, its functions and
+    // branches with it.
+    let sections = p.cov.files.len();
+    p.cov.files.retain(|_, f| !f.lines.is_empty());
+    let empty = sections - p.cov.files.len();
+    if p.cov.files.is_empty() {
+        notes.push(if sections == 0 {
+            "no SF section: an lcov tracefile lists each file as SF:<path> with DA:<line>,<count> records".to_owned()
+        } else {
+            format!("{sections} file(s) in SF sections but no DA record: the tracefile holds no line data")
+        });
+    } else if empty > 0 {
+        notes.push(format!(
+            "left out {empty} file(s) without a DA record, as lcov leaves them out"
+        ));
+    }
+    p.cov.notes = notes;
     Ok(p.cov)
 }
 
@@ -128,7 +264,10 @@ fn block_id(s: &str, line: u64) -> Result<&str, ReadError> {
         Some(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
         Some(_) => Err(malformed(
             line,
-            format!("expected a block number after e, f or U in BRDA, found {s:?}"),
+            format!(
+                "expected a block number after e, f or U in BRDA, found {}",
+                excerpt(s)
+            ),
         )),
         None if s.is_empty() => Err(malformed(line, "expected a block id in BRDA")),
         None => Ok(s),
@@ -208,6 +347,7 @@ impl Parser {
             if self.line_no > 0 && self.section.path.is_some() {
                 if let Some(used) = self.fast(rest, false) {
                     self.line_no += 1;
+                    self.in_path = false;
                     pos += used;
                     continue;
                 }
@@ -226,6 +366,7 @@ impl Parser {
     fn line(&mut self, raw: &[u8]) -> Result<(), ReadError> {
         self.line_no += 1;
         if self.line_no > 1 && self.section.path.is_some() && self.fast(raw, true).is_some() {
+            self.in_path = false;
             return Ok(());
         }
         self.general(raw)
@@ -339,51 +480,91 @@ impl Parser {
     /// Any line, as text: every record and every error.
     fn general(&mut self, raw: &[u8]) -> Result<(), ReadError> {
         let line_no = self.line_no;
-        let section = &mut self.section;
         let mut bytes = raw;
         if line_no == 1 {
             bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
         }
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| malformed(line_no, "not UTF-8 text"))?
-            .trim_end_matches(['\n', '\r']);
-        let text = text.trim_start();
-        if text.is_empty() || text.starts_with('#') {
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            let known_tag = memchr::memchr(b':', bytes)
+                .and_then(|i| std::str::from_utf8(&bytes[..i]).ok())
+                .is_some_and(|tag| KNOWN.contains(&tag.trim()));
+            if self.in_path && !known_tag {
+                // A path with newlines need not be UTF-8 on its other lines.
+                self.path_continues(line_no);
+                return Ok(());
+            }
+            return Err(malformed(line_no, "not UTF-8 text"));
+        };
+        let text = text.trim_end_matches(['\n', '\r']);
+        let trimmed = text.trim();
+        if trimmed.len() != text.trim_start().len() && !trimmed.is_empty() {
+            self.tolerated.trailing += 1;
+        }
+        let text = trimmed;
+        if text.is_empty() || (text.starts_with('#') && !self.in_path) {
             return Ok(());
         }
         if text == "end_of_record" {
+            self.in_path = false;
             self.finish();
             return Ok(());
         }
-        let Some((tag, rest)) = text.split_once(':') else {
+        let record = text
+            .split_once(':')
+            .filter(|(tag, _)| KNOWN.contains(tag) || is_tag(tag));
+        let known = record.is_some_and(|(tag, _)| KNOWN.contains(&tag));
+        if self.in_path && !known && !cut_short(text) {
+            self.path_continues(line_no);
+            return Ok(());
+        }
+        self.in_path = false;
+        self.continued = false;
+        let Some((tag, rest)) = record else {
+            let what = if cut_short(text) {
+                "a record cut short"
+            } else {
+                "expected an lcov record TAG:VALUE"
+            };
             return Err(malformed(
                 line_no,
-                format!("expected an lcov record TAG:VALUE, found {text:?}"),
+                format!("{what}, found {}", excerpt(text)),
             ));
         };
+        let section = &mut self.section;
         match tag {
             "TN" | "VER" | "LF" | "LH" | "BRF" | "BRH" | "FNF" | "FNH" | "MCF" | "MCH" => {}
-            "SF" => {
+            "SF" | "KF" => {
                 if section.path.is_some() {
                     // A missing end_of_record: close the previous section.
                     self.finish();
                 }
                 let path = rest.trim();
                 if path.is_empty() {
-                    return Err(malformed(line_no, "expected a source file path after SF:"));
+                    // lcov 1.16 reads the section and drops it.
+                    self.tolerated.empty_paths += 1;
+                    if self.tolerated.empty_paths == 1 {
+                        self.tolerated.first_empty_path = line_no;
+                    }
                 }
                 self.section.path = Some(path.to_owned());
+                self.in_path = true;
+            }
+            _ if !KNOWN.contains(&tag) => {
+                self.tolerated.unknown += 1;
+                if self.tolerated.first_unknown.is_none() {
+                    self.tolerated.first_unknown = Some((tag.to_owned(), line_no));
+                }
             }
             _ if section.path.is_none() => {
                 return Err(malformed(
                     line_no,
-                    format!("{tag} record before any SF record"),
+                    format!("{} record before any SF record", excerpt(tag)),
                 ));
             }
             "DA" => {
                 // DA:line,count[,checksum]
                 let mut parts = rest.splitn(3, ',');
-                let line: u32 = num(parts.next().unwrap_or(""), line_no, "a line number in DA")?;
+                let line = line_number(parts.next().unwrap_or(""), line_no, "DA")?;
                 let hits = count(
                     parts
                         .next()
@@ -399,7 +580,7 @@ impl Parser {
                     .rsplit_once(',')
                     .ok_or_else(|| malformed(line_no, "expected BRDA:line,block,branch,taken"))?;
                 let mut parts = head.splitn(3, ',');
-                let line: u32 = num(parts.next().unwrap_or(""), line_no, "a line number in BRDA")?;
+                let line = line_number(parts.next().unwrap_or(""), line_no, "BRDA")?;
                 let block = block_id(
                     parts.next().ok_or_else(|| {
                         malformed(line_no, "expected BRDA:line,block,branch,taken")
@@ -420,7 +601,7 @@ impl Parser {
                 let (line, after) = rest
                     .split_once(',')
                     .ok_or_else(|| malformed(line_no, "expected FN:line,name"))?;
-                let line: u32 = num(line, line_no, "a line number in FN")?;
+                let line = line_number(line, line_no, "FN")?;
                 let name = match after.split_once(',') {
                     Some((end, name)) if end.trim().parse::<u32>().is_ok() => name,
                     _ => after,
@@ -441,13 +622,14 @@ impl Parser {
                     parts.next().unwrap_or(""),
                     line_no,
                     "a function index in FNL",
+                    u64::MAX,
                 )?;
-                let line: u32 = num(
+                let line = line_number(
                     parts
                         .next()
                         .ok_or_else(|| malformed(line_no, "expected FNL:index,line[,end]"))?,
                     line_no,
-                    "a line number in FNL",
+                    "FNL",
                 )?;
                 section.fn_index_lines.push((index, line));
             }
@@ -458,6 +640,7 @@ impl Parser {
                     parts.next().unwrap_or(""),
                     line_no,
                     "a function index in FNA",
+                    u64::MAX,
                 )?;
                 let hits = count(
                     parts
@@ -489,15 +672,23 @@ impl Parser {
                         )
                     })
                 };
-                let line: u32 = num(next("the line")?, line_no, "a line number in MCDC")?;
-                let group: u32 = num(next("the group size")?, line_no, "a group size in MCDC")?;
+                let line = line_number(next("the line")?, line_no, "MCDC")?;
+                let group: u32 = num(
+                    next("the group size")?,
+                    line_no,
+                    "a group size in MCDC",
+                    u32::MAX.into(),
+                )?;
                 let sense = match next("the sense")?.trim() {
                     "t" => true,
                     "f" => false,
                     other => {
                         return Err(malformed(
                             line_no,
-                            format!("expected t or f as the MCDC sense, found {other:?}"),
+                            format!(
+                                "expected t or f as the MCDC sense, found {}",
+                                excerpt(other)
+                            ),
                         ));
                     }
                 };
@@ -505,22 +696,39 @@ impl Parser {
                     "-" => 0,
                     t => count(t, line_no, "a taken count in MCDC")?,
                 };
-                let index: u32 = num(next("the index")?, line_no, "an index in MCDC")?;
+                let index: u32 = num(
+                    next("the index")?,
+                    line_no,
+                    "an index in MCDC",
+                    u32::MAX.into(),
+                )?;
                 section.file.mcdc((line, group, sense, index), taken);
             }
-            other => {
-                return Err(malformed(line_no, format!("unknown lcov record {other:?}")));
-            }
+            _ => {}
         }
         Ok(())
     }
 
-    /// Closes the current section, merging it into the coverage.
+    /// A line that continues the last SF path (a source name with newlines):
+    /// skipped, as lcov 1.16 skips it.
+    fn path_continues(&mut self, line_no: u64) {
+        if !self.continued {
+            self.tolerated.long_paths += 1;
+            if self.tolerated.long_paths == 1 {
+                self.tolerated.first_long_path = line_no - 1;
+            }
+        }
+        self.continued = true;
+        self.tolerated.path_lines += 1;
+    }
+
+    /// Closes the current section, merging it into the coverage; one with
+    /// an empty path is dropped, as lcov drops it.
     fn finish(&mut self) {
         let section = &mut self.section;
         section.fn_index_lines.clear();
         let file = section.file.finish();
-        if let Some(path) = section.path.take() {
+        if let Some(path) = section.path.take().filter(|p| !p.is_empty()) {
             self.cov.add_file(path, file);
         }
     }
@@ -648,8 +856,15 @@ mod tests {
             ("SF:a\nDA:1\n", 2, "DA:line,count"),
             ("DA:1,1\n", 1, "before any SF"),
             ("SF:a\nBRDA:1,0\n", 2, "BRDA:line,block,branch,taken"),
-            ("SF:a\nWHAT:1\n", 2, "unknown lcov record"),
-            ("SF:a\ngarbage\n", 2, "TAG:VALUE"),
+            ("SF:a\nDA:1,1\ngarbage\n", 3, "TAG:VALUE"),
+            ("SF:a\nDA:1,1\n(x) y:1\n", 3, "TAG:VALUE"),
+            ("SF:a\nDA", 2, "a record cut short"),
+            ("SF:a\nDA:1,1\nend_of_re", 3, "a record cut short"),
+            (
+                "SF:a\nDA:99999999999,1\n",
+                2,
+                "a line number in DA \"99999999999\" is too large",
+            ),
             ("SF:a\nMCDC:1,2,x,1,0,e\n", 2, "sense"),
             ("SF:a\nDA:1,1\nDA:2,\u{0}\u{1}", 3, "execution count"),
         ] {
@@ -666,11 +881,83 @@ mod tests {
         );
     }
 
+    /// lcov's own leniency, issue 17 item 4: trailing whitespace, unknown
+    /// tags, empty SF paths and SF paths over several lines.
     #[test]
-    fn empty_source_paths_and_bad_block_ids_are_malformed() {
+    fn tolerated_as_lcov_tolerates_with_a_note() {
+        let cov = parse(
+            "TN: \nSF:a.c \nDA:1,1 \nBRDA:1,0,0,1\t\nFOO:bar\nend_of_record  \r\nSF:b.c\nDA:2,0\nend_of_record\t\n",
+        );
+        assert_eq!(cov.files["a.c"].lines.get(1), Some(1));
+        assert_eq!(cov.files["a.c"].branches.len(), 1);
+        assert_eq!(cov.files["b.c"].lines.get(2), Some(0));
+        assert_eq!(
+            cov.notes,
+            [
+                "skipped 1 record(s) with a tag lcov does not define, the first \"FOO\" at line 5",
+                "6 record(s) end in spaces or tabs, read as lcov reads them"
+            ]
+        );
+        // An empty SF path: lcov reads the section and drops it.
+        let cov = parse(
+            "TN:\nSF:\nDA:1,1\nend_of_record\nSF:  \r\nDA:3,1\nSF:b\nDA:2,1\nend_of_record\n",
+        );
+        assert_eq!(cov.files.keys().collect::<Vec<_>>(), ["b"]);
+        assert_eq!(
+            cov.notes,
+            [
+                "skipped 2 section(s) whose SF path is empty, the first at line 2, as lcov does",
+                "1 record(s) end in spaces or tabs, read as lcov reads them"
+            ]
+        );
+        // A path with newlines (Firefox's data: sources): its first line.
+        let cov = parse(
+            "SF:data:,new function() {\n  Components.utils.import(\"resource://x.jsm\");\n}\nFN:1,top-level\nDA:1,1\nend_of_record\nSF:data:,new function() {\n  x\n\n# y\nDA:1,0\nDA:2,1\nend_of_record\n",
+        );
+        assert_eq!(
+            cov.files.keys().collect::<Vec<_>>(),
+            ["data:,new function() {"]
+        );
+        let f = &cov.files["data:,new function() {"];
+        assert_eq!(f.lines.iter().collect::<Vec<_>>(), [(1, 1), (2, 1)]);
+        assert_eq!(
+            cov.notes,
+            [
+                "2 SF path(s) run over several lines (a source name with newlines, the first at line 1): read as lcov 1.16 reads them, the first line is the path and the 4 other line(s) are skipped"
+            ]
+        );
+    }
+
+    /// lcov 1.16 drops a file with no DA record, functions and all.
+    #[test]
+    fn a_file_without_lines_is_left_out_as_lcov_leaves_it_out() {
+        let cov = parse(
+            "SF:a\nFN:1,f\nFNDA:1,f\nBRDA:1,0,0,1\nend_of_record\nSF:b\nDA:1,0\nend_of_record\n",
+        );
+        assert_eq!(cov.files.keys().collect::<Vec<_>>(), ["b"]);
+        assert_eq!(cov.totals().functions_found, 0);
+        assert_eq!(
+            cov.notes,
+            ["left out 1 file(s) without a DA record, as lcov leaves them out"]
+        );
+    }
+
+    #[test]
+    fn a_line_past_the_bound_is_refused_before_it_is_buffered() {
+        let mut text = b"SF:a\nDA:1,1\nSF:".to_vec();
+        text.resize(text.len() + MAX_LINE_BYTES + 10, b'x');
+        let err = read(std::io::BufReader::with_capacity(1 << 16, &text[..]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "line 3: a single line longer than 16 MiB: not a coverage report this gate reads"
+        );
+    }
+
+    #[test]
+    fn bad_block_ids_are_malformed() {
         for (text, line, needle) in [
-            ("TN:\nSF:\nDA:1,1\n", 2, "source file path"),
-            ("SF:  \r\n", 1, "source file path"),
             ("SF:a\nBRDA:1,e,0,1\n", 2, "block number after e, f or U"),
             ("SF:a\nBRDA:1,ee0,0,1\n", 2, "block number after e, f or U"),
             ("SF:a\nBRDA:1,fx,0,1\n", 2, "block number after e, f or U"),
@@ -681,7 +968,8 @@ mod tests {
             assert!(msg.contains(needle), "{text:?}: {msg}");
         }
         // One prefix is dropped; a plain or text block is kept as written.
-        let f = parse("SF:a\nBRDA:1,e0,0,1\nBRDA:1,U12,0,1\nBRDA:1,00,0,1\nend_of_record\n");
+        let f =
+            parse("SF:a\nDA:1,1\nBRDA:1,e0,0,1\nBRDA:1,U12,0,1\nBRDA:1,00,0,1\nend_of_record\n");
         let f = &f.files["a"];
         assert_eq!(f.branches.get(1, "0", "0"), Some(1));
         assert_eq!(f.branches.get(1, "12", "0"), Some(1));

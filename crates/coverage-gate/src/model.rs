@@ -29,6 +29,109 @@ pub fn malformed(line: u64, message: impl Into<String>) -> ReadError {
     }
 }
 
+/// The longest line a line-based report may have, and the longest single
+/// XML token (tag, text, comment): real reports stay far below, and a
+/// broken one (a 2 GB line) is refused before it costs gigabytes.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// The error for a line longer than [`MAX_LINE_BYTES`].
+pub fn line_too_long(line: u64) -> ReadError {
+    malformed(
+        line,
+        format!(
+            "a single line longer than {} MiB: not a coverage report this gate reads",
+            MAX_LINE_BYTES >> 20
+        ),
+    )
+}
+
+/// Reads the next line (without its `\n`) into `out`, at most
+/// [`MAX_LINE_BYTES`] of it: a longer line is an error at `line`, found
+/// before it is buffered. `false` at the end of the input.
+pub fn read_line(
+    reader: &mut impl std::io::BufRead,
+    out: &mut Vec<u8>,
+    line: u64,
+) -> Result<bool, ReadError> {
+    out.clear();
+    let mut any = false;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if chunk.is_empty() {
+            return Ok(any);
+        }
+        any = true;
+        let (take, done) = match memchr::memchr(b'\n', chunk) {
+            Some(i) => (i, true),
+            None => (chunk.len(), false),
+        };
+        if out.len() + take > MAX_LINE_BYTES {
+            return Err(line_too_long(line));
+        }
+        out.extend_from_slice(&chunk[..take]);
+        reader.consume(take + usize::from(done));
+        if done {
+            return Ok(true);
+        }
+    }
+}
+
+/// The most characters of a report's own text an error or note quotes: a
+/// broken report may hold a line of gigabytes.
+pub const EXCERPT_CHARS: usize = 200;
+
+/// `text` quoted for a message: its first [`EXCERPT_CHARS`] characters,
+/// escaped, with `…` when there was more.
+pub fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        None => format!("{text:?}"),
+        Some((cut, _)) => format!("{:?}…", &text[..cut]),
+    }
+}
+
+/// `text` cut to its first [`EXCERPT_CHARS`] characters, with `…` when
+/// there was more: for a library's message that may quote the report.
+pub fn clip(text: &str) -> String {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        None => text.to_owned(),
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+    }
+}
+
+/// [`excerpt`] of bytes that may not be UTF-8.
+pub fn excerpt_bytes(bytes: &[u8]) -> String {
+    // Four bytes a character at most, so this holds enough.
+    let head = &bytes[..bytes.len().min(EXCERPT_CHARS * 4 + 4)];
+    let text = String::from_utf8_lossy(head);
+    let quoted = excerpt(&text);
+    if head.len() < bytes.len() && !quoted.ends_with('…') {
+        quoted + "…"
+    } else {
+        quoted
+    }
+}
+
+/// The one message for a number too large to hold, whatever the format:
+/// line numbers past 2^32 - 1, more branches on a line than any real line
+/// has. (Execution counts never get it: past 2^64 - 1 they saturate, as
+/// lcov's own float counts do.)
+pub fn too_large(what: &str, found: &str, max: u64) -> String {
+    format!("{what} {} is too large (at most {max})", excerpt(found))
+}
+
+/// An execution count written in decimal digits: saturated at `u64::MAX`
+/// past it. `None` when `s` is not only digits.
+pub fn saturating_count(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(s.parse().unwrap_or(u64::MAX))
+}
+
 /// One MC/DC condition outcome: `(line, group size, sense, index)`.
 pub type McdcKey = (u32, u32, bool, u32);
 
@@ -88,6 +191,11 @@ impl fmt::Debug for LineHits {
 pub enum BranchId<'a> {
     Number(u32),
     Text(&'a str),
+    /// The block of a branch the report counts but does not name
+    /// (Cobertura's `condition-coverage`, JaCoCo's `mb`/`cb`, ...); its
+    /// branch id is its position among the line's branches, the taken ones
+    /// first.
+    Unnamed,
 }
 
 impl fmt::Display for BranchId<'_> {
@@ -95,6 +203,7 @@ impl fmt::Display for BranchId<'_> {
         match self {
             BranchId::Number(n) => write!(f, "{n}"),
             BranchId::Text(t) => f.write_str(t),
+            BranchId::Unnamed => f.write_str("*"),
         }
     }
 }
@@ -104,6 +213,10 @@ impl fmt::Display for BranchId<'_> {
 /// `index << 1 | 1` into the file's sorted text table. So two ids are equal
 /// exactly when their texts are, and most branches allocate nothing.
 const TEXT_TAG: u32 = 1;
+
+/// The block tag of unnamed branches: the text tag no table reaches, and
+/// the largest, so a line's unnamed branches sort after its named ones.
+const UNNAMED: u32 = u32::MAX;
 
 fn numeric_id(s: &str) -> Option<u32> {
     let b = s.as_bytes();
@@ -140,7 +253,9 @@ impl BranchHits {
     }
 
     fn id(&self, tagged: u32) -> BranchId<'_> {
-        if tagged & TEXT_TAG == 0 {
+        if tagged == UNNAMED {
+            BranchId::Unnamed
+        } else if tagged & TEXT_TAG == 0 {
             BranchId::Number(tagged >> 1)
         } else {
             BranchId::Text(self.texts.get((tagged >> 1) as usize).map_or("", |t| &**t))
@@ -162,6 +277,21 @@ impl BranchHits {
         self.packed
             .iter()
             .map(|([line, block, branch], taken)| (line, self.id(block), self.id(branch), taken))
+    }
+
+    /// Per line with branches: `(line, found, hit)`, in line order.
+    pub fn by_line(&self) -> impl Iterator<Item = (u32, u64, u64)> + '_ {
+        let mut it = self.packed.iter().peekable();
+        std::iter::from_fn(move || {
+            let ([line, ..], taken) = it.next()?;
+            let (mut found, mut hit) = (1, u64::from(taken > 0));
+            while let Some(([l, ..], taken)) = it.next_if(|([l, ..], _)| *l == line) {
+                debug_assert_eq!(l, line);
+                found += 1;
+                hit += u64::from(taken > 0);
+            }
+            Some((line, found, hit))
+        })
     }
 
     /// Times the outcome `(line, block, branch)` was taken; `None` when the
@@ -245,6 +375,69 @@ impl fmt::Debug for Functions {
     }
 }
 
+/// Go's statement blocks: `start line.col,end line.col`, the statements the
+/// block holds, and its execution count.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Statements {
+    packed: Packed<5>,
+    found: u64,
+    hit: u64,
+}
+
+/// One statement block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Block {
+    pub start: (u32, u32),
+    pub end: (u32, u32),
+    pub statements: u32,
+    pub count: u64,
+}
+
+impl Statements {
+    pub fn is_empty(&self) -> bool {
+        self.packed.len() == 0
+    }
+
+    /// The statements of all blocks (Go's denominator).
+    pub fn found(&self) -> u64 {
+        self.found
+    }
+
+    /// The statements of the blocks that ran.
+    pub fn hit(&self) -> u64 {
+        self.hit
+    }
+
+    /// The blocks, in source order.
+    pub fn iter(&self) -> impl Iterator<Item = Block> + '_ {
+        self.packed
+            .iter()
+            .map(|([sl, sc, el, ec, n], count)| Block {
+                start: (sl, sc),
+                end: (el, ec),
+                statements: n,
+                count,
+            })
+    }
+
+    fn from_packed(packed: Packed<5>) -> Self {
+        let (mut found, mut hit) = (0u64, 0u64);
+        for ([.., n], count) in packed.iter() {
+            found += u64::from(n);
+            if count > 0 {
+                hit += u64::from(n);
+            }
+        }
+        Self { packed, found, hit }
+    }
+}
+
+impl fmt::Debug for Statements {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 /// One source file's coverage. Built with a [`FileBuilder`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileCoverage {
@@ -256,6 +449,9 @@ pub struct FileCoverage {
     pub functions: Functions,
     /// MC/DC condition outcome to times covered (lcov 2.2 `MCDC`).
     pub mcdc: BTreeMap<McdcKey, u64>,
+    /// Go's statement blocks; empty for the other formats, whose unit is
+    /// the line.
+    pub statements: Statements,
 }
 
 impl FileCoverage {
@@ -268,9 +464,16 @@ impl FileCoverage {
     }
 
     pub fn totals(&self) -> Totals {
+        let (statements_found, statements_hit) = if self.statements.is_empty() {
+            (self.lines.len() as u64, self.lines.hit() as u64)
+        } else {
+            (self.statements.found(), self.statements.hit())
+        };
         Totals {
             lines_found: self.lines.len() as u64,
             lines_hit: self.lines.hit() as u64,
+            statements_found,
+            statements_hit,
             branches_found: self.branches.len() as u64,
             branches_hit: self.branches.hit() as u64,
             functions_found: self.functions.len() as u64,
@@ -298,6 +501,11 @@ pub struct FileBuilder {
     /// Numbers the function records, so the first start line given wins.
     fn_seq: u64,
     mcdc: BTreeMap<McdcKey, u64>,
+    blocks: Packer<5>,
+    /// Whether named (lcov) and unnamed (counted) branches were added: a
+    /// line with both is settled by `finish`.
+    named: bool,
+    unnamed: bool,
     scratch: Vec<u8>,
 }
 
@@ -317,6 +525,7 @@ impl FileBuilder {
             && self.branches.is_empty()
             && self.functions.is_empty()
             && self.mcdc.is_empty()
+            && self.blocks.is_empty()
     }
 
     /// `hits` more executions of `line`.
@@ -345,6 +554,7 @@ impl FileBuilder {
     /// The outcome `(line, block, branch)` taken `taken` more times.
     pub fn branch(&mut self, line: u32, block: &str, branch: &str, taken: u64) {
         let key = [line, self.tag(block), self.tag(branch)];
+        self.named = true;
         self.branches.add(key, taken);
     }
 
@@ -353,7 +563,32 @@ impl FileBuilder {
     #[inline]
     pub fn branch_numbers(&mut self, line: u32, block: u64, branch: u64, taken: u64) {
         let key = [line, self.tag_number(block), self.tag_number(branch)];
+        self.named = true;
         self.branches.add(key, taken);
+    }
+
+    /// `found` branches on `line` that the report counts but does not name,
+    /// `hit` of them taken (`hit <= found`; the caller checks). The same
+    /// line counted again (another class, another report) keeps the larger
+    /// of each count: nothing says the branches differ. Against named
+    /// branches on the same line, `finish` keeps the larger found and the
+    /// larger hit, never their sum or union.
+    #[inline]
+    pub fn unnamed_branches(&mut self, line: u32, found: u64, hit: u64) {
+        let hit = hit.min(found);
+        self.unnamed |= found > 0;
+        // Taken ones first, so repeats add up to the larger of each count.
+        for i in 0..found {
+            let key = [line, UNNAMED, self.tag_number(i)];
+            self.branches.add(key, u64::from(i < hit));
+        }
+    }
+
+    /// A Go statement block: lines and columns, its statements, and `count`
+    /// more executions. Repeats add up.
+    pub fn block(&mut self, start: (u32, u32), end: (u32, u32), statements: u32, count: u64) {
+        self.blocks
+            .add([start.0, start.1, end.0, end.1, statements], count);
     }
 
     /// A function record: its start line when the record gives one (the
@@ -402,8 +637,15 @@ impl FileBuilder {
             self.line(line, hits);
         }
         for (line, block, branch, taken) in file.branches.iter() {
+            match block {
+                BranchId::Unnamed => self.unnamed = true,
+                _ => self.named = true,
+            }
             let key = [line, self.tag_id(block), self.tag_id(branch)];
             self.branches.add(key, taken);
+        }
+        for ([sl, sc, el, ec, n], count) in file.statements.packed.iter() {
+            self.blocks.add([sl, sc, el, ec, n], count);
         }
         for (name, f) in file.functions.iter() {
             self.function(name, f.line, f.hits);
@@ -417,21 +659,29 @@ impl FileBuilder {
         match id {
             BranchId::Number(n) => n << 1,
             BranchId::Text(t) => self.tag(t),
+            BranchId::Unnamed => UNNAMED,
         }
     }
 
     /// The file: repeats summed, everything packed. The builder is left
     /// empty, ready for the next file.
     pub fn finish(&mut self) -> FileCoverage {
+        let branches = self.finish_branches();
+        self.named = false;
+        self.unnamed = false;
         FileCoverage {
             lines: LineHits(self.lines.finish()),
-            branches: self.finish_branches(),
+            branches,
             functions: self.finish_functions(),
             mcdc: std::mem::take(&mut self.mcdc),
+            statements: Statements::from_packed(self.blocks.finish()),
         }
     }
 
     fn finish_branches(&mut self) -> BranchHits {
+        if self.named && self.unnamed {
+            self.settle_named_and_unnamed();
+        }
         if self.texts.is_empty() {
             return BranchHits {
                 packed: self.branches.finish(),
@@ -459,6 +709,49 @@ impl FileBuilder {
         BranchHits {
             packed: Packed::from_entries(&mut entries, &mut self.scratch),
             texts: texts.into_iter().map(|(t, _)| t).collect(),
+        }
+    }
+
+    /// Lines with both named and unnamed branches: two reports of one run
+    /// in different formats (lcov's `BRDA` and Cobertura's "1/2"). They
+    /// count the same branches, so the line keeps the larger found and the
+    /// larger hit: the named ones when they are at least as large in both
+    /// (their names kept), else that many unnamed ones.
+    fn settle_named_and_unnamed(&mut self) {
+        let mut entries: Vec<([u32; 3], u64)> = self.branches.drain().collect();
+        entries.sort_by_key(|e| e.0);
+        // Repeats summed: an outcome listed twice is one outcome.
+        entries.dedup_by(|next, kept| {
+            let same = next.0 == kept.0;
+            if same {
+                kept.1 = kept.1.saturating_add(next.1);
+            }
+            same
+        });
+        let mut i = 0;
+        while let Some(&([line, ..], _)) = entries.get(i) {
+            let end = i + entries[i..].partition_point(|([l, ..], _)| *l == line);
+            let on_line = &entries[i..end];
+            // Unnamed branches sort last on their line.
+            let split = on_line.partition_point(|([_, block, _], _)| *block != UNNAMED);
+            let (named, unnamed) = on_line.split_at(split);
+            let count = |side: &[([u32; 3], u64)]| {
+                let hit = side.iter().filter(|(_, t)| *t > 0).count();
+                (side.len() as u64, hit as u64)
+            };
+            let ((nf, nh), (uf, uh)) = (count(named), count(unnamed));
+            if uf == 0 || (nf >= uf && nh >= uh) {
+                named.iter().for_each(|(k, t)| self.branches.add(*k, *t));
+            } else if nf == 0 {
+                unnamed.iter().for_each(|(k, t)| self.branches.add(*k, *t));
+            } else {
+                let hit = nh.max(uh);
+                for n in 0..nf.max(uf) {
+                    let key = [line, UNNAMED, self.tag_number(n)];
+                    self.branches.add(key, u64::from(n < hit));
+                }
+            }
+            i = end;
         }
     }
 
@@ -508,6 +801,11 @@ impl FileBuilder {
 pub struct Totals {
     pub lines_found: u64,
     pub lines_hit: u64,
+    /// The unit the gate holds packages to: Go's statements for files with
+    /// Go statement blocks (what `go test -cover` counts), a line for every
+    /// other file.
+    pub statements_found: u64,
+    pub statements_hit: u64,
     pub branches_found: u64,
     pub branches_hit: u64,
     pub functions_found: u64,
@@ -520,6 +818,8 @@ impl Totals {
     pub fn add(&mut self, o: &Totals) {
         self.lines_found += o.lines_found;
         self.lines_hit += o.lines_hit;
+        self.statements_found += o.statements_found;
+        self.statements_hit += o.statements_hit;
         self.branches_found += o.branches_found;
         self.branches_hit += o.branches_hit;
         self.functions_found += o.functions_found;
@@ -537,6 +837,28 @@ impl Totals {
     pub fn branch_percent(&self) -> Option<f64> {
         percent(self.branches_hit, self.branches_found)
     }
+
+    /// `(found, hit)` in the gate's unit: statements, or the lines when no
+    /// statement was counted (totals made from lines alone).
+    pub fn coverage(&self) -> (u64, u64) {
+        if self.statements_found == 0 && self.lines_found > 0 {
+            (self.lines_found, self.lines_hit)
+        } else {
+            (self.statements_found, self.statements_hit)
+        }
+    }
+
+    /// Coverage in the gate's unit, in percent; `None` with nothing counted.
+    /// The line percentage, except for Go, where it is `go test -cover`'s.
+    pub fn coverage_percent(&self) -> Option<f64> {
+        let (found, hit) = self.coverage();
+        percent(hit, found)
+    }
+
+    /// Whether any statement is counted apart from lines (Go input).
+    pub fn has_go_statements(&self) -> bool {
+        self.coverage() != (self.lines_found, self.lines_hit)
+    }
 }
 
 fn percent(hit: u64, found: u64) -> Option<f64> {
@@ -547,6 +869,10 @@ fn percent(hit: u64, found: u64) -> Option<f64> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Coverage {
     pub files: BTreeMap<String, FileCoverage>,
+    /// What the reader tolerated or chose and the user should know: records
+    /// skipped, the `<source>` used. Short, and each quotes at most an
+    /// excerpt of the report.
+    pub notes: Vec<String>,
 }
 
 impl Coverage {
@@ -565,6 +891,7 @@ impl Coverage {
         for (path, file) in other.files {
             self.add_file(path, file);
         }
+        self.notes.extend(other.notes);
     }
 
     pub fn totals(&self) -> Totals {
@@ -673,5 +1000,75 @@ mod tests {
             ["", "alpha", "zeta"]
         );
         assert_eq!(f.functions.get("beta"), None);
+    }
+
+    /// Issue 17, item 2: Cobertura's "1 of 2" and lcov's named BRDA for the
+    /// same line are the same branches.
+    #[test]
+    fn unnamed_and_named_branches_merge_by_line() {
+        let mut b = FileBuilder::default();
+        b.branch_numbers(5, 0, 0, 0);
+        b.branch_numbers(5, 0, 1, 3);
+        b.branch_numbers(9, 0, 0, 1);
+        let lcov = b.finish();
+        b.unnamed_branches(5, 2, 1);
+        b.unnamed_branches(9, 4, 1);
+        b.unnamed_branches(12, 2, 0);
+        let cobertura = b.finish();
+        let mut merged = lcov.clone();
+        merged.merge(&cobertura);
+        assert_eq!(
+            merged.branches.by_line().collect::<Vec<_>>(),
+            [(5, 2, 1), (9, 4, 1), (12, 2, 0)]
+        );
+        // Line 5: the named side is as large in both counts, so it stays.
+        assert_eq!(merged.branches.get(5, "0", "1"), Some(3));
+        let mut other_way = cobertura.clone();
+        other_way.merge(&lcov);
+        assert_eq!(other_way, merged);
+        // Unnamed against unnamed: the larger of each count.
+        b.unnamed_branches(5, 4, 1);
+        let mut again = b.finish();
+        again.merge(&cobertura);
+        assert_eq!(again.branches.by_line().next(), Some((5, 4, 1)));
+        assert_eq!(again.totals().branches_hit, 2);
+    }
+
+    #[test]
+    fn statements_count_blocks_and_merge_by_block() {
+        let mut b = FileBuilder::default();
+        b.block((3, 20), (5, 2), 2, 1);
+        b.block((7, 2), (7, 10), 1, 0);
+        b.block((9, 1), (9, 3), 0, 1);
+        b.line(3, 1);
+        let f = b.finish();
+        let t = f.totals();
+        assert_eq!((t.statements_found, t.statements_hit), (3, 2));
+        assert_eq!((t.lines_found, t.lines_hit), (1, 1));
+        let mut g = f.clone();
+        b.block((7, 2), (7, 10), 1, 4);
+        g.merge(&b.finish());
+        assert_eq!(g.statements.found(), 3);
+        assert_eq!(g.statements.hit(), 3);
+        assert_eq!(g.statements.iter().nth(1).map(|b| b.count), Some(4));
+        // Without blocks, a line is a statement.
+        b.line(1, 0);
+        b.line(2, 5);
+        let t = b.finish().totals();
+        assert_eq!((t.statements_found, t.statements_hit), (2, 1));
+        assert!(!t.has_go_statements());
+        assert_eq!(t.coverage_percent(), Some(50.0));
+    }
+
+    #[test]
+    fn excerpts_and_clips_stop_at_200_characters() {
+        let long = "é".repeat(500);
+        let e = excerpt(&long);
+        assert!(e.ends_with("\"…"), "{e}");
+        assert_eq!(e.chars().count(), 200 + 3);
+        assert_eq!(excerpt("a\"b"), "\"a\\\"b\"");
+        assert_eq!(clip(&long).chars().count(), 201);
+        assert!(excerpt_bytes(&[b'x'; 5000]).ends_with('…'));
+        assert_eq!(excerpt_bytes(b"\xffa"), "\"\u{fffd}a\"");
     }
 }

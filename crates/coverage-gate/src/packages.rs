@@ -1,6 +1,7 @@
 //! Which package a file belongs to: the nearest directory holding a package
-//! manifest, else its top-level directory; `--package NAME=GLOB` overrides,
-//! the first match winning.
+//! manifest, else its top-level directory; for Go, Go's own package (the
+//! directory, named by its import path as `go test` names it);
+//! `--package NAME=GLOB` overrides, the first match winning.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,6 +26,11 @@ pub struct Packages {
     manifest_dirs: BTreeMap<String, bool>,
     /// Whether the checkout's root holds a manifest, once asked.
     root_manifest: Option<bool>,
+    /// `--go-module`: the module of the checkout's root when it has no
+    /// `go.mod`.
+    go_module: Option<String>,
+    /// Directories found to hold a `go.mod`, with its module path.
+    go_mods: BTreeMap<String, Option<String>>,
 }
 
 impl Packages {
@@ -46,7 +52,47 @@ impl Packages {
             overrides: compiled,
             manifest_dirs: BTreeMap::new(),
             root_manifest: None,
+            go_module: None,
+            go_mods: BTreeMap::new(),
         })
+    }
+
+    /// The module path for Go files under a root without `go.mod`.
+    pub fn with_go_module(mut self, module: Option<String>) -> Self {
+        self.go_module = module;
+        self
+    }
+
+    /// A Go file's package: its directory's import path, from the nearest
+    /// `go.mod` (or `--go-module` at the root); without either, the
+    /// directory itself (`.` at the root).
+    fn go_package(&mut self, parts: &[&str], root: &Path) -> String {
+        let dir = &parts[..parts.len() - 1];
+        for depth in (0..=dir.len()).rev() {
+            let at = dir[..depth].join("/");
+            let module = self
+                .go_mods
+                .entry(at.clone())
+                .or_insert_with(|| {
+                    std::fs::read_to_string(root.join(&at).join("go.mod"))
+                        .ok()
+                        .map(|t| crate::gocover::module_path(&t).unwrap_or_default())
+                })
+                .clone();
+            let module = match module {
+                Some(m) => Some(m),
+                None if depth == 0 => self.go_module.clone(),
+                None => continue,
+            };
+            let rest = dir[depth..].join("/");
+            return match module.filter(|m| !m.is_empty()) {
+                Some(m) if rest.is_empty() => m,
+                Some(m) => format!("{}/{rest}", m.trim_end_matches('/')),
+                None if dir.is_empty() => ".".to_owned(),
+                None => dir.join("/"),
+            };
+        }
+        ".".to_owned()
     }
 
     /// The package of a repository-relative path.
@@ -68,6 +114,9 @@ impl Packages {
             return format!("{drive}/{top}");
         }
         let parts: Vec<&str> = path.split('/').collect();
+        if path.ends_with(".go") {
+            return self.go_package(&parts, root);
+        }
         for depth in (1..parts.len()).rev() {
             let dir = parts[..depth].join("/");
             let has = *self
@@ -119,5 +168,34 @@ mod tests {
         assert_eq!(p.of("C:/build/gen/x.rs", r), "C:/build");
         assert_eq!(p.of("top.rs", r), ".");
         assert!(Packages::new(&["nope".into()]).is_err());
+    }
+
+    #[test]
+    fn go_files_belong_to_their_directory_named_by_import_path() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        std::fs::write(r.join("go.mod"), "module example.com/shop\n\ngo 1.19\n").unwrap();
+        std::fs::create_dir_all(r.join("cart/internal")).unwrap();
+        std::fs::create_dir_all(r.join("tools/lint")).unwrap();
+        std::fs::write(r.join("tools/go.mod"), "module example.com/tools\n").unwrap();
+        let mut p = Packages::new(&["gen=gen/**".into()]).unwrap();
+        assert_eq!(p.of("main.go", r), "example.com/shop");
+        assert_eq!(p.of("cart/cart.go", r), "example.com/shop/cart");
+        assert_eq!(
+            p.of("cart/internal/x.go", r),
+            "example.com/shop/cart/internal"
+        );
+        assert_eq!(p.of("tools/lint/l.go", r), "example.com/tools/lint");
+        assert_eq!(p.of("gen/a.go", r), "gen");
+        assert_eq!(p.of("/usr/lib/go/src/fmt/print.go", r), "/usr");
+        // No go.mod: --go-module names the root's module, else directories.
+        let bare = tempfile::tempdir().unwrap();
+        let mut p = Packages::new(&[])
+            .unwrap()
+            .with_go_module(Some("example.com/m".into()));
+        assert_eq!(p.of("a/b.go", bare.path()), "example.com/m/a");
+        let mut p = Packages::new(&[]).unwrap();
+        assert_eq!(p.of("a/b/c.go", bare.path()), "a/b");
+        assert_eq!(p.of("c.go", bare.path()), ".");
     }
 }

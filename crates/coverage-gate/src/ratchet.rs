@@ -18,10 +18,33 @@ use crate::model::Totals;
 pub struct BaselineEntry {
     pub lines_found: u64,
     pub lines_hit: u64,
+    /// The gate's unit (see [`Totals::statements_found`]); absent from
+    /// baselines written before it, which count lines.
+    #[serde(default)]
+    pub statements_found: u64,
+    #[serde(default)]
+    pub statements_hit: u64,
     #[serde(default)]
     pub branches_found: u64,
     #[serde(default)]
     pub branches_hit: u64,
+}
+
+impl BaselineEntry {
+    /// `(found, hit)` in the gate's unit, as [`Totals::coverage`].
+    pub fn coverage(&self) -> (u64, u64) {
+        self.totals().coverage()
+    }
+
+    fn totals(&self) -> Totals {
+        Totals {
+            lines_found: self.lines_found,
+            lines_hit: self.lines_hit,
+            statements_found: self.statements_found,
+            statements_hit: self.statements_hit,
+            ..Totals::default()
+        }
+    }
 }
 
 impl From<&Totals> for BaselineEntry {
@@ -29,6 +52,8 @@ impl From<&Totals> for BaselineEntry {
         Self {
             lines_found: t.lines_found,
             lines_hit: t.lines_hit,
+            statements_found: t.statements_found,
+            statements_hit: t.statements_hit,
             branches_found: t.branches_found,
             branches_hit: t.branches_hit,
         }
@@ -58,7 +83,10 @@ impl Baseline {
             ));
         }
         for (name, e) in self.packages.iter().chain(&self.files) {
-            if e.lines_hit > e.lines_found || e.branches_hit > e.branches_found {
+            if e.lines_hit > e.lines_found
+                || e.statements_hit > e.statements_found
+                || e.branches_hit > e.branches_found
+            {
                 return Err(format!("package {name:?} records more hit than found"));
             }
         }
@@ -83,13 +111,19 @@ pub struct Settings {
     pub min_total: Option<f64>,
 }
 
-/// One package's result.
+/// One package's result. The baseline percentage and the deltas are in
+/// the gate's unit: statements for Go, lines for the rest.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PackageResult {
     pub name: String,
     pub lines_found: u64,
     pub lines_hit: u64,
     pub line_percent: Option<f64>,
+    pub statements_found: u64,
+    pub statements_hit: u64,
+    /// The package's coverage in the gate's unit: Go's own percentage for
+    /// Go, the line percentage otherwise.
+    pub statement_percent: Option<f64>,
     pub baseline_line_percent: Option<f64>,
     pub delta: Option<f64>,
     pub uncovered_delta: Option<i64>,
@@ -104,6 +138,15 @@ pub struct Decision {
     pub reasons: Vec<String>,
     pub packages: Vec<PackageResult>,
     pub removed: Vec<String>,
+}
+
+/// What the gate counts for these totals: Go's statements, else lines.
+pub fn unit(t: &Totals) -> &'static str {
+    if t.has_go_statements() {
+        "statement"
+    } else {
+        "line"
+    }
 }
 
 fn pct(hit: u64, found: u64) -> Option<f64> {
@@ -132,13 +175,21 @@ pub fn evaluate(
     let mut results = Vec::new();
     for (name, now) in packages {
         let base = baseline.and_then(|b| b.packages.get(name));
-        let line_percent = now.line_percent();
+        let percent = now.coverage_percent();
+        let unit = unit(now);
+        let (found, hit) = now.coverage();
         let mut r = PackageResult {
             name: name.clone(),
             lines_found: now.lines_found,
             lines_hit: now.lines_hit,
-            line_percent,
-            baseline_line_percent: base.and_then(|b| pct(b.lines_hit, b.lines_found)),
+            line_percent: now.line_percent(),
+            statements_found: found,
+            statements_hit: hit,
+            statement_percent: percent,
+            baseline_line_percent: base.and_then(|b| {
+                let (found, hit) = b.coverage();
+                pct(hit, found)
+            }),
             delta: None,
             uncovered_delta: None,
             fail: false,
@@ -146,23 +197,13 @@ pub fn evaluate(
         };
         match base {
             Some(b) => {
-                r.delta = r
-                    .baseline_line_percent
-                    .zip(line_percent)
-                    .map(|(b, n)| n - b);
-                r.uncovered_delta = Some(uncovered_delta(
-                    (now.lines_found, now.lines_hit),
-                    (b.lines_found, b.lines_hit),
-                ));
-                if let Some((drop, grew)) = regressed(
-                    (now.lines_found, now.lines_hit),
-                    (b.lines_found, b.lines_hit),
-                    s,
-                ) {
+                r.delta = r.baseline_line_percent.zip(percent).map(|(b, n)| n - b);
+                r.uncovered_delta = Some(uncovered_delta(now.coverage(), b.coverage()));
+                if let Some((drop, grew)) = regressed(now.coverage(), b.coverage(), s) {
                     r.fail = true;
                     r.reasons.push(format!(
-                        "{name}: line coverage fell {drop:.2} points to {:.2}% ({grew:+} uncovered lines)",
-                        line_percent.unwrap_or(0.0)
+                        "{name}: {unit} coverage fell {drop:.2} points to {:.2}% ({grew:+} uncovered {unit}s)",
+                        percent.unwrap_or(0.0)
                     ));
                 }
                 if b.branches_found > 0 && now.branches_found > 0 {
@@ -179,7 +220,7 @@ pub fn evaluate(
                 }
             }
             None => {
-                if let (Some(min), Some(p)) = (s.min_new_package, line_percent) {
+                if let (Some(min), Some(p)) = (s.min_new_package, percent) {
                     if p + 1e-9 < min {
                         r.fail = true;
                         r.reasons.push(format!("{name}: a new package at {p:.2}%, below the floor of {min}% for new packages"));
@@ -190,9 +231,12 @@ pub fn evaluate(
         reasons.extend(r.reasons.iter().cloned());
         results.push(r);
     }
-    if let (Some(min), Some(p)) = (s.min_total, total.line_percent()) {
+    if let (Some(min), Some(p)) = (s.min_total, total.coverage_percent()) {
         if p + 1e-9 < min {
-            reasons.push(format!("total line coverage {p:.2}% is below {min}%"));
+            reasons.push(format!(
+                "total {} coverage {p:.2}% is below {min}%",
+                unit(total)
+            ));
         }
     }
     let removed: Vec<String> = baseline
@@ -241,6 +285,8 @@ mod tests {
                         BaselineEntry {
                             lines_found: *f,
                             lines_hit: *h,
+                            statements_found: *f,
+                            statements_hit: *h,
                             branches_found: 0,
                             branches_hit: 0,
                         },
@@ -371,5 +417,54 @@ mod tests {
         let b = baseline(&[("core", 10, 8)]);
         let text = serde_json::to_string(&b).unwrap();
         assert_eq!(serde_json::from_str::<Baseline>(&text).unwrap(), b);
+    }
+
+    /// Go packages are held to statements; a baseline written before
+    /// statements were recorded is compared by its lines.
+    #[test]
+    fn go_packages_are_held_to_statements() {
+        let now = Totals {
+            lines_found: 10,
+            lines_hit: 9,
+            statements_found: 20,
+            statements_hit: 10,
+            ..Totals::default()
+        };
+        let base = Baseline {
+            format: 1,
+            tool: "t".into(),
+            commit: None,
+            packages: [(
+                "m/cart".to_owned(),
+                BaselineEntry::from(&Totals {
+                    lines_found: 10,
+                    lines_hit: 9,
+                    statements_found: 20,
+                    statements_hit: 15,
+                    ..Totals::default()
+                }),
+            )]
+            .into(),
+            files: BTreeMap::new(),
+        };
+        let packages: BTreeMap<String, Totals> = [("m/cart".to_owned(), now)].into();
+        let d = evaluate(&packages, &now, Some(&base), &Settings::default());
+        assert!(d.fail);
+        assert_eq!(d.packages[0].statement_percent, Some(50.0));
+        assert_eq!(d.packages[0].line_percent, Some(90.0));
+        assert_eq!(d.packages[0].uncovered_delta, Some(5));
+        assert!(
+            d.reasons[0].contains("statement coverage fell 25.00 points"),
+            "{:?}",
+            d.reasons
+        );
+        // An old baseline (lines only): its lines are its unit.
+        let old: Baseline = serde_json::from_str(
+            r#"{"format":1,"tool":"t","packages":{"m/cart":{"lines_found":20,"lines_hit":10}}}"#,
+        )
+        .unwrap();
+        assert_eq!(old.packages["m/cart"].coverage(), (20, 10));
+        let d = evaluate(&packages, &now, Some(&old), &Settings::default());
+        assert!(!d.fail, "{:?}", d.reasons);
     }
 }

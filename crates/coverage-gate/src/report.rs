@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::model::Totals;
 use crate::patch::{Patch, PatchJudgement, ranges};
-use crate::ratchet::Decision;
+use crate::ratchet::{Decision, unit};
 
 /// The gate's name.
 pub const GATE: &str = "coverage-gate";
@@ -60,10 +60,14 @@ pub struct CoverageReport {
     pub baseline: Option<BaselineUsed>,
     pub patch: Option<Patch>,
     pub judgement: PatchJudgement,
+    /// Percentage points a package may drop (`--tolerance`), for the
+    /// wording of drops within it.
+    pub tolerance: f64,
     /// Warnings that are not the patch's (no baseline record, a write the
     /// token could not make).
     pub warnings: Vec<String>,
-    /// What the user should know: skipped writes, fallbacks taken.
+    /// What the user should know: what the readers tolerated or chose
+    /// (each naming its report), skipped writes, fallbacks taken.
     pub notes: Vec<String>,
     /// Writes made, or printed by a dry run.
     pub actions: Vec<String>,
@@ -114,6 +118,26 @@ impl CoverageReport {
         out
     }
 
+    /// The packages that dropped and still pass, each saying why: within
+    /// the tolerance, or within the rule (no new uncovered lines).
+    fn drops_within_the_rule(&self) -> Vec<String> {
+        self.decision
+            .packages
+            .iter()
+            .filter_map(|p| {
+                let drop = -p.delta.filter(|d| *d < -1e-9)?;
+                let go = (p.statements_found, p.statements_hit) != (p.lines_found, p.lines_hit);
+                let why = if drop <= self.tolerance + 1e-9 {
+                    format!("within the tolerance of {} points", self.tolerance)
+                } else {
+                    let unit = if go { "statements" } else { "lines" };
+                    format!("within the rule (no new uncovered {unit})")
+                };
+                Some(format!("{} dropped {drop:.2} points, {why}", p.name))
+            })
+            .collect()
+    }
+
     fn baseline_sentence(&self) -> Option<String> {
         let b = self.baseline.as_ref()?;
         Some(match (&b.commit, b.distance) {
@@ -157,7 +181,7 @@ impl CoverageReport {
                     vec![
                         p.name.clone(),
                         fmt_pct(p.baseline_line_percent),
-                        fmt_pct(p.line_percent),
+                        fmt_pct(p.statement_percent),
                         p.delta.map(|d| format!("{d:+.2}")).unwrap_or_else(|| {
                             if self.baseline.is_some() {
                                 "new".into()
@@ -274,16 +298,19 @@ impl GateReport for CoverageReport {
         r.extend(self.judgement.warn.iter().cloned());
         r.extend(self.warnings.iter().cloned());
         if !self.decision.fail {
+            let dropped = self.drops_within_the_rule();
             r.push(format!(
-                "line coverage {} over {} files{}",
-                fmt_pct(self.total.line_percent()),
+                "{} coverage {} over {} files{}",
+                unit(&self.total),
+                fmt_pct(self.total.coverage_percent()),
                 self.files,
-                if self.baseline.is_some() {
-                    "; every package at or above its baseline"
-                } else {
-                    ""
+                match (self.baseline.is_some(), dropped.is_empty()) {
+                    (false, _) => "",
+                    (true, true) => "; every package at or above its baseline",
+                    (true, false) => "; every package at or above its baseline or within the rule",
                 }
             ));
+            r.extend(dropped);
         }
         r.extend(self.judgement.info.iter().cloned());
         r
@@ -296,6 +323,14 @@ impl GateReport for CoverageReport {
         }
         if let Some(s) = self.baseline_sentence() {
             t.push_str(&format!("baseline: {s}\n"));
+        }
+        if self.total.has_go_statements() {
+            t.push_str(&format!(
+                "total: statements {}/{} ({})\n",
+                self.total.statements_hit,
+                self.total.statements_found,
+                fmt_pct(self.total.coverage_percent()),
+            ));
         }
         t.push_str(&format!(
             "total: lines {}/{} ({}), branches {}/{} ({}), functions {}/{}\n",
@@ -312,7 +347,7 @@ impl GateReport for CoverageReport {
             t.push_str(&format!(
                 "  {}: {} (baseline {}){}\n",
                 p.name,
-                fmt_pct(p.line_percent),
+                fmt_pct(p.statement_percent),
                 fmt_pct(p.baseline_line_percent),
                 if p.fail { "  FAIL" } else { "" }
             ));
@@ -346,6 +381,8 @@ impl GateReport for CoverageReport {
         json!({
             "totals": {
                 "lines_found": t.lines_found, "lines_hit": t.lines_hit,
+                "statements_found": t.coverage().0, "statements_hit": t.coverage().1,
+                "statement_percent": t.coverage_percent(),
                 "branches_found": t.branches_found, "branches_hit": t.branches_hit,
                 "functions_found": t.functions_found, "functions_hit": t.functions_hit,
                 "mcdc_found": t.mcdc_found, "mcdc_hit": t.mcdc_hit,
@@ -353,7 +390,10 @@ impl GateReport for CoverageReport {
             },
             "packages": self.decision.packages.iter().map(|p| json!({
                 "name": p.name, "lines_found": p.lines_found, "lines_hit": p.lines_hit,
-                "line_percent": p.line_percent, "baseline_line_percent": p.baseline_line_percent,
+                "line_percent": p.line_percent,
+                "statements_found": p.statements_found, "statements_hit": p.statements_hit,
+                "statement_percent": p.statement_percent,
+                "baseline_line_percent": p.baseline_line_percent,
                 "delta": p.delta, "uncovered_delta": p.uncovered_delta,
                 "verdict": if p.fail { "fail" } else { "pass" },
             })).collect::<Vec<_>>(),

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
@@ -17,10 +17,13 @@ use crate::gather::{DiffPlan, Situation, World, local_diff};
 use crate::model::{Coverage, Totals};
 use crate::packages::Packages;
 use crate::patch::{SourceFilter, compute, judge};
-use crate::paths::{Format, apply_learned_prefixes, detect, fold, normalize};
+use crate::paths::{Detected, Format, apply_learned_prefixes, detect, fold, normalize};
 use crate::ratchet::{Baseline, BaselineEntry, Settings, evaluate as evaluate_ratchet};
 pub use crate::report::{BaselineUsed, CoverageReport, GATE, LineLinks};
-use crate::{cobertura, gocover, jacoco, lcov};
+use crate::{clover, cobertura, gocover, jacoco, lcov, opencover, simplecov};
+
+/// The formats this gate reads, for messages.
+const READ_FORMATS: &str = "lcov, Cobertura, JaCoCo, Go, Clover, OpenCover, SimpleCov";
 
 fn read_report(
     path: &Path,
@@ -29,31 +32,47 @@ fn read_report(
     go_module: Option<&str>,
     roots: &[String],
 ) -> anyhow::Result<Coverage> {
-    let file =
-        File::open(path).with_context(|| format!("{}: cannot open the report", path.display()))?;
-    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let open =
+        || File::open(path).with_context(|| format!("{}: cannot open the report", path.display()));
     let format = match forced {
         Some(ReportFormat::Lcov) => Format::Lcov,
         Some(ReportFormat::Cobertura) => Format::Cobertura,
         Some(ReportFormat::Jacoco) => Format::Jacoco,
         Some(ReportFormat::Go) => Format::Go,
-        None => {
-            let head = reader
-                .fill_buf()
-                .with_context(|| format!("{}: cannot read the report", path.display()))?;
-            detect(&head[..head.len().min(4096)]).with_context(|| {
-                format!("{}: not a report this gate reads (lcov, Cobertura, JaCoCo, Go); name the format with --report-format", path.display())
-            })?
-        }
+        Some(ReportFormat::Clover) => Format::Clover,
+        Some(ReportFormat::Opencover) => Format::OpenCover,
+        Some(ReportFormat::Simplecov) => Format::SimpleCov,
+        None => match detect(open()?)
+            .with_context(|| format!("{}: cannot read the report", path.display()))?
+        {
+            Detected::Format(f) => f,
+            Detected::Other { name, advice } => {
+                let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                bail!(
+                    "{}: this is {article} {name} report, which this gate does not read; {advice}",
+                    path.display()
+                )
+            }
+            Detected::Unknown => bail!(
+                "{}: not a report this gate reads ({READ_FORMATS}); name the format with --report-format",
+                path.display()
+            ),
+        },
     };
-    let what = |f: &str| format!("reading {f} report {}", path.display());
+    let reader = BufReader::with_capacity(1 << 16, open()?);
+    let what = || format!("reading {} report {}", format.name(), path.display());
     Ok(match format {
-        Format::Lcov => lcov::read(reader).with_context(|| what("lcov"))?,
-        Format::Cobertura => {
-            cobertura::read(reader, &cli.root).with_context(|| what("Cobertura"))?
-        }
-        Format::Jacoco => jacoco::read(reader, &cli.root, roots).with_context(|| what("JaCoCo"))?,
-        Format::Go => gocover::read(reader, go_module).with_context(|| what("Go"))?,
+        Format::Lcov => lcov::read(reader).with_context(what)?,
+        Format::Cobertura => cobertura::read(reader, &cli.root).with_context(what)?,
+        Format::Jacoco => jacoco::read(reader, &cli.root, roots).with_context(what)?,
+        Format::Go => gocover::read(reader, go_module).with_context(what)?,
+        Format::Clover => clover::read(reader).with_context(what)?,
+        Format::OpenCover => opencover::read(reader).with_context(what)?,
+        Format::SimpleCov => simplecov::read(reader).with_context(what)?,
     })
 }
 
@@ -110,8 +129,18 @@ fn is_auto(cli: &Cli) -> bool {
     cli.baseline.as_deref() == Some(Path::new("auto"))
 }
 
+/// Every report read and merged.
+struct Read {
+    /// Paths made repository-relative.
+    merged: Coverage,
+    /// What the readers tolerated or chose, each naming its report.
+    notes: Vec<String>,
+    /// The Go module (`--go-module`, else `go.mod`'s), for Go's packages.
+    go_module: Option<String>,
+}
+
 /// Reads and merges every report, paths made repository-relative.
-fn read_reports(cli: &Cli) -> anyhow::Result<Coverage> {
+fn read_reports(cli: &Cli) -> anyhow::Result<Read> {
     let mut reports = cli.reports.clone();
     reports.extend(
         split_lines(&cli.reports_list)
@@ -119,18 +148,10 @@ fn read_reports(cli: &Cli) -> anyhow::Result<Coverage> {
             .map(std::path::PathBuf::from),
     );
     if reports.is_empty() {
-        bail!(
-            "no coverage report given: pass one or more REPORT paths (lcov, Cobertura, JaCoCo or Go)"
-        );
+        bail!("no coverage report given: pass one or more REPORT paths ({READ_FORMATS})");
     }
-    let roots = {
-        let r = split_lines(&cli.source_root);
-        if r.is_empty() {
-            vec!["src/main/java".to_owned()]
-        } else {
-            r
-        }
-    };
+    // None given: the JaCoCo reader's defaults.
+    let roots = split_lines(&cli.source_root);
     let go_module = cli.go_module.clone().or_else(|| {
         std::fs::read_to_string(cli.root.join("go.mod"))
             .ok()
@@ -138,8 +159,14 @@ fn read_reports(cli: &Cli) -> anyhow::Result<Coverage> {
     });
     let strip = split_lines(&cli.strip_prefix);
     let mut merged = Coverage::default();
+    let mut notes: Vec<String> = Vec::new();
     for report in &reports {
-        let cov = read_report(report, cli.report_format, cli, go_module.as_deref(), &roots)?;
+        let mut cov = read_report(report, cli.report_format, cli, go_module.as_deref(), &roots)?;
+        notes.extend(
+            std::mem::take(&mut cov.notes)
+                .into_iter()
+                .map(|n| format!("{}: {n}", report.display())),
+        );
         let mut names: Vec<(String, String)> = cov
             .files
             .keys()
@@ -151,12 +178,21 @@ fn read_reports(cli: &Cli) -> anyhow::Result<Coverage> {
         }
     }
     if merged.totals().lines_found == 0 {
+        let lacks = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", notes.join("; "))
+        };
         bail!(
-            "the reports hold no line coverage at all ({} file(s)); check the report paths and that the tests ran with coverage on",
-            merged.files.len()
+            "the reports hold no line coverage at all ({} file(s)){lacks}; check that the tests ran with coverage on",
+            merged.files.len(),
         );
     }
-    Ok(merged)
+    Ok(Read {
+        merged,
+        notes,
+        go_module,
+    })
 }
 
 /// This run's numbers as a baseline: per package and per file.
@@ -249,8 +285,14 @@ async fn evaluate(
         });
         (merged, local)
     });
-    let merged = merged?;
-    let mut packages = Packages::new(&split_lines(&cli.package)).map_err(anyhow::Error::msg)?;
+    let Read {
+        merged,
+        notes: reader_notes,
+        go_module,
+    } = merged?;
+    let mut packages = Packages::new(&split_lines(&cli.package))
+        .map_err(anyhow::Error::msg)?
+        .with_go_module(go_module);
     let mut by_package: BTreeMap<String, Totals> = BTreeMap::new();
     for (path, file) in &merged.files {
         by_package
@@ -261,7 +303,7 @@ async fn evaluate(
     let total = merged.totals();
     let sources =
         SourceFilter::new(&split_lines(&cli.source), &merged).map_err(anyhow::Error::msg)?;
-    let mut notes = Vec::new();
+    let mut notes = reader_notes;
     let mut warnings = Vec::new();
     let mut actions = Vec::new();
 
@@ -358,6 +400,7 @@ async fn evaluate(
         total,
         files: merged.files.len(),
         baseline: baseline.map(|(_, used)| used),
+        tolerance: cli.tolerance,
         patch: patch.map(|(p, _)| p),
         judgement,
         warnings,
@@ -596,19 +639,83 @@ fn canonical_root(root: &Path) -> anyhow::Result<std::path::PathBuf> {
 }
 
 /// Writes a file so a reader never sees half of it: a temp file beside it,
-/// then a rename.
+/// created exclusively (never through a link planted at its name), then a
+/// rename, which replaces `path` itself and never follows a link there.
 fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("baseline")
-    ));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("baseline");
+    let mut attempt = 0u32;
+    let (tmp, mut file) = loop {
+        let tmp = dir.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("creating a temporary file {}", tmp.display())));
+            }
+        }
+    };
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e.into());
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 17: the temporary file is created exclusively, so a link
+    /// planted at its name is never written through; the rename replaces
+    /// a link at the destination instead of following it.
+    #[cfg(unix)]
+    #[test]
+    fn write_atomically_never_writes_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let victim = d.join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        let planted = d.join(format!(".b.json.{}.0.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        std::os::unix::fs::symlink(&victim, d.join("b.json")).unwrap();
+        write_atomically(&d.join("b.json"), "new").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        assert!(
+            std::fs::symlink_metadata(d.join("b.json"))
+                .unwrap()
+                .is_file()
+        );
+        assert_eq!(std::fs::read_to_string(d.join("b.json")).unwrap(), "new");
+        // The planted link is left alone; no temporary file is left over.
+        assert!(
+            std::fs::symlink_metadata(&planted)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let names: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 3, "{names:?}");
+    }
 }

@@ -8,7 +8,20 @@ use std::io::{BufRead, Read};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use crate::model::{ReadError, malformed};
+use crate::model::{MAX_LINE_BYTES, ReadError, malformed};
+
+/// An XML boolean attribute: `true`, `True` (coverlet, `dotnet test`),
+/// `TRUE` or `1`, spaces around ignored. Everything else is false.
+pub fn is_true(value: &str) -> bool {
+    match value {
+        "true" | "True" | "1" => true,
+        "false" | "False" | "0" => false,
+        _ => {
+            let value = value.trim();
+            value.eq_ignore_ascii_case("true") || value == "1"
+        }
+    }
+}
 
 /// A `BufRead` that knows the line of its read position, so a malformed
 /// report names where it broke. Newlines are counted a buffer at a time,
@@ -24,6 +37,10 @@ pub struct LineCounting<R> {
     /// Newlines in this buffer before `counted_to`.
     counted: Cell<u64>,
     counted_to: Cell<usize>,
+    /// Bytes consumed in all, and when the event being read began: one
+    /// event's length so far is their difference.
+    consumed: u64,
+    event_start: u64,
 }
 
 impl<R: BufRead> LineCounting<R> {
@@ -36,7 +53,20 @@ impl<R: BufRead> LineCounting<R> {
             newlines: 0,
             counted: Cell::new(0),
             counted_to: Cell::new(0),
+            consumed: 0,
+            event_start: 0,
         }
+    }
+
+    /// The next event starts here.
+    fn start_event(&mut self) {
+        self.event_start = self.consumed;
+    }
+
+    /// Whether a single event (a tag, a text, a comment) ran past
+    /// [`MAX_LINE_BYTES`]: reading then fails rather than buffer it whole.
+    pub fn token_too_long(&self) -> bool {
+        self.consumed - self.event_start > MAX_LINE_BYTES as u64
     }
 
     /// The 1-based line the reader has reached.
@@ -74,6 +104,12 @@ impl<R: BufRead> Read for LineCounting<R> {
 
 impl<R: BufRead> BufRead for LineCounting<R> {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.token_too_long() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "an XML token too long",
+            ));
+        }
         if self.pos >= self.filled {
             let from = self.counted_to.get().min(self.filled);
             self.newlines += self.counted.get() + newlines(&self.buf[from..self.filled]);
@@ -92,7 +128,9 @@ impl<R: BufRead> BufRead for LineCounting<R> {
     }
 
     fn consume(&mut self, amt: usize) {
-        self.pos = (self.pos + amt).min(self.filled);
+        let end = (self.pos + amt).min(self.filled);
+        self.consumed += (end - self.pos) as u64;
+        self.pos = end;
     }
 }
 
@@ -230,13 +268,32 @@ pub fn next_event<'b, R: BufRead>(
     xml: &mut Reader<LineCounting<R>>,
     buf: &'b mut Vec<u8>,
 ) -> Result<Event<'b>, ReadError> {
+    xml.get_mut().start_event();
     match xml.read_event_into(buf) {
+        Ok(e) if xml.get_ref().token_too_long() => {
+            drop(e);
+            Err(token_too_long(xml.get_ref().line()))
+        }
         Ok(e) => Ok(e),
+        Err(_) if xml.get_ref().token_too_long() => Err(token_too_long(xml.get_ref().line())),
         Err(e) => Err(malformed(
             xml.get_ref().line(),
-            format!("not well-formed XML: {e}"),
+            format!(
+                "not well-formed XML: {}",
+                crate::model::clip(&e.to_string())
+            ),
         )),
     }
+}
+
+fn token_too_long(line: u64) -> ReadError {
+    malformed(
+        line,
+        format!(
+            "a single XML tag, text or comment longer than {} MiB: not a coverage report this gate reads",
+            MAX_LINE_BYTES >> 20
+        ),
+    )
 }
 
 /// The next event, with `open` kept up to date, so a report that ends with

@@ -270,3 +270,197 @@ fn a_new_package_below_the_floor_is_annotated_as_such() {
         out.stdout
     );
 }
+
+/// Issue 17: a package that dropped within the rule is not "at or above
+/// its baseline".
+#[test]
+fn a_drop_within_the_rule_or_the_tolerance_is_said_as_such() {
+    let d = checkout();
+    let p = d.path();
+    let main = lcov(p, "main.info", 100, 90);
+    assert_eq!(run(p, &[&main, "--write-baseline", "b.json"]).code, 0);
+    // Covered code deleted: down 1.11 points, no new uncovered line.
+    let deleted = lcov(p, "deleted.info", 90, 80);
+    let out = run(p, &[&deleted, "--baseline", "b.json"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let reasons = out.json()["reasons"].to_string();
+    assert!(
+        reasons
+            .contains("crates/core dropped 1.11 points, within the rule (no new uncovered lines)"),
+        "{reasons}"
+    );
+    assert!(
+        !reasons.contains("every package at or above its baseline\""),
+        "{reasons}"
+    );
+    // One test deleted, within a tolerance of 2 points.
+    let dropped = lcov(p, "dropped.info", 100, 89);
+    let out = run(p, &[&dropped, "--baseline", "b.json", "--tolerance", "2"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let reasons = out.json()["reasons"].to_string();
+    assert!(
+        reasons.contains("crates/core dropped 1.00 points, within the tolerance of 2 points"),
+        "{reasons}"
+    );
+    // No drop: the old words.
+    let out = run(p, &[&main, "--baseline", "b.json"]);
+    assert!(
+        out.json()["reasons"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("every package at or above its baseline"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Issue 17: `--write-baseline` never writes through a link planted at its
+/// temporary file's name, and replaces a link at its own name rather than
+/// writing through it.
+#[cfg(unix)]
+#[test]
+fn write_baseline_never_follows_a_symlink() {
+    let d = checkout();
+    let p = d.path();
+    let report = lcov(p, "r.info", 10, 5);
+    let victim = p.join("victim.txt");
+    std::fs::write(&victim, "keep").unwrap();
+    // The fixed temporary name older versions wrote through (the names the
+    // gate uses now are unit-tested in run.rs, with links planted there).
+    std::os::unix::fs::symlink(&victim, p.join(".b.json.tmp")).unwrap();
+    std::os::unix::fs::symlink(&victim, p.join("b.json")).unwrap();
+    let out = run(p, &[&report, "--write-baseline", "b.json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+    let meta = std::fs::symlink_metadata(p.join("b.json")).unwrap();
+    assert!(meta.file_type().is_file(), "b.json is still a link");
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.join("b.json")).unwrap()).unwrap();
+    assert_eq!(b["packages"]["crates/core"]["lines_found"], 10);
+    // No temporary file is left behind.
+    let left: Vec<String> = std::fs::read_dir(p)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp") && n != ".b.json.tmp")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// Issue 17, item 5: a report with files but no line data says what it
+/// lacks, not that the paths are wrong.
+#[test]
+fn a_report_without_line_data_says_what_it_lacks() {
+    let d = checkout();
+    let p = d.path();
+    std::fs::write(
+        p.join("c.xml"),
+        r#"<?xml version="1.0"?><coverage line-rate="0"><packages><package name="p"><classes><class name="A" filename="a.swift"><methods><method name="f"><lines/></method></methods></class></classes></package></packages></coverage>"#,
+    )
+    .unwrap();
+    let out = run(p, &["c.xml"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("c.xml: 1 <class> element(s) but no <line> in any class or method: the report holds no line data"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("report paths"), "{}", out.stderr);
+}
+
+/// Issue 17, items 6 and 7: Clover is not taken for Cobertura, and a long
+/// leading comment mentioning `<lines>` does not hide the format.
+#[test]
+fn clover_and_commented_reports_are_detected() {
+    let d = checkout();
+    let p = d.path();
+    std::fs::write(
+        p.join("clover.xml"),
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<coverage generated="1" clover="4.3.1"><project><package name="p"><file path="crates/core/src/lib.rs" name="lib.rs"><line num="1" count="3" type="stmt"/><line num="2" type="cond" truecount="1" falsecount="0"/></file></package></project></coverage>"#,
+    )
+    .unwrap();
+    let out = run(p, &["clover.xml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = out.json();
+    assert_eq!(v["totals"]["lines_found"], 2);
+    assert_eq!(v["totals"]["branches_found"], 2);
+    let comment = format!(
+        "<?xml version=\"1.0\"?>\n<!-- generated; {} the <lines> under each <class> -->\n<coverage line-rate=\"1\"><packages><package><classes><class filename=\"crates/core/src/lib.rs\"><lines><line number=\"1\" hits=\"1\"/></lines></class></classes></package></packages></coverage>",
+        "x".repeat(100_000)
+    );
+    std::fs::write(p.join("commented.xml"), comment).unwrap();
+    let out = run(p, &["commented.xml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["totals"]["lines_found"], 1);
+}
+
+/// Go packages are Go's (`go test`'s import paths), and the ratchet holds
+/// them to statements.
+#[test]
+fn go_packages_are_held_to_statements() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    std::fs::write(p.join("go.mod"), "module example.com/m\n").unwrap();
+    // cart: 4 statements over 3 lines; one 3-statement block runs.
+    let main = "mode: set\nexample.com/m/cart/c.go:3.1,4.2 3 1\nexample.com/m/cart/c.go:5.1,5.9 1 0\nexample.com/m/cart/c.go:6.1,6.3 0 1\n";
+    std::fs::write(p.join("main.out"), main).unwrap();
+    let out = run(p, &["main.out", "--write-baseline", "b.json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = out.json();
+    let pkg = &v["packages"][0];
+    assert_eq!(pkg["name"], "example.com/m/cart");
+    assert_eq!(
+        (
+            pkg["statements_found"].clone(),
+            pkg["statements_hit"].clone()
+        ),
+        (4.into(), 3.into())
+    );
+    assert_eq!(pkg["statement_percent"], 75.0);
+    assert_eq!(
+        (pkg["lines_found"].clone(), pkg["lines_hit"].clone()),
+        (3.into(), 2.into())
+    );
+    assert_eq!(v["totals"]["statements_found"], 4);
+    // The 3-statement block stops running: 1 of 4 statements, a fail in
+    // statements (lines would say 1 of 3).
+    let pr = "mode: set\nexample.com/m/cart/c.go:3.1,4.2 3 0\nexample.com/m/cart/c.go:5.1,5.9 1 1\nexample.com/m/cart/c.go:6.1,6.3 0 1\n";
+    std::fs::write(p.join("pr.out"), pr).unwrap();
+    let out = run(p, &["pr.out", "--baseline", "b.json"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let reasons = out.json()["reasons"].to_string();
+    assert!(
+        reasons.contains("example.com/m/cart: statement coverage fell 50.00 points to 25.00% (+2 uncovered statements)"),
+        "{reasons}"
+    );
+}
+
+/// The policy file's `[coverage] reports` named a report that a local run
+/// with its own REPORT arguments does not have; it was added to them, and
+/// the run failed on the missing file. The command line wins.
+#[test]
+fn report_arguments_replace_the_policy_files_reports() {
+    let d = checkout();
+    let p = d.path();
+    std::fs::create_dir_all(p.join(".github")).unwrap();
+    std::fs::write(
+        p.join(".github/trunkline.toml"),
+        "[coverage]\nreports = [\"ci-only.info\"]\n",
+    )
+    .unwrap();
+    let here = lcov(p, "here.info", 10, 10);
+    let out = run(p, &[&here]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(out.json()["totals"]["lines_found"], 20);
+    // Without REPORT arguments the file's reports are the reports.
+    let out = run(p, &[]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.json()["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("ci-only.info"),
+        "{}",
+        out.stdout
+    );
+}

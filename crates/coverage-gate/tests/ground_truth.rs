@@ -429,3 +429,271 @@ fn cargo_llvm_cov_branches_with_llvm_19_count_each_instantiation() {
         );
     }
 }
+
+// ---- Go: go test -coverprofile, with Debian's golang-go ----
+
+/// The gate's JSON on Go profiles in the `go` fixture (its `go.mod` names
+/// the module): total statement percentage, and per package
+/// `(statement percentage, line percentage)`.
+fn go_gate(profiles: &[&str]) -> (f64, Vec<(String, f64, f64)>) {
+    let dir = fixture("go");
+    let root = dir.to_string_lossy().into_owned();
+    let paths: Vec<String> = profiles
+        .iter()
+        .map(|p| dir.join(p).to_string_lossy().into_owned())
+        .collect();
+    let cwd = tempfile::tempdir().unwrap();
+    let mut args = vec!["--format", "json", "--root", &root];
+    args.extend(paths.iter().map(String::as_str));
+    let out = fake_github::testing::run_hermetic(support::BIN, cwd.path(), &args, &[]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let v = out.json();
+    let t = &v["totals"];
+    let (found, hit) = (
+        t["statements_found"].as_u64().unwrap(),
+        t["statements_hit"].as_u64().unwrap(),
+    );
+    let total = t["statement_percent"].as_f64().unwrap();
+    assert!((total - hit as f64 * 100.0 / found as f64).abs() < 1e-9);
+    let packages = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let (f, h) = (
+                p["statements_found"].as_u64().unwrap(),
+                p["statements_hit"].as_u64().unwrap(),
+            );
+            let pct = p["statement_percent"].as_f64().unwrap();
+            assert!((pct - h as f64 * 100.0 / f as f64).abs() < 1e-9);
+            (
+                p["name"].as_str().unwrap().to_owned(),
+                pct,
+                p["line_percent"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    (total, packages)
+}
+
+/// Go's one-decimal percentage: `coverage: 75.0% of statements` from
+/// `go test -cover` per package, `total: (statements) 64.3%` from
+/// `go tool cover -func`.
+fn go_percents(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let fields: Vec<&str> = l.split_whitespace().collect();
+            match fields.as_slice() {
+                ["ok", package, .., "coverage:", pct, "of", "statements"] => {
+                    Some(((*package).to_owned(), pct.trim_end_matches('%').to_owned()))
+                }
+                ["total:", "(statements)", pct] => {
+                    Some(("total".to_owned(), pct.trim_end_matches('%').to_owned()))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn go_statements_equal_go_test_and_go_tool_cover() {
+    let dir = fixture("go");
+    for (profile, test_out, func_out) in [
+        ("coverage.out", "go-test-cover.txt", "cover-func.txt"),
+        (
+            "coverage-set.out",
+            "go-test-cover-set.txt",
+            "cover-func-set.txt",
+        ),
+    ] {
+        let (total, packages) = go_gate(&[profile]);
+        let go_packages = go_percents(&read(&dir.join(test_out)));
+        assert_eq!(go_packages.len(), 2, "{go_packages:?}");
+        let ours: Vec<(String, String)> = packages
+            .iter()
+            .map(|(name, pct, _)| (name.clone(), format!("{pct:.1}")))
+            .collect();
+        assert_eq!(ours, go_packages, "{profile}");
+        let go_total = go_percents(&read(&dir.join(func_out)));
+        assert_eq!(go_total, [("total".to_owned(), format!("{total:.1}"))]);
+        // Not lines: tax's line percentage is not Go's (its blocks overlap
+        // and an empty function's block holds no statement).
+        let tax = packages.iter().find(|p| p.0.ends_with("/tax")).unwrap();
+        assert_ne!(format!("{:.1}", tax.2), format!("{:.1}", tax.1));
+    }
+}
+
+#[test]
+fn go_profiles_of_several_test_binaries_merge_as_go_merges_them() {
+    // -coverpkg=./...: each test binary lists every package's blocks; the
+    // repeats are summed (atomic) once per block, and internal/round,
+    // which has no tests of its own, counts.
+    let dir = fixture("go");
+    let (total, packages) = go_gate(&["coverage-coverpkg.out"]);
+    let go_total = go_percents(&read(&dir.join("cover-func-coverpkg.txt")));
+    assert_eq!(go_total, [("total".to_owned(), format!("{total:.1}"))]);
+    let names: Vec<&str> = packages.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "example.com/ground/cart",
+            "example.com/ground/internal/round",
+            "example.com/ground/tax"
+        ]
+    );
+    // Two profiles of one run merge into the same figures.
+    let (both, _) = go_gate(&["coverage.out", "coverage-set.out"]);
+    let (one, _) = go_gate(&["coverage.out"]);
+    assert_eq!(format!("{both:.6}"), format!("{one:.6}"));
+}
+
+// ---- SimpleCov, branch coverage, two suites merged ----
+
+#[test]
+fn simplecov_resultset_equals_simplecovs_own_totals() {
+    let dir = fixture("simplecov");
+    // "Coverage report generated for pricing, stock to ... 22 / 26 LOC (84.62%) covered."
+    let stdout = read(&dir.join("simplecov-stock.txt"));
+    let loc = stdout
+        .split(" to ")
+        .nth(1)
+        .and_then(|r| r.split(". ").nth(1))
+        .unwrap()
+        .to_owned();
+    let mut words = loc.split_whitespace();
+    let hit: u64 = words.next().unwrap().parse().unwrap();
+    assert_eq!(words.next(), Some("/"));
+    let found: u64 = words.next().unwrap().parse().unwrap();
+    // `<b>11</b> total branches`, `<b>6</b> branches covered`.
+    let html = read(&dir.join("coverage/index.html"));
+    let bold_before = |what: &str| -> u64 {
+        let at = html.find(what).unwrap();
+        let start = html[..at].rfind("<b>").unwrap() + 3;
+        html[start..at].trim_end_matches("</b> ").parse().unwrap()
+    };
+    let branches = (
+        bold_before("total branches"),
+        bold_before("branches covered"),
+    );
+    let ours = gate("simplecov", &["coverage/.resultset.json"]);
+    assert_eq!(ours.counts.lines, (found, hit));
+    assert_eq!(ours.counts.branches, branches);
+    assert_eq!(ours.files, 2);
+    // Not trivially equal: the suites' branches merge by identity (label's
+    // else ran in the second suite only) and some are never taken.
+    assert!(branches.1 < branches.0 && hit < found);
+}
+
+// ---- istanbul (nyc): lcov, Clover and Cobertura of one run ----
+
+/// nyc's `text-summary`: `(total, covered)` of `what`, from a line like
+/// `Branches     : 83.33% ( 5/6 )`.
+fn nyc_summary(text: &str, what: &str) -> (u64, u64) {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(what))
+        .unwrap_or_else(|| panic!("no {what} in:\n{text}"));
+    let inner = line.split('(').nth(1).unwrap().trim_end_matches(')').trim();
+    let (covered, total) = inner.split_once('/').unwrap();
+    (
+        total.trim().parse().unwrap(),
+        covered.trim().parse().unwrap(),
+    )
+}
+
+#[test]
+fn istanbul_reports_of_one_run_each_and_merged_equal_nyc() {
+    let text = read(&fixture("istanbul").join("nyc-summary.txt"));
+    let lines = nyc_summary(&text, "Lines");
+    let branches = nyc_summary(&text, "Branches");
+    let functions = nyc_summary(&text, "Functions");
+    for reports in [
+        &["coverage/lcov.info"][..],
+        &["coverage/clover.xml"],
+        &["coverage/cobertura-coverage.xml"],
+        &[
+            "coverage/lcov.info",
+            "coverage/clover.xml",
+            "coverage/cobertura-coverage.xml",
+        ],
+    ] {
+        let ours = gate("istanbul", reports);
+        assert_eq!(ours.counts.lines, lines, "{reports:?}");
+        assert_eq!(ours.counts.branches, branches, "{reports:?}");
+        assert_eq!(ours.files, 1, "{reports:?}");
+    }
+    assert_eq!(
+        gate("istanbul", &["coverage/lcov.info"]).counts.functions,
+        functions
+    );
+    assert!(branches.1 < branches.0 && lines.1 < lines.0);
+
+    // istanbul's own JSON: named, with how to produce lcov.
+    let dir = fixture("istanbul");
+    let cwd = tempfile::tempdir().unwrap();
+    let json = dir.join("coverage/coverage-final.json");
+    let out = fake_github::testing::run_hermetic(
+        support::BIN,
+        cwd.path(),
+        &[json.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains(
+            "coverage-final.json: this is an istanbul JSON (coverage-final.json) report, which this gate does not read; produce lcov with `nyc report --reporter=lcov`"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+// ---- JaCoCo: a multi-module aggregate ----
+
+#[test]
+fn jacoco_aggregate_groups_find_their_modules_and_equal_jacocos_counters() {
+    let dir = fixture("jacoco");
+    let xml = read(&dir.join("jacoco.xml"));
+    // The report's own totals: its last counters.
+    let counter = |kind: &str| -> (u64, u64) {
+        let c = xml
+            .rsplit(&format!("<counter type=\"{kind}\""))
+            .next()
+            .unwrap();
+        let field = |n: &str| -> u64 {
+            c.split(&format!("{n}=\""))
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        (field("missed") + field("covered"), field("covered"))
+    };
+    let ours = gate("jacoco", &["jacoco.xml"]);
+    assert_eq!(ours.counts.lines, counter("LINE"));
+    assert_eq!(ours.counts.branches, counter("BRANCH"));
+    assert_eq!(ours.files, 2);
+    // Each file under its module's src/main/java, so in its module's package.
+    let cwd = tempfile::tempdir().unwrap();
+    let root = dir.to_string_lossy().into_owned();
+    let report = dir.join("jacoco.xml").to_string_lossy().into_owned();
+    let out = fake_github::testing::run_hermetic(
+        support::BIN,
+        cwd.path(),
+        &["--format", "json", "--root", &root, &report],
+        &[],
+    );
+    let v = out.json();
+    let names: Vec<&str> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["app", "core"]);
+    assert!(xml.contains("<group name=\"core\">"));
+}

@@ -397,3 +397,104 @@ fn bad_input_exits_2_and_names_the_fix() {
         out.stderr
     );
 }
+
+/// `tests/fixtures/coverage/ground-truth/go`: a module, its profile from
+/// `go test -coverprofile` and Go's own percentages.
+fn go_fixture() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/coverage/ground-truth/go")
+}
+
+/// Go on the store and the patch: records carry Go's statements per package
+/// and per file, a pull request is held to statements, and patch coverage
+/// still counts the changed lines (per-line data), not statements.
+#[test]
+fn go_records_statements_and_its_patch_counts_lines() {
+    let fixture = go_fixture();
+    let read = |p: &str| std::fs::read_to_string(fixture.join(p)).unwrap();
+    let cart = read("cart/cart.go");
+    let profile = read("coverage.out");
+    let repo = TestRepo::new();
+    repo.write("go.mod", read("go.mod"));
+    repo.write("tax/tax.go", read("tax/tax.go"));
+    // main: cart.go up to Sorted (line 52); the branch adds Reset and
+    // Discount (lines 54-64), which the tests never run.
+    let head: Vec<&str> = cart.lines().collect();
+    assert_eq!(head[54], "func (c *Cart) Reset() {}", "the fixture moved");
+    repo.write("cart/cart.go", format!("{}\n", head[..53].join("\n")));
+    let main = repo.commit("main");
+    // main's profile: the same run without the blocks of lines 55 and on.
+    let base_profile: String = profile
+        .lines()
+        .filter(|l| {
+            let Some(rest) = l.strip_prefix("example.com/ground/cart/cart.go:") else {
+                return true;
+            };
+            rest.split('.').next().unwrap().parse::<u32>().unwrap() < 55
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let (base_out, head_out) = (dir.path().join("base.out"), dir.path().join("head.out"));
+    std::fs::write(&base_out, base_profile).unwrap();
+    std::fs::write(&head_out, &profile).unwrap();
+    let (base_out, head_out) = (
+        base_out.to_str().unwrap().to_owned(),
+        head_out.to_str().unwrap().to_owned(),
+    );
+
+    let out = gate(repo.path(), &[&base_out, "--record", "--sha", &main]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let record: Value = serde_json::from_str(&repo.git(&[
+        "show",
+        &format!("trunkline-data:coverage/{}/{main}.json", &main[..2]),
+    ]))
+    .unwrap();
+    // cart.go's nine blocks before line 55 hold 12 statements, all run.
+    let file = &record["files"]["cart/cart.go"];
+    assert_eq!(
+        (&file["statements_found"], &file["statements_hit"]),
+        (&Value::from(12), &Value::from(12)),
+        "{record}"
+    );
+    assert_ne!(file["lines_found"], file["statements_found"], "{record}");
+    let package = &record["packages"]["example.com/ground/cart"];
+    assert_eq!(package["statements_found"], 12, "{record}");
+
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("cart/cart.go", &cart);
+    repo.commit("Reset and Discount");
+    let out = gate(
+        repo.path(),
+        &[&head_out, "--baseline", "auto", "--base", "main"],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let v = out.json();
+    assert_eq!(v["baseline"]["commit"], main.as_str());
+    let cart_result = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "example.com/ground/cart")
+        .unwrap();
+    // Go's own figure (go-test-cover.txt: 75.0% of statements), held to
+    // main's 100%: 4 more uncovered statements.
+    assert_eq!(cart_result["statement_percent"], 75.0);
+    assert_eq!(cart_result["baseline_line_percent"], 100.0);
+    assert_eq!(cart_result["uncovered_delta"], 4);
+    assert_eq!(cart_result["verdict"], "fail");
+    assert!(
+        v["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("statement coverage fell 25.00 points"),
+        "{v}"
+    );
+    // The patch: Reset's block has no statement, so line 55 is not
+    // measured; Discount's blocks cover lines 58-63 (4 statements, 6 lines).
+    assert_eq!(
+        v["patch"]["files"],
+        serde_json::json!([{"path": "cart/cart.go", "covered": [], "uncovered": [58, 59, 60, 61, 62, 63]}]),
+        "{v}"
+    );
+    assert_eq!(v["patch"]["measured"], 6);
+}

@@ -252,15 +252,22 @@ pub fn tool_available(program: &str, args: &[&str], package: &str) -> bool {
         .status()
         .is_ok_and(|s| s.success());
     if !installed {
-        assert!(
-            std::env::var("TRUNKLINE_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "TRUNKLINE_REQUIRE_TOOLS=1 but {program} is not installed: install {package}"
-        );
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: skipped, {program} is not installed (install {package})"
-        );
+        tool_missing(program, package);
     }
     installed
+}
+
+/// Says that a tool a test needs is missing and the test skips (or, with
+/// `TRUNKLINE_REQUIRE_TOOLS=1`, fails), for tools found some other way than
+/// by running them.
+pub fn tool_missing(program: &str, package: &str) {
+    assert!(
+        std::env::var("TRUNKLINE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+        "TRUNKLINE_REQUIRE_TOOLS=1 but {program} is not installed: install {package}"
+    );
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
+        "note: skipped, {program} is not installed (install {package})"
+    );
 }

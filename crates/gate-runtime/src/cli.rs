@@ -46,6 +46,13 @@ pub trait GateCli: CommandFactory + FromArgMatches {
     fn local_base(&self) -> Option<&str> {
         None
     }
+
+    /// Keys of the table that this run's command line already answers
+    /// another way (coverage-gate's REPORT arguments answer `reports`): the
+    /// command line wins, so the file's value is not added to it.
+    fn keys_answered_here(&self) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 /// What a front end (`trunkline check`) sets that a gate's command line
@@ -108,11 +115,16 @@ pub fn with_policy<C: GateCli>(
             crate::policy::read(&loc, &Git::new("."), api).await
         })??;
         let tables = file.tables()?;
-        spec.fill(
-            &file.label(),
-            tables.get(spec.table).and_then(toml::Value::as_table),
-            &mut layers,
-        )?;
+        let mut table = tables
+            .get(spec.table)
+            .and_then(toml::Value::as_table)
+            .cloned();
+        if let Some(t) = table.as_mut() {
+            for key in first.keys_answered_here() {
+                t.remove(*key);
+            }
+        }
+        spec.fill(&file.label(), table.as_ref(), &mut layers)?;
         let matches = layers
             .matches::<C>()
             .map_err(|e| anyhow::anyhow!("{}: {}", file.label(), first_line(&e)))?;

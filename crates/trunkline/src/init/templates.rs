@@ -55,7 +55,8 @@ pub fn policy(stacks: &[Stack], health_url: Option<&str>, schema_url: &str) -> S
     let reports: Vec<String> = stacks.iter().flat_map(|s| s.reports.clone()).collect();
     if reports.is_empty() {
         t.push_str(
-            "# The coverage reports your tests write (lcov, Cobertura, JaCoCo or Go), e.g.\n\
+            "# The coverage reports your tests write (lcov, Cobertura, JaCoCo, Go,\n\
+             # Clover, OpenCover or SimpleCov), e.g.\n\
              # reports = [\"coverage/lcov.info\"]\n",
         );
     } else {
