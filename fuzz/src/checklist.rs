@@ -50,7 +50,10 @@ pub(crate) fn checklist(data: &[u8]) {
         "more unchecked items than items"
     );
     for item in &outcome.items {
-        assert!(item.text.chars().count() <= ECHO_CHARS + 1, "an item's text is clipped");
+        assert!(
+            item.text.chars().count() <= ECHO_CHARS + 1,
+            "an item's text is clipped"
+        );
         if let Some(s) = item.section {
             assert!(s < outcome.sections.len(), "item section in range");
         }
@@ -78,7 +81,11 @@ fn check(c: &Checklist, markdown: &str) {
     }
     let mut last = 0;
     for item in &c.items {
-        assert!(item.line >= 1 && item.line <= lines, "item line {}", item.line);
+        assert!(
+            item.line >= 1 && item.line <= lines,
+            "item line {}",
+            item.line
+        );
         assert!(item.line >= last, "items in document order");
         last = item.line;
         if let Some(s) = item.section {

@@ -10,10 +10,7 @@ use post_deploy_watch::settings::Settings;
 use crate::text;
 
 /// Variables a check's headers may name.
-const ENV: [(&str, &str); 2] = [
-    ("HEALTH_TOKEN", "Bearer s3cret"),
-    ("PROM_TOKEN", "t0ken"),
-];
+const ENV: [(&str, &str); 2] = [("HEALTH_TOKEN", "Bearer s3cret"), ("PROM_TOKEN", "t0ken")];
 
 pub(crate) fn checks(data: &[u8]) {
     // A value with a line break is TOML text, never a file's path: the

@@ -4,7 +4,9 @@
 //! repository's.
 
 use tag_on_staging::conventional::{Bump, SquashBodies, classify, parse_header};
-use tag_on_staging::version::{PreMajor, Semver, SemverSettings, base_tag, next_semver, tag_version};
+use tag_on_staging::version::{
+    PreMajor, Semver, SemverSettings, base_tag, next_semver, tag_version,
+};
 
 use crate::{pieces, text};
 
@@ -33,8 +35,10 @@ pub(crate) fn conventional(data: &[u8]) {
         if let Some((ty, _)) = parse_header(subject) {
             assert!(!ty.is_empty());
             assert!(
-                ty.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'),
+                ty.bytes().all(|b| b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || b == b'-'
+                    || b == b'_'),
                 "type {ty:?}"
             );
         }

@@ -34,11 +34,11 @@ pub(crate) fn event(data: &[u8]) {
         if let Some(pr) = event.pull_request() {
             let _ = (pr.number, pr.body.as_deref(), &pr.base.sha, &pr.head.sha);
         }
-        if let Some(repo) = event.repository() {
-            if let Ok(r) = Repo::parse(&repo.full_name, "the event's repository.full_name") {
-                let again = Repo::parse(&r.full_name(), "again").ok();
-                assert_eq!(again.as_ref(), Some(&r), "owner/name round trip");
-            }
+        if let Some(repo) = event.repository()
+            && let Ok(r) = Repo::parse(&repo.full_name, "the event's repository.full_name")
+        {
+            let again = Repo::parse(&r.full_name(), "again").ok();
+            assert_eq!(again.as_ref(), Some(&r), "owner/name round trip");
         }
         if let Event::WorkflowDispatch(e) = &event {
             for key in e.inputs.keys() {

@@ -42,6 +42,18 @@ pub const TARGETS: &[Target] = &[
         run: coverage::gocover,
     },
     Target {
+        name: "clover",
+        run: coverage::clover,
+    },
+    Target {
+        name: "opencover",
+        run: coverage::opencover,
+    },
+    Target {
+        name: "simplecov",
+        run: coverage::simplecov,
+    },
+    Target {
         name: "checklist",
         run: checklist::checklist,
     },

@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 use trunkline_fuzz::{TARGETS, Target, target};
 
 fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus")
+        .join(name)
 }
 
 /// The files under `path` (itself, when it is a file), sorted.
@@ -78,7 +80,11 @@ fn main() -> ExitCode {
         Some((name, rest)) => {
             let Some(t) = target(name) else {
                 let names: Vec<&str> = TARGETS.iter().map(|t| t.name).collect();
-                let _ = writeln!(err, "replay: no target {name:?}; the targets are {}", names.join(", "));
+                let _ = writeln!(
+                    err,
+                    "replay: no target {name:?}; the targets are {}",
+                    names.join(", ")
+                );
                 return ExitCode::from(2);
             };
             let paths = match rest {
@@ -93,12 +99,20 @@ fn main() -> ExitCode {
         let tally = match replay(t, &paths) {
             Ok(tally) => tally,
             Err(e) => {
-                let _ = writeln!(err, "replay {}: {e}; give files or directories that exist", t.name);
+                let _ = writeln!(
+                    err,
+                    "replay {}: {e}; give files or directories that exist",
+                    t.name
+                );
                 return ExitCode::from(2);
             }
         };
         if tally.inputs == 0 {
-            let _ = writeln!(err, "replay {}: no inputs; commit seeds under fuzz/corpus/{}", t.name, t.name);
+            let _ = writeln!(
+                err,
+                "replay {}: no inputs; commit seeds under fuzz/corpus/{}",
+                t.name, t.name
+            );
             return ExitCode::from(2);
         }
         let _ = writeln!(
@@ -108,12 +122,25 @@ fn main() -> ExitCode {
             tally.inputs,
             tally.panicked.len(),
             tally.slowest.0.as_secs_f64() * 1000.0,
-            tally.slowest.1.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned())
+            tally
+                .slowest
+                .1
+                .file_name()
+                .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
         );
         for p in &tally.panicked {
-            let _ = writeln!(err, "replay {}: {} panicked (the message is above)", t.name, p.display());
+            let _ = writeln!(
+                err,
+                "replay {}: {} panicked (the message is above)",
+                t.name,
+                p.display()
+            );
             failed = true;
         }
     }
-    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
