@@ -1,9 +1,13 @@
 //! The crate's integration tests, one binary (as ripgrep and zizmor do):
 //! a module per area; shared helpers in the modules named below.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
-mod support;
 mod action;
 mod cli;
 mod format_pairs;
@@ -14,4 +18,5 @@ mod real_reports;
 mod robustness;
 mod store_api;
 mod store_local;
+mod support;
 mod workflow_run;

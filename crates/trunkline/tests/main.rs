@@ -1,12 +1,17 @@
 //! The crate's integration tests, one binary (as ripgrep and zizmor do):
 //! a module per area; shared helpers in the modules named below.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
-mod support;
 mod check;
 mod config;
 mod doctor;
 mod gates_at_base;
 mod init;
 mod lint;
+mod support;
