@@ -11,7 +11,6 @@ use std::io::Write;
 use crate::cli::GateIo;
 use crate::commands::{Annotation, Level, write_annotations, write_inert};
 use crate::context::GitHubContext;
-use crate::contract::JsonReport;
 use crate::policy::PolicyFile;
 use crate::verdict::{Format, Verdict};
 
@@ -22,24 +21,10 @@ pub trait GateReport {
     fn reasons(&self) -> Vec<String>;
     /// The terminal report (also the Actions log).
     fn text(&self) -> String;
-    /// Writes the `--format json` report (see [`crate::contract`]). A
-    /// typed gate implements this as one call:
-    /// `JsonReport::new(GATE, verdict, &reasons, &details).policy(policy).write(out)`,
-    /// with `details` its `#[derive(Serialize, JsonSchema)]` fields. The
-    /// default writes [`GateReport::json_details`], for a gate whose report
-    /// is not typed yet.
-    fn write_json(&self, out: &mut dyn Write, policy: Option<&PolicyFile>) -> anyhow::Result<()> {
-        let reasons = self.reasons();
-        JsonReport::new(self.gate(), self.verdict(), &reasons, &self.json_details())
-            .policy(policy)
-            .write(out)
-    }
-    /// The gate's own JSON fields, untyped, after `gate`, `verdict` and
-    /// `reasons`: only read by the default [`GateReport::write_json`], and
-    /// gone once every gate's report is typed.
-    fn json_details(&self) -> serde_json::Value {
-        serde_json::Value::Object(serde_json::Map::new())
-    }
+    /// Writes the `--format json` report (see [`crate::contract`]): one
+    /// [`crate::contract::JsonReport`] of the verdict, the reasons and the
+    /// gate's own `#[derive(Serialize, JsonSchema)]` fields, with the policy.
+    fn write_json(&self, out: &mut dyn Write, policy: Option<&PolicyFile>) -> anyhow::Result<()>;
     /// Annotations, ranked; GitHub shows ten of each level.
     fn annotations(&self) -> Vec<Annotation>;
     /// The step summary; `omitted_note` says how many annotations GitHub's

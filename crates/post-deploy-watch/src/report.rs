@@ -5,22 +5,31 @@
 
 use gate_runtime::Verdict;
 use gate_runtime::commands::{Annotation, Level};
+use gate_runtime::contract::{self, JsonReport};
 use gate_runtime::plan::{Applied, Write};
+use gate_runtime::policy::PolicyFile;
 use gate_runtime::report::GateReport;
 use gate_runtime::summary::{md_cell, md_table};
-use serde_json::{Value, json};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Serialize, Serializer};
 
 use crate::GATE;
 use crate::facts::Watched;
+use crate::probe::Sample;
 use crate::respond::{Response, rollback_result};
-use crate::watch::{CheckState, Outcome, Watch, clock};
+use crate::watch::{Breach, CheckState, Outcome, Watch, clock};
 
 /// The rollback part of the result.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct RollbackResult {
+    /// The tag rolled back to; null when no earlier good version was found.
     pub tag: Option<String>,
+    /// What was done, or why nothing was, in one sentence.
     pub how: String,
+    /// Whether the rollback workflow was dispatched.
     pub dispatched: bool,
+    /// The dispatched workflow run's id; null when not dispatched or when
+    /// GitHub did not say.
     pub run_id: Option<u64>,
 }
 
@@ -44,14 +53,6 @@ pub struct WatchReport {
 /// others in order. A watch of thousands of checks would otherwise build
 /// megabytes of charts only for the summary's cap to cut.
 const CHARTS_SHOWN: usize = 10;
-
-fn num(v: Option<f64>) -> Value {
-    match v {
-        Some(x) if x.is_finite() => json!(x),
-        Some(x) => json!(x.to_string()),
-        None => Value::Null,
-    }
-}
 
 fn show(v: Option<f64>) -> String {
     v.map_or_else(|| "–".to_owned(), |x| format!("{x}"))
@@ -123,6 +124,208 @@ impl WatchReport {
         }
         r
     }
+}
+
+/// A measured value in the JSON report: a number; a value that is not
+/// finite as its name (`NaN`, `inf`, `-inf`), which JSON has no number
+/// for; null when there is none.
+#[derive(Debug, Clone, Copy)]
+pub struct Measured(pub Option<f64>);
+
+impl Serialize for Measured {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(x) if x.is_finite() => s.serialize_f64(x),
+            Some(x) => s.serialize_str(&x.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+impl JsonSchema for Measured {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Measured".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A measured value: a number; a value that is not finite as its name (NaN, inf, -inf); null when there is none.",
+            "type": ["number", "string", "null"],
+        })
+    }
+}
+
+/// How a sample ended, in the JSON report.
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SampleResult {
+    /// The check held.
+    Ok,
+    /// Production breached the check.
+    Breach,
+    /// The measurement itself failed; it says nothing about production.
+    Error,
+}
+
+/// A check's latest sample.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LastSampleJson<'a> {
+    pub result: SampleResult,
+    /// What the sample saw, on one line.
+    pub detail: &'a str,
+}
+
+impl<'a> From<&'a Sample> for LastSampleJson<'a> {
+    fn from(s: &'a Sample) -> Self {
+        Self {
+            result: match s {
+                Sample::Ok { .. } => SampleResult::Ok,
+                Sample::Breach { .. } => SampleResult::Breach,
+                Sample::Error { .. } => SampleResult::Error,
+            },
+            detail: s.detail(),
+        }
+    }
+}
+
+/// One check's record over the window.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CheckJson<'a> {
+    /// The check's name (an HTTP check's is its URL).
+    pub name: &'a str,
+    /// `http` or `prometheus`.
+    pub kind: &'a str,
+    /// The check is reported but never decides the watch.
+    pub observe_only: bool,
+    /// When the check holds, in words.
+    pub condition: &'a str,
+    /// The limit its values are charted against; null when it has none.
+    pub threshold: Measured,
+    /// Samples taken.
+    pub samples: u32,
+    /// Samples where the check held.
+    pub ok: u32,
+    /// Samples where production breached the check.
+    pub breaches: u32,
+    /// Samples whose measurement failed.
+    pub errors: u32,
+    /// The latest value (an HTTP check's latency in ms, or the query's
+    /// value).
+    pub last_value: Measured,
+    /// Breaches in a row at the end of the watch.
+    pub consecutive_breaches: u32,
+    /// Measurement errors in a row at the end of the watch.
+    pub consecutive_errors: u32,
+    /// The latest sample; null when none was taken.
+    pub last: Option<LastSampleJson<'a>>,
+}
+
+impl<'a> From<&'a CheckState> for CheckJson<'a> {
+    fn from(c: &'a CheckState) -> Self {
+        Self {
+            name: &c.name,
+            kind: c.kind,
+            observe_only: c.observe_only,
+            condition: &c.condition,
+            threshold: Measured(c.threshold),
+            samples: c.samples,
+            ok: c.oks,
+            breaches: c.breaches,
+            errors: c.errors,
+            last_value: Measured(c.last_value),
+            consecutive_breaches: c.consecutive_breaches,
+            consecutive_errors: c.consecutive_errors,
+            last: c.last.as_ref().map(LastSampleJson::from),
+        }
+    }
+}
+
+/// The breach that failed the watch.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BreachJson<'a> {
+    /// The breached check's name.
+    pub check: &'a str,
+    /// When, in RFC 3339.
+    pub at: &'a str,
+    /// The value that breached.
+    pub value: Measured,
+    /// The condition breached.
+    pub threshold: &'a str,
+    /// What was seen, on one line.
+    pub detail: &'a str,
+    /// When, in seconds from the start of the window.
+    pub seconds_into_window: f64,
+}
+
+impl<'a> From<&'a Breach> for BreachJson<'a> {
+    fn from(b: &'a Breach) -> Self {
+        Self {
+            check: &b.check,
+            at: &b.at,
+            value: Measured(b.value),
+            threshold: &b.threshold,
+            detail: &b.detail,
+            seconds_into_window: b.offset,
+        }
+    }
+}
+
+/// post-deploy-watch's own fields in its `--format json` report.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WatchJson<'a> {
+    /// How the watch ended: `pass`, `fail`, `inconclusive`, `cancelled` or
+    /// `skipped`.
+    pub outcome: &'a str,
+    /// Every check, in order.
+    pub checks: Vec<CheckJson<'a>>,
+    /// The breach that failed the watch; null unless `outcome` is `fail`.
+    pub breach: Option<BreachJson<'a>>,
+    /// The rollback; null when none was due.
+    pub rollback: Option<&'a RollbackResult>,
+    /// A breach froze deploys instead of rolling back
+    /// (`--on-breach freeze`).
+    pub freeze: bool,
+    /// The deployment watched; null when none was followed.
+    pub deployment_id: Option<u64>,
+    /// The deployed tag; null when not known.
+    pub tag: Option<&'a str>,
+    /// When the watch started, in RFC 3339.
+    pub started_at: String,
+    /// One line per tick, the newest ones.
+    pub timeline: &'a [String],
+    /// Older tick lines left out of `timeline`.
+    pub timeline_left_out: usize,
+    /// Things to know about the run.
+    pub notes: &'a [String],
+    /// Writes made (or, with `--dry-run`, that would be made), besides the
+    /// rollback.
+    pub actions: &'a [String],
+}
+
+fn watch_json(r: &WatchReport) -> WatchJson<'_> {
+    WatchJson {
+        outcome: r.outcome.word(),
+        checks: r.watch.checks.iter().map(CheckJson::from).collect(),
+        breach: match &r.outcome {
+            Outcome::Breach(b) => Some(BreachJson::from(b)),
+            _ => None,
+        },
+        rollback: r.rollback.as_ref(),
+        freeze: r.freeze,
+        deployment_id: r.deployment_id,
+        tag: r.tag.as_deref(),
+        started_at: r.watch.started.to_string(),
+        timeline: &r.watch.timeline,
+        timeline_left_out: r.watch.timeline_left_out,
+        notes: &r.notes,
+        actions: &r.actions,
+    }
+}
+
+/// The JSON Schema of `--format json`, committed as
+/// `schemas/post-deploy-watch.report.schema.json`.
+pub fn json_schema() -> serde_json::Value {
+    contract::report_schema::<WatchJson<'static>>(GATE)
 }
 
 /// A Mermaid `xychart-beta` of one check's values against its threshold.
@@ -219,37 +422,15 @@ impl GateReport for WatchReport {
         t
     }
 
-    fn json_details(&self) -> Value {
-        let breach = match &self.outcome {
-            Outcome::Breach(b) => json!({
-                "check": b.check, "at": b.at, "value": num(b.value), "threshold": b.threshold,
-                "detail": b.detail, "seconds_into_window": b.offset,
-            }),
-            _ => Value::Null,
-        };
-        json!({
-            "outcome": self.outcome.word(),
-            "checks": self.watch.checks.iter().map(|c| json!({
-                "name": c.name, "kind": c.kind, "observe_only": c.observe_only,
-                "condition": c.condition, "threshold": num(c.threshold),
-                "samples": c.samples, "ok": c.oks, "breaches": c.breaches, "errors": c.errors,
-                "last_value": num(c.last_value), "consecutive_breaches": c.consecutive_breaches,
-                "consecutive_errors": c.consecutive_errors,
-                "last": c.last.as_ref().map(|s| json!({"result": s.word().to_ascii_lowercase(), "detail": s.detail()})),
-            })).collect::<Vec<_>>(),
-            "breach": breach,
-            "rollback": self.rollback.as_ref().map(|r| json!({
-                "tag": r.tag, "how": r.how, "dispatched": r.dispatched, "run_id": r.run_id,
-            })),
-            "freeze": self.freeze,
-            "deployment_id": self.deployment_id,
-            "tag": self.tag,
-            "started_at": self.watch.started.to_string(),
-            "timeline": self.watch.timeline,
-            "timeline_left_out": self.watch.timeline_left_out,
-            "notes": self.notes,
-            "actions": self.actions,
-        })
+    fn write_json(
+        &self,
+        out: &mut dyn std::io::Write,
+        policy: Option<&PolicyFile>,
+    ) -> anyhow::Result<()> {
+        let reasons = WatchReport::reasons(self);
+        JsonReport::new(GATE, self.verdict, &reasons, &watch_json(self))
+            .policy(policy)
+            .write(out)
     }
 
     fn annotations(&self) -> Vec<Annotation> {
@@ -396,5 +577,19 @@ impl GateReport for WatchReport {
             ),
             ("freeze", self.freeze.to_string()),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_report_schema_is_current() {
+        fake_github::contract::assert_committed_schema(
+            "post-deploy-watch",
+            "post-deploy-watch.report.schema.json",
+            &json_schema(),
+        );
     }
 }

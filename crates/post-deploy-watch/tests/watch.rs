@@ -796,3 +796,82 @@ fn tick_lines_are_fenced_in_github_format() {
     );
     assert!(!live[1].contains("##["), "{live:?}");
 }
+
+/// One representative run, as a snapshot of its JSON and its text: a
+/// Prometheus check that holds once, then breaches twice in a row, fails
+/// the watch, the deployment and rolls back. The samples are counted, not
+/// timed (the breaches end the watch long before its window), so the
+/// report is the same under load; a fresh fake GitHub and Prometheus per
+/// format.
+#[test]
+fn report_snapshots() {
+    let run = |format: &str| {
+        let (f, id) = fake_with_history();
+        let asked = Arc::new(AtomicUsize::new(0));
+        let prom = HandlerServer::start(move |_| {
+            let value = if asked.fetch_add(1, Ordering::SeqCst) == 0 {
+                "1"
+            } else {
+                "12"
+            };
+            Reply::json(
+                200,
+                serde_json::json!({"status": "success", "data": {"resultType": "vector",
+                    "result": [{"metric": {"job": "shop"}, "value": [1700000000.0, value]}]}}),
+            )
+        });
+        let w = watch(
+            &[
+                "--format",
+                format,
+                "--interval",
+                "1s",
+                "--duration",
+                "10m",
+                "--repo",
+                R,
+                "--api-url",
+                f.url(),
+                "--deployment-id",
+                &id.to_string(),
+                "--prometheus-url",
+                prom.url(),
+                "--query",
+                "errors: sum(errors_total) < 5",
+                "--failure-threshold",
+                "2",
+                "--rollback-workflow",
+                "rollback.yml",
+            ],
+            &[],
+        );
+        assert_eq!(prom.requests().len(), 3, "{}", w.run.stderr);
+        w.run
+    };
+    let mut settings = fake_github::contract::snapshot_settings();
+    settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
+    // Where in the window each tick fell depends on the machine's load.
+    settings.add_filter(r"\[\+\d+:\d{2}(:\d{2})?\]", "[+[clock]]");
+    settings.add_filter(
+        r#""seconds_into_window": [0-9.eE+-]+"#,
+        r#""seconds_into_window": "[seconds]""#,
+    );
+    fake_github::assert_report_snapshots!(
+        settings,
+        "post-deploy-watch.report.schema.json",
+        1,
+        run,
+        watch(
+            &[
+                "--format",
+                "json",
+                "--url",
+                "http://127.0.0.1:1/",
+                "--interval",
+                "0s"
+            ],
+            &[]
+        )
+        .run,
+    );
+}
