@@ -197,6 +197,7 @@ fn a_tampered_archive_is_refused() {
     assert!(!s.cached_archive().exists());
 }
 
+// Regression (#12.2, security review): a binary planted beside a `.verified-<sha>` marker ran.
 /// Hardening review, item 2: a cache hit trusted a `.verified-<sha>` marker
 /// and ran whatever binary sat beside it.
 #[test]
@@ -248,6 +249,8 @@ fn nothing_planted_in_the_tool_cache_is_run() {
     assert_eq!(std::fs::read(s.cached_archive()).unwrap(), s.archive);
 }
 
+// Regression (#12.3, security review): the loopback override followed curl redirects to other
+// hosts.
 /// Hardening review, item 3: the loopback override was checked on the
 /// first URL only, and curl followed redirects to any host.
 #[test]
@@ -271,6 +274,7 @@ fn the_loopback_override_follows_no_redirect() {
     assert!(s.cargo_args().is_none());
 }
 
+// Regression (#12.3, security review): an https download followed an https→http redirect.
 /// Hardening review, item 3: real downloads are HTTPS end to end, redirects
 /// included (GitHub sends release assets through a redirect).
 #[test]
@@ -342,6 +346,8 @@ fn a_platform_without_a_checksum_builds_from_source_without_downloading() {
     assert!(server.requests().is_empty());
 }
 
+// Regression (#12.3, security review): the override was checked by regex; `http://127.0.0.1/@evil`
+// passed.
 #[test]
 fn the_base_url_override_is_for_loopback_only() {
     let s = Setup::new();
@@ -369,6 +375,8 @@ fn the_base_url_override_is_for_loopback_only() {
     }
 }
 
+// Regression (#12.1, security review): the source build ran a PR's
+// `.cargo/config.toml`/`rust-toolchain.toml` with the token.
 /// Hardening review, item 1: the source build ran from the step's directory,
 /// the checked-out workspace, so cargo and rustup read the pull request's
 /// settings files and ran its program with the token in its environment.

@@ -104,6 +104,8 @@ fn problems(text: &str) -> Vec<String> {
     found
 }
 
+// Regression (#12.7, security review): the README's examples used `@v1`; zizmor found 7 high
+// findings.
 #[test]
 fn every_readme_workflow_is_pinned_and_lints_clean() {
     let blocks = yaml_blocks(&readme());

@@ -397,6 +397,7 @@ mod tests {
         assert!(settings(&[]).rules.template.is_none());
     }
 
+    // Regression (#13.13): rules the template cannot apply are an error naming the template.
     #[test]
     fn rules_the_template_cannot_apply_name_the_template() {
         let s = settings(&["--section-rule", "Nowhere=all"]);

@@ -259,7 +259,8 @@ mod tests {
         Entry { key, section }
     }
 
-    // issue 13 item 2: one ticked "Tested" answered both sections.
+    // Regression (#13.2, real templates): template items were matched many-to-one; now by section
+    // and text, then text in order.
     #[test]
     fn one_to_one_by_section_then_text() {
         let t = [e("tested", Some(1)), e("tested", Some(2))];
@@ -275,7 +276,8 @@ mod tests {
         assert_eq!(m.of_template, vec![Some(0), Some(1)]);
     }
 
-    // issue 13 item 11: a filled placeholder is the same item.
+    // Regression (#13.11, real PR descriptions): a filled placeholder (`Tested on: Firefox`) was
+    // reported removed.
     #[test]
     fn extensions_at_a_word_boundary() {
         let t = [e("fixes #", None), e("tested on", None), e("test", None)];
@@ -296,6 +298,8 @@ mod tests {
         assert_eq!(m.of_template, vec![None]);
     }
 
+    // Regression (#13.11): a really missing item now names the closest description item ("edited?
+    // closest: ...").
     #[test]
     fn closest_names_the_edited_item() {
         let c = closest(

@@ -876,7 +876,7 @@ mod tests {
         );
     }
 
-    // issue 13 item 1: a tab-indented sub-item was dropped (a false pass).
+    // Regression (#13.1, real PR descriptions): a tab-indented sub-item was missed, a false pass.
     #[test]
     fn tab_indented_sub_items_count() {
         for bullet in ["-", "*", "+", "1."] {
@@ -897,7 +897,8 @@ mod tests {
         assert_eq!(states("   -\t[x] a\n").len(), 1);
     }
 
-    // issue 13 item 3: a table nested under an item was glued into its text.
+    // Regression (#13.3, real PR descriptions): a table nested under an item was glued into its
+    // text.
     #[test]
     fn the_text_is_the_first_paragraph_only() {
         let md = "- [x] Browsers tested\n\n  | Browser | OK |\n  |---|---|\n  | Firefox | yes |\n\n  ```\n  code\n  ```\n- [ ] next\n  more text\n  - [ ] sub\n";
@@ -912,7 +913,8 @@ mod tests {
         );
     }
 
-    // issue 13 item 4: a box right before a table's delimiter row.
+    // Regression (#13.4, hand-written descriptions): `- [ ] a | b` over a delimiter row renders a
+    // box the gate missed.
     #[test]
     fn a_box_before_a_table() {
         assert_eq!(
@@ -925,7 +927,8 @@ mod tests {
         );
     }
 
-    // issue 13 item 5.
+    // Regression (#13.5, hand-written descriptions): `- [\t] x` was taken for a box; cmark-gfm
+    // renders none.
     #[test]
     fn a_tab_inside_the_box_is_no_box() {
         assert!(states("- [\t] x\n").is_empty());
@@ -946,6 +949,8 @@ mod tests {
         assert!(parse_checklist("- [ ] Docs skip", "skip").items[0].not_applicable);
     }
 
+    // Regression (#13.6): a task item inside `>` counts as a box, as GitHub renders it
+    // (github/markup#322).
     #[test]
     fn quoted_items_count_code_and_comments_do_not() {
         let md = "> - [ ] quoted\n\n```\n- [ ] fenced\n```\n\n<!--\n- [ ] hidden\n-->\n\n`- [ ] inline`\n";
@@ -954,6 +959,8 @@ mod tests {
         assert!(c.items[0].quoted);
     }
 
+    // Regression (#13.13, real templates): items under a sub-heading fell outside their parent
+    // section's rule.
     #[test]
     fn sub_headings_belong_to_their_parent() {
         let c = parse_checklist(
@@ -986,6 +993,8 @@ mod tests {
         assert_eq!(c.unclosed_ignore, Some(3));
     }
 
+    // Regression (#13.11, real PR descriptions): a pasted zero-width space made a kept item look
+    // removed.
     #[test]
     fn invisible_characters_count_as_blank() {
         assert_eq!(collapse(" a \n b "), "a b");
@@ -993,6 +1002,7 @@ mod tests {
         assert!(!is_blank("\u{200B}a"));
     }
 
+    // Regression (review 2483bf8): marker matching was not safe on every text.
     #[test]
     fn marker_matching_is_safe_on_any_text() {
         assert_eq!(marker_start("Docs s\u{212A}ip", "skip"), Some(5));

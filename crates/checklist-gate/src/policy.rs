@@ -829,6 +829,7 @@ mod tests {
         assert!(o.items[2].required);
     }
 
+    // Regression (#13.11): a missing item's message now names the closest item, not only "removed".
     #[test]
     fn deleting_a_required_item_fails_and_names_the_closest() {
         let md = "## User flows tested\n- [x] Checkout\n## Safety\n- [x] Tests cover the change\n- [x] New features behind a flag\n";
@@ -843,7 +844,8 @@ mod tests {
         assert_eq!(o.open_count(), 1);
     }
 
-    // issue 13 item 7: the rule for choice sections.
+    // Regression (#13.7): deleting from an `at-least-one` section went unreported though the README
+    // said it fails; the rule is now that options may go once one is ticked.
     #[test]
     fn choice_sections_may_drop_options_but_must_choose() {
         let md = "## User flows tested\n- [ ] Checkout\n- [ ] Refund\n## Safety\n- [x] New features sit behind a feature flag\n- [x] Tests cover the change\n";
@@ -875,8 +877,8 @@ mod tests {
         assert_eq!(eval(md, &s).removed, vec!["Checkout"]);
     }
 
-    // Like issue 13 item 2, for sections: one tick cannot answer a heading
-    // repeated under two parents.
+    // Regression (#13.2 for sections, review 2483bf8): one tick answered a heading repeated under
+    // two parents.
     #[test]
     fn a_repeated_heading_is_one_choice_per_place() {
         let s = Settings {
@@ -949,7 +951,8 @@ mod tests {
         assert_eq!(o.unanswered_sections, vec!["Type of change"]);
     }
 
-    // issue 13 item 2: a repeated template item needs an answer per copy.
+    // Regression (#13.2, real templates): a repeated template item (`## Web`/`## Mobile` "Tested")
+    // was matched many-to-one, a false pass.
     #[test]
     fn repeated_template_items_match_one_to_one() {
         let s = template("## Web\n- [ ] Tested\n## Mobile\n- [ ] Tested\n");
@@ -970,6 +973,7 @@ mod tests {
         assert_eq!(o.open_count(), 1);
     }
 
+    // Regression (#13.2 and review 2483bf8): one ticked "Tested" answered every copy, a false pass.
     #[test]
     fn a_checked_copy_cannot_hide_an_unchecked_item() {
         let s = template("- [ ] Tests cover the change\n");
@@ -1010,7 +1014,8 @@ mod tests {
         assert!(o.items.iter().all(|i| i.not_applicable && i.required));
     }
 
-    // issue 13 item 11: items the author clearly kept.
+    // Regression (#13.11, real PR descriptions): a zero-width space, a filled placeholder (`Fixes
+    // #123`) or `N/A` gave a false "removed".
     #[test]
     fn kept_items_are_not_reported_removed() {
         let s = template(
@@ -1030,7 +1035,8 @@ mod tests {
         );
     }
 
-    // issue 13 item 12.
+    // Regression (#13.12): a blank item was reported as `required item not checked: ` with nothing
+    // after it.
     #[test]
     fn blank_items_are_named_by_line_and_section() {
         let o = eval("## Testing\n\n- [ ] \n", &settings());
@@ -1047,7 +1053,8 @@ mod tests {
         );
     }
 
-    // issue 13 item 13.
+    // Regression (#13.13): a `--section-rule` heading or `--required`/`--optional` pattern the
+    // template lacks was silently ignored.
     #[test]
     fn rules_the_template_cannot_apply_are_errors() {
         let s = Settings {
@@ -1089,6 +1096,8 @@ mod tests {
         assert!(evaluate(&body("- [x] a\n"), &s).is_ok());
     }
 
+    // Regression (#13.13, real templates): a heading's leading emoji or a sub-heading stopped a
+    // section rule from matching.
     #[test]
     fn headings_match_past_emoji_punctuation_and_sub_headings() {
         let s = Settings {
@@ -1225,7 +1234,8 @@ mod tests {
         );
     }
 
-    // issue 13 item 1, in a template: a tab-indented item stays required.
+    // Regression (#13.1, real PR descriptions): a tab-indented template item silently stopped being
+    // required.
     #[test]
     fn tab_indented_template_items_are_required() {
         for bullet in ["-", "*", "+", "1."] {
@@ -1237,7 +1247,8 @@ mod tests {
         }
     }
 
-    // issue 13 item 3: a nested table made a false "removed".
+    // Regression (#13.3, real PR descriptions): a nested table gave `Browsers testedBrowserOK` and
+    // a false "removed".
     #[test]
     fn a_table_under_an_item_is_not_its_text() {
         let s = template("- [ ] Browsers tested\n");
@@ -1249,6 +1260,8 @@ mod tests {
         assert_eq!(o.items[0].text, "Browsers tested");
     }
 
+    // Regression (review 2483bf8): a custom marker against text whose case folding changes byte
+    // length (the Kelvin sign) panicked.
     #[test]
     fn a_custom_marker_with_special_case_letters_does_not_panic() {
         let s = Settings {
@@ -1297,6 +1310,8 @@ mod tests {
         );
     }
 
+    // Regression (#13.10): echoed item text was unbounded (a 64 KB description printed 134 MB of
+    // JSON).
     #[test]
     fn echoed_text_is_clipped() {
         let long = "x".repeat(5000);
@@ -1310,7 +1325,7 @@ mod tests {
         assert_eq!(clip(&"é".repeat(200)), "é".repeat(200));
     }
 
-    // issue 13 item 9: matching is linear; this size never finished before.
+    // Regression (#13.9): template matching was quadratic; 50,000 items never finished.
     #[test]
     fn fifty_thousand_items_match() {
         let items: String = (0..50_000)

@@ -229,6 +229,8 @@ fn ours(markdown: &str) -> Vec<(usize, bool)> {
         .collect()
 }
 
+// Regression (#13.1, #13.3-#13.5, real PR descriptions): the cases labelled `issue 13 item N` pin
+// those bugs against cmark-gfm.
 #[test]
 fn every_case_matches_cmark_gfm() {
     if !have_cmark_gfm() {
@@ -262,7 +264,7 @@ fn known_difference_checked_elsewhere_on_the_line_stays_unchecked() {
     }
 }
 
-// issue 13 item 6: the one known difference in which boxes exist.
+// Regression (#13.6): boxes inside `>` count, the safe direction; Debian's cmark-gfm renders none.
 #[test]
 fn known_difference_block_quotes_count_where_cmark_gfm_renders_none() {
     if !have_cmark_gfm() {
@@ -294,6 +296,8 @@ fn known_difference_box_then_shallow_blank_line_counts_more() {
     }
 }
 
+// Regression (#13.1, real PR descriptions): tab-indented `*`, `+` and `-` sub-items were missed, a
+// false pass.
 /// Bullets, indentations and nesting depths: every combination, as a
 /// description and (the same parser) as a template.
 #[test]

@@ -202,6 +202,8 @@ fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
+    // Regression (#17 small ones): the baseline's temp file was not created exclusively, so a link
+    // was followed.
     /// Issue 17: the temporary file is created exclusively, so a link
     /// planted at its name is never written through; the rename replaces
     /// a link at the destination instead of following it.

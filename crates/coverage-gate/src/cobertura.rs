@@ -511,6 +511,7 @@ mod tests {
         );
     }
 
+    // Regression (review 82b73f7): `<source>` text was split at entities.
     #[test]
     fn a_source_with_entities_is_one_source() {
         let root = tempfile::tempdir().unwrap();
@@ -522,6 +523,7 @@ mod tests {
         assert!(err.starts_with("line 1:"), "{err}");
     }
 
+    // Regression (review 82b73f7): huge condition counts hung or overflowed.
     #[test]
     fn condition_counts_out_of_range_are_malformed() {
         let root = tempfile::tempdir().unwrap();
@@ -546,6 +548,8 @@ mod tests {
         assert_eq!(cov.totals().branches_found, 10_000);
     }
 
+    // Regression (review 82b73f7): a truncated Cobertura was accepted; now rejected with the open
+    // element's line.
     #[test]
     fn a_report_cut_short_is_malformed() {
         let root = tempfile::tempdir().unwrap();
@@ -576,6 +580,8 @@ mod tests {
         assert!(read("<coverage/>".as_bytes(), root.path()).is_ok());
     }
 
+    // Regression (#17.1, real coverlet reports): `branch="True"` was not read, so every .NET branch
+    // was silently dropped.
     /// coverlet and `dotnet test` write `branch="True"`: issue 17, item 1.
     #[test]
     fn xml_booleans_are_read_in_any_case() {
@@ -601,6 +607,7 @@ mod tests {
         }
     }
 
+    // Regression (#17.5, real Swift exporter): lines only under `<method>` were rejected.
     /// A Swift exporter writes lines only under <method>: issue 17, item 5.
     #[test]
     fn a_class_without_lines_of_its_own_gives_its_methods_lines() {
@@ -622,6 +629,8 @@ mod tests {
         assert!(cov.notes.is_empty(), "{:?}", cov.notes);
     }
 
+    // Regression (#17.5): a report with no line data blamed the paths instead of saying what it
+    // lacks.
     #[test]
     fn a_report_without_line_data_says_what_it_lacks() {
         let root = tempfile::tempdir().unwrap();
@@ -644,6 +653,8 @@ mod tests {
         );
     }
 
+    // Regression (#17.10, real Maven reports): `--source`/`--dummy` placeholder sources were taken
+    // as roots.
     /// Maven's `--source` and `--dummy` are not directories: issue 17, item 10.
     #[test]
     fn placeholder_sources_are_dropped_and_the_source_used_is_named() {

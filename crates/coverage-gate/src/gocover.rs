@@ -282,6 +282,7 @@ mod tests {
         assert_eq!(ok.files["a.go"].lines.len(), 1_000_000);
     }
 
+    // Regression (review 82b73f7): huge Go ranges and counts hung or overflowed.
     #[test]
     fn huge_counts_saturate() {
         let profile = "mode: count\na.go:1.1,1.2 1 18446744073709551615\na.go:1.1,1.2 1 7\n";
@@ -289,6 +290,7 @@ mod tests {
         assert_eq!(cov.files["a.go"].lines.get(1), Some(u64::MAX));
     }
 
+    // Regression (review 82b73f7): a Go profile's non-UTF-8 text was not reported with its line.
     #[test]
     fn invalid_utf8_names_its_line() {
         let err = read(
@@ -300,6 +302,8 @@ mod tests {
         assert_eq!(err, "line 3: not UTF-8 text");
     }
 
+    // Regression (review 82b73f7): module `example.com/m` was also stripped from
+    // `example.com/mx/...`.
     #[test]
     fn the_module_is_stripped_only_at_a_path_boundary() {
         let profile =

@@ -265,6 +265,8 @@ mod tests {
         );
     }
 
+    // Regression (#17.9, real Maven aggregates): `<group>` modules were ignored and Kotlin mapped
+    // to `src/main/java`.
     /// Maven aggregate reports and Kotlin: issue 17, item 9.
     #[test]
     fn modules_and_kotlin_find_their_roots() {
@@ -334,6 +336,7 @@ mod tests {
         assert!(err.starts_with("line 4:"), "{err}");
     }
 
+    // Regression (review 82b73f7): huge JaCoCo branch counts overflowed.
     #[test]
     fn branch_counts_out_of_range_are_malformed() {
         let root = tempfile::tempdir().unwrap();
@@ -356,6 +359,8 @@ mod tests {
         }
     }
 
+    // Regression (review 82b73f7): a truncated JaCoCo was accepted; now rejected with the open
+    // element's line.
     #[test]
     fn a_report_cut_short_is_malformed() {
         let root = tempfile::tempdir().unwrap();

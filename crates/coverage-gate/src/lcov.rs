@@ -881,6 +881,8 @@ mod tests {
         );
     }
 
+    // Regression (#17.4, real istanbul and lcov 2.x files): trailing whitespace, unknown tags and
+    // empty `SF:` exited 2.
     /// lcov's own leniency, issue 17 item 4: trailing whitespace, unknown
     /// tags, empty SF paths and SF paths over several lines.
     #[test]
@@ -942,6 +944,7 @@ mod tests {
         );
     }
 
+    // Regression (#17 small ones): an unbounded line was buffered whole before it was refused.
     #[test]
     fn a_line_past_the_bound_is_refused_before_it_is_buffered() {
         let mut text = b"SF:a\nDA:1,1\nSF:".to_vec();
@@ -955,6 +958,7 @@ mod tests {
         );
     }
 
+    // Regression (review 82b73f7): bad BRDA block ids were accepted.
     #[test]
     fn bad_block_ids_are_malformed() {
         for (text, line, needle) in [

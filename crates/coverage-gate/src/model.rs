@@ -1002,6 +1002,8 @@ mod tests {
         assert_eq!(f.functions.get("beta"), None);
     }
 
+    // Regression (#17.2, real gcovr pair): Cobertura "1 of 2" merged with lcov BRDA gave 2 of 2;
+    // branch totals doubled.
     /// Issue 17, item 2: Cobertura's "1 of 2" and lcov's named BRDA for the
     /// same line are the same branches.
     #[test]
@@ -1034,6 +1036,8 @@ mod tests {
         assert_eq!(again.totals().branches_hit, 2);
     }
 
+    // Regression (#17.3, real Go profiles): lines were counted, not statements; off by up to 30
+    // points with overlapping blocks.
     #[test]
     fn statements_count_blocks_and_merge_by_block() {
         let mut b = FileBuilder::default();
@@ -1060,6 +1064,7 @@ mod tests {
         assert_eq!(t.coverage_percent(), Some(50.0));
     }
 
+    // Regression (#17 small ones, #12.6): errors quoted unbounded report text.
     #[test]
     fn excerpts_and_clips_stop_at_200_characters() {
         let long = "é".repeat(500);

@@ -170,6 +170,7 @@ mod tests {
         assert!(Packages::new(&["nope".into()]).is_err());
     }
 
+    // Regression (#17.11): a Go module was one package; Go's package is the directory.
     #[test]
     fn go_files_belong_to_their_directory_named_by_import_path() {
         let root = tempfile::tempdir().unwrap();

@@ -517,6 +517,8 @@ mod tests {
         );
     }
 
+    // Regression (#17.6): a long leading XML comment, or one mentioning `<lines>`, broke format
+    // detection.
     #[test]
     fn detection_survives_leading_comments_of_any_length() {
         // A comment longer than any buffer, and one that mentions <lines>.
@@ -593,6 +595,8 @@ mod tests {
         );
     }
 
+    // Regression (review c0eaa28): files of another machine missing here were not mapped by the
+    // report's learned prefix.
     #[test]
     fn a_reports_learned_prefix_maps_its_files_not_in_the_checkout() {
         let mut names = vec![

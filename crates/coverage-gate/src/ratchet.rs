@@ -419,6 +419,7 @@ mod tests {
         assert_eq!(serde_json::from_str::<Baseline>(&text).unwrap(), b);
     }
 
+    // Regression (#17.3): Go packages were held to line percentages, not Go's statements.
     /// Go packages are held to statements; a baseline written before
     /// statements were recorded is compared by its lines.
     #[test]

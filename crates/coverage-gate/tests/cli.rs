@@ -176,6 +176,7 @@ fn a_line_is_covered_when_any_report_covers_it() {
     assert_eq!(v["totals"]["lines_hit"], 2);
 }
 
+// Regression (review c0eaa28): another machine's paths to files missing here were not mapped.
 #[test]
 fn paths_from_another_machine_map_into_the_checkout_even_for_missing_files() {
     let d = checkout();
@@ -271,6 +272,7 @@ fn a_new_package_below_the_floor_is_annotated_as_such() {
     );
 }
 
+// Regression (#17 small ones): a drop within tolerance was described as "at or above its baseline".
 /// Issue 17: a package that dropped within the rule is not "at or above
 /// its baseline".
 #[test]
@@ -314,6 +316,7 @@ fn a_drop_within_the_rule_or_the_tolerance_is_said_as_such() {
     );
 }
 
+// Regression (#17 small ones): `--write-baseline` followed a symlink planted at its temp file name.
 /// Issue 17: `--write-baseline` never writes through a link planted at its
 /// temporary file's name, and replaces a link at its own name rather than
 /// writing through it.
@@ -346,6 +349,7 @@ fn write_baseline_never_follows_a_symlink() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+// Regression (#17.5): a report with no line data blamed the paths.
 /// Issue 17, item 5: a report with files but no line data says what it
 /// lacks, not that the paths are wrong.
 #[test]
@@ -367,6 +371,8 @@ fn a_report_without_line_data_says_what_it_lacks() {
     assert!(!out.stderr.contains("report paths"), "{}", out.stderr);
 }
 
+// Regression (#17.6, #17.7): a commented report was misdetected and Clover failed with a Cobertura
+// error.
 /// Issue 17, items 6 and 7: Clover is not taken for Cobertura, and a long
 /// leading comment mentioning `<lines>` does not hide the format.
 #[test]
@@ -394,6 +400,7 @@ fn clover_and_commented_reports_are_detected() {
     assert_eq!(out.json()["totals"]["lines_found"], 1);
 }
 
+// Regression (#17.3, real Go profiles): Go percentages were line-based, off by up to 5 points.
 /// Go packages are Go's (`go test`'s import paths), and the ratchet holds
 /// them to statements.
 #[test]

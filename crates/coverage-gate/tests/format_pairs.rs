@@ -116,6 +116,8 @@ fn merged(a: (Kind, u64, u64), b: (Kind, u64, u64), root: &Path) -> (u64, u64) {
     (found, hit)
 }
 
+// Regression (#17.2, real gcovr pair): merging Cobertura with lcov of the same run overstated
+// branches.
 #[test]
 fn every_pair_merges_by_line() {
     let root = tempfile::tempdir().unwrap();
@@ -145,6 +147,7 @@ fn every_pair_merges_by_line() {
     }
 }
 
+// Regression (#17.2): unnamed and named branches of one line merge by max, never the union of ids.
 #[test]
 fn the_larger_side_keeps_its_branch_names() {
     let root = tempfile::tempdir().unwrap();

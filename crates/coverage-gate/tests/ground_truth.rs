@@ -496,6 +496,7 @@ fn go_percents(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+// Regression (#17.3, real Go profiles): the totals were line-based, not Go's statement numbers.
 #[test]
 fn go_statements_equal_go_test_and_go_tool_cover() {
     let dir = fixture("go");
@@ -651,6 +652,8 @@ fn istanbul_reports_of_one_run_each_and_merged_equal_nyc() {
 
 // ---- JaCoCo: a multi-module aggregate ----
 
+// Regression (#17.9): a multi-module JaCoCo aggregate's files were not mapped under their `<group>`
+// module.
 #[test]
 fn jacoco_aggregate_groups_find_their_modules_and_equal_jacocos_counters() {
     let dir = fixture("jacoco");

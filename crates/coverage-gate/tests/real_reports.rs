@@ -97,6 +97,7 @@ fn refused_as(rel: &str, needle: &str) {
 
 // ---- .NET: coverlet and Microsoft's coverage (branch="True") ----
 
+// Regression (#17.1, real coverlet report): capitalised `branch="True"` dropped every branch.
 #[test]
 fn coverlet_cobertura_with_capitalised_booleans_keeps_its_branches() {
     let xml = text("reportgenerator/Cobertura_coverlet.xml");
@@ -184,6 +185,7 @@ fn dotnet_coverage_branches_are_its_own_and_lines_its_distinct_lines() {
 
 // ---- Cobertura shapes ----
 
+// Regression (#17.5, real Swift exporter): a Cobertura with lines only under `<method>` exited 2.
 #[test]
 fn swift_lines_only_under_methods() {
     let rel = "reportgenerator/Cobertura_Swift.xml";
@@ -201,6 +203,7 @@ fn swift_lines_only_under_methods() {
     assert!(t.lines.0 > 0);
 }
 
+// Regression (#17.10, real report): several `<source>`s, placeholders among them, mapped no file.
 #[test]
 fn placeholder_sources_are_ignored_and_the_source_used_is_noted() {
     for (rel, used, placeholder) in [
@@ -303,6 +306,7 @@ fn other_clover_producers_equal_their_metrics() {
 
 // ---- lcov as lcov reads it ----
 
+// Regression (#17.4, real diff-cover fixtures): trailing whitespace after a record exited 2.
 #[test]
 fn istanbul_and_lcov_2_tracefiles_with_trailing_whitespace() {
     let rel = "diff-cover/real_typescript_coverage.lcov";
@@ -334,6 +338,7 @@ fn istanbul_and_lcov_2_tracefiles_with_trailing_whitespace() {
     assert!(notes.contains("end in spaces or tabs"), "{notes}");
 }
 
+// Regression (#17.4, real Firefox report): `SF:data:...` paths holding newlines exited 2.
 #[test]
 fn firefox_sources_with_newlines_read_as_lcov_1_16_reads_them() {
     let rel = "grcov/firefox-data-url.info";
@@ -352,6 +357,7 @@ fn firefox_sources_with_newlines_read_as_lcov_1_16_reads_them() {
 
 // ---- gcovr: lcov and Cobertura of one run ----
 
+// Regression (#17.2, real gcovr pair): the merged branch totals were double gcovr's.
 #[test]
 fn gcovr_lcov_and_cobertura_alone_and_merged() {
     for dir in [
@@ -387,6 +393,7 @@ fn gcovr_lcov_and_cobertura_alone_and_merged() {
 
 // ---- JaCoCo on Kotlin ----
 
+// Regression (#17.9, real JaCoCo on Kotlin): Kotlin files were mapped to `src/main/java`.
 #[test]
 fn kotlin_files_map_under_src_main_kotlin() {
     let rel = "grcov/kotlin-jacoco-report.xml";

@@ -417,6 +417,7 @@ fn simplecov_resultsets_cut_short_or_mutated() {
     );
 }
 
+// Regression (#17 small ones, #12.5): a 2 GB line was echoed whole and cost 6 to 8 GB of memory.
 /// One line (or XML token, or JSON value) of 20 MB: refused with the file
 /// and line, quoting none of it, issue 17's "2 GB line" in small. The
 /// reader refuses it before buffering it (see `lcov`'s and `xml`'s unit
@@ -463,6 +464,7 @@ fn a_huge_line_is_refused_without_echoing_it() {
     }
 }
 
+// Regression (#17 small ones): counts too large to hold got a different message per format.
 /// The same words for a number too large to hold, whatever the format.
 #[test]
 fn numbers_too_large_get_one_message_in_every_format() {

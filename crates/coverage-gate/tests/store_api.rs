@@ -184,6 +184,8 @@ fn pushes_to_main_record_through_the_git_data_api() {
     assert!(w.fake.writes().is_empty());
 }
 
+// Regression (found by delivery_flow, #16): a push with `--min-patch` from the policy file exited 2
+// (no base).
 /// The policy file's `min-patch` applies to every run, the recording job
 /// on main included, which has no base to diff against: found by the
 /// delivery_flow scenario (issue #16), where that job exited 2.

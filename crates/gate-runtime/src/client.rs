@@ -706,6 +706,7 @@ mod tests {
         assert_eq!(c.relative_path("https://ghe.example.com/other/repos"), None);
     }
 
+    // Regression (review c39e92f): contents API paths and refs were not percent-encoded.
     #[test]
     fn path_encoding() {
         assert_eq!(

@@ -301,6 +301,8 @@ mod tests {
         assert_eq!(lines[2], "::error::injected");
     }
 
+    // Regression (#12.4, security review): a `##[stop-commands]` in untrusted text silenced the
+    // gate's own error.
     /// Hardening review, item 4: a `##[stop-commands]` in untrusted text
     /// could silence the gate's own error.
     #[test]

@@ -191,6 +191,8 @@ mod tests {
         }
     }
 
+    // Regression (review c39e92f): GITHUB_OUTPUT parsing differed from the runner's ('=' before
+    // '<<').
     #[test]
     fn equals_before_heredoc_is_a_plain_value() {
         assert_eq!(

@@ -212,6 +212,8 @@ pub fn urls_in(text: &str) -> String {
 mod tests {
     use super::*;
 
+    // Regression (#12.6, security review): an invalid URL was echoed whole, password and query
+    // token included.
     #[test]
     fn urls_lose_their_credentials_and_query() {
         assert_eq!(

@@ -203,6 +203,8 @@ mod tests {
         assert_eq!(v["extra"], 1);
     }
 
+    // Regression (#12.4, security review): the error line on stderr quoted report content outside
+    // the fence.
     #[test]
     fn github_error_is_an_escaped_annotation() {
         let (mut out, mut err) = (Vec::new(), Vec::new());
@@ -230,7 +232,7 @@ mod tests {
         assert!(line.ends_with('…'));
     }
 
-    // issue 13 item 8: exit 2 printed "verdict":"fail" in JSON.
+    // Regression (#13.8): exit 2 printed `"verdict":"fail"` in JSON.
     #[test]
     fn json_error_form_says_error_not_fail() {
         let (mut out, mut err) = (Vec::new(), Vec::new());

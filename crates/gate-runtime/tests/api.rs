@@ -508,6 +508,8 @@ async fn update_only_never_creates() {
     assert!(fake.repo(R).comments[&7][0].body.starts_with("resolved"));
 }
 
+// Regression (review c39e92f): a marker pasted by the PR author made their comment pass for the
+// sticky one.
 #[tokio::test]
 async fn a_marker_pasted_by_the_pr_author_is_not_taken_for_ours() {
     let fake = seeded();
@@ -530,6 +532,7 @@ async fn a_marker_pasted_by_the_pr_author_is_not_taken_for_ours() {
     );
 }
 
+// Regression (review c39e92f): a create whose answer was lost was sent again.
 #[tokio::test]
 async fn a_create_whose_answer_is_lost_is_not_repeated() {
     let fake = seeded();
@@ -743,6 +746,8 @@ mod plans {
     }
 }
 
+// Regression (#12.4, security review): dry-run "would POST" lines printed PR text outside the
+// fence.
 /// Hardening review, item 4: dry-run "would POST" lines carry pull-request
 /// text, and were printed outside the fence.
 #[tokio::test]
@@ -771,6 +776,7 @@ async fn dry_run_lines_are_fenced_in_github_format() {
     );
 }
 
+// Regression (#12.6, security review): a gate printed a token the server echoed in a 422.
 /// Hardening review, item 6: a server that echoes the token in an error
 /// (a 422 quoting the request) must not get it printed.
 #[tokio::test]
@@ -803,6 +809,8 @@ async fn a_token_the_server_echoes_is_scrubbed_from_the_error() {
     assert!(text.contains("bad credential *** in request"), "{text}");
 }
 
+// Regression (#12.6, security review): a comment quoting a report that held the token would publish
+// it.
 /// Hardening review, item 6: what we send is scrubbed too, so a comment
 /// quoting a report that held the token does not publish it.
 #[tokio::test]
@@ -837,6 +845,7 @@ async fn secrets_never_leave_in_a_write_body() {
     );
 }
 
+// Regression (#12.6, security review): an invalid `--api-url` was echoed with its credentials.
 /// Hardening review, item 6: an invalid API URL was echoed whole,
 /// password and query token included.
 #[tokio::test]

@@ -205,6 +205,7 @@ fn errors_are_one_line_with_the_endpoint_and_exit_2() {
     );
 }
 
+// Regression (review c39e92f): a usage error under `--format json` printed no JSON object.
 #[test]
 fn a_usage_error_under_json_is_still_one_json_object() {
     let fake = fake();
@@ -234,6 +235,8 @@ fn help_exits_zero_on_stdout() {
     assert!(r.texts[0].contains("--api-url"));
 }
 
+// Regression (#12.6, security review): `write_add_mask` existed and nothing called it; secrets went
+// unmasked.
 /// Hardening review, items 4 and 6: text a gate prints that holds the token
 /// (a report symlinked to /proc/self/environ, a server echoing it) is
 /// scrubbed, in Actions the runner is told to mask the token before anything

@@ -831,6 +831,7 @@ mod tests {
         assert_eq!(checks[0].name, "https://example.test/health");
     }
 
+    // Regression (#12.5, security review): checks had no size cap.
     /// Issue #12, item 5: the checks input has the checks file's cap (the
     /// file's is tested on /dev/zero in tests/bounds.rs).
     #[test]

@@ -719,6 +719,8 @@ mod tests {
         w.checks[0].history.iter().map(|(t, _)| *t).collect()
     }
 
+    // Regression (#12.9, 8x concurrent runs on 2 cores): tick counts asserted on wall time failed
+    // under load.
     /// Issue #12, item 9: the tick count of a window is asserted on the
     /// clock seam, never on wall time.
     #[tokio::test]
@@ -832,6 +834,7 @@ mod tests {
         );
     }
 
+    // Regression (#12.5, security review): concurrent probes per tick were unbounded.
     /// Issue #12, item 5: probes per tick are bounded, and every check
     /// still gets its own sample, in order.
     #[tokio::test]

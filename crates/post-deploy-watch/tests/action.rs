@@ -74,6 +74,8 @@ fn the_step_watches_and_sets_the_outputs() {
     assert!(step.log.contains("::error"), "{}", step.log);
 }
 
+// Regression (review 63d5502): a cancelled job's signal did not reach the gate behind the action's
+// shell.
 /// The runner signals only the step's top process (its bash), so the gate
 /// must be that process for a cancelled job to reach it.
 #[test]

@@ -54,6 +54,7 @@ fn over_cap(url_flag: &str, url: &str, extra: &[(&str, &str)]) -> Watched {
     w
 }
 
+// Regression (#12.5, security review): a 1 GB body with `--body-regex` cost 2 GB of memory.
 #[test]
 fn a_body_over_the_cap_is_a_measurement_error_that_names_the_cap() {
     // 1 GiB, its length unknown until the end: only reading finds it out.
@@ -110,6 +111,7 @@ fn a_checks_tables_own_cap_wins_and_is_named_as_its_key() {
     assert!(!detail.contains("--max-body-bytes"), "{detail}");
 }
 
+// Regression (#12.5, security review): a 1 GB Prometheus answer was read whole.
 #[test]
 fn a_prometheus_answer_over_the_cap_is_a_measurement_error_that_names_the_cap() {
     // A query answer that never ends: JSON whitespace after the opening.
@@ -146,6 +148,7 @@ fn a_prometheus_answer_over_the_cap_is_a_measurement_error_that_names_the_cap() 
     );
 }
 
+// Regression (#12.5, security review): a checks file of `/dev/zero` grew without end.
 #[test]
 fn a_checks_file_that_never_ends_is_refused_at_its_cap() {
     let w = watch(&["--checks", "/dev/zero", "--format", "json"], &[]);
@@ -157,6 +160,7 @@ fn a_checks_file_that_never_ends_is_refused_at_its_cap() {
     );
 }
 
+// Regression (#12.5, security review): `--interval 1ns` sent 1,642 requests in 3 s.
 #[test]
 fn bounds_below_their_minimum_exit_2_naming_the_input() {
     let d = tempfile::tempdir().unwrap();
@@ -193,6 +197,7 @@ fn bounds_below_their_minimum_exit_2_naming_the_input() {
     }
 }
 
+// Regression (#12.5, security review): concurrent probes per tick were unbounded.
 /// 10,000 checks in one tick: every one measured, never more than the
 /// bound in flight, and a tick line that stays short. Prints the figures;
 /// asserts no time.

@@ -523,6 +523,7 @@ fn a_timeout_is_a_breach() {
     assert!(detail.contains("no answer within 200ms"), "{detail}");
 }
 
+// Regression (review 63d5502): probes followed redirects, taking header secrets elsewhere.
 #[test]
 fn redirects_are_not_followed_so_secrets_stay_home() {
     let elsewhere = HandlerServer::start(|_| Reply::text(200, "ok"));
@@ -604,6 +605,7 @@ fn status_event(dir: &std::path::Path, id: u64, state: &str, description: &str) 
     event.display().to_string()
 }
 
+// Regression (review 63d5502): any deployment_status started a watch, our own included.
 #[test]
 fn only_a_successful_deployment_status_that_is_not_ours_starts_a_watch() {
     let (f, id) = fake_with_history();
@@ -661,6 +663,7 @@ fn only_a_successful_deployment_status_that_is_not_ours_starts_a_watch() {
     );
 }
 
+// Regression (review 63d5502): the environment and tag were not taken from the named deployment.
 #[test]
 fn a_named_deployment_wins_over_the_event_and_brings_its_environment() {
     let (f, _) = fake_with_history();
@@ -693,6 +696,8 @@ fn a_named_deployment_wins_over_the_event_and_brings_its_environment() {
     assert_eq!(states(&f, eu), ["queued", "in_progress", "failure"]);
 }
 
+// Regression (review 63d5502): an older deployment of the tag decided, and a prerelease could be
+// the rollback target.
 #[test]
 fn a_tags_newest_deployment_decides_and_prereleases_are_passed_over() {
     let f = fake_github::FakeGitHub::start();
@@ -749,6 +754,8 @@ fn a_tags_newest_deployment_decides_and_prereleases_are_passed_over() {
     );
 }
 
+// Regression (#12.4, security review): tick lines printed Prometheus label values outside the
+// fence.
 /// Hardening review, item 4: tick lines quote Prometheus label values and
 /// server text, and were printed outside the fence, so a label could forge
 /// an annotation or silence the gate's own commands.

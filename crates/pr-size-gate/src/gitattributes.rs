@@ -364,6 +364,8 @@ mod tests {
         assert_eq!(a.state("ax/xb", GEN), None);
     }
 
+    // Regression (review c39e92f): a quoted `.gitattributes` pattern with a broken octal escape
+    // panicked.
     #[test]
     fn a_quoted_pattern_with_a_broken_octal_escape_does_not_panic() {
         let a = attrs(&[(

@@ -186,6 +186,8 @@ fn the_ignore_input_arrives_through_the_environment() {
     assert_eq!(v["max_lines"], 1);
 }
 
+// Regression (review c39e92f): a PR's own `* linguist-generated` exempted its lines; attributes
+// come from the base.
 #[test]
 fn a_pr_that_adds_generated_everything_stays_counted() {
     let r = base_repo();
@@ -200,6 +202,8 @@ fn a_pr_that_adds_generated_everything_stays_counted() {
     assert_eq!(v["verdict"], "fail");
 }
 
+// Regression (review c39e92f): a PR's own `* -diff` zeroed its count; attributes come from the
+// base.
 #[test]
 fn a_pr_that_marks_everything_minus_diff_stays_counted() {
     // `-diff` makes git report files as binary (0 lines); the PR's own
@@ -213,6 +217,7 @@ fn a_pr_that_marks_everything_minus_diff_stays_counted() {
     assert_eq!(v["binary_files"], serde_json::json!([]));
 }
 
+// Regression (review c39e92f): file names in the log could inject workflow commands.
 #[test]
 fn file_names_cannot_inject_workflow_commands() {
     let r = base_repo();

@@ -217,6 +217,7 @@ mod tests {
         );
     }
 
+    // Regression (#18.8): a commit that asked for nothing showed as asking for a patch.
     #[test]
     fn a_commit_that_asks_for_nothing_says_default() {
         // Issue #18, item 8: not shown as if it asked for a patch.
@@ -271,6 +272,8 @@ mod tests {
         assert_eq!(c.deciding_line, None);
     }
 
+    // Regression (#18.2, real commit bodies): an indented `chore(deps)!: ...` example or `Note!:
+    // ...` gave a major.
     /// Issue #18, item 2: body text that is not a squashed commit.
     #[test]
     fn only_squash_lines_with_a_conventional_type_count() {
@@ -309,6 +312,7 @@ mod tests {
         assert_eq!(c.deciding_line.unwrap().number, 5);
     }
 
+    // Regression (review 2e13afa): a non-ASCII commit body panicked.
     #[test]
     fn non_ascii_bodies_do_not_panic() {
         assert_eq!(
@@ -328,6 +332,8 @@ mod tests {
         assert_eq!(parse_header("http://example.com is down"), None);
     }
 
+    // Regression (#18.1, real release histories): `feat(manager:nuget): x` was split at the first
+    // colon and gave a patch.
     /// Issue #18, item 1: the scope is everything between the parentheses.
     #[test]
     fn scopes_hold_colons_slashes_dots_spaces_and_parentheses() {

@@ -622,6 +622,7 @@ mod tests {
         assert_eq!(d.explanation.last().unwrap(), "1.0.0 + minor bump");
     }
 
+    // Regression (#18.8): the default bump was shown as if a commit asked for it.
     #[test]
     fn the_default_bump_is_nobodys_request() {
         let d = next_semver(
@@ -726,6 +727,7 @@ mod tests {
         );
     }
 
+    // Regression (#18.5): `Release-As: 1.0.0` after v2.3.0 created v1.0.0.
     /// Issue #18, item 5.
     #[test]
     fn release_as_never_goes_backwards_nor_onto_a_tag() {

@@ -292,6 +292,8 @@ fn a_failed_triggering_run_refuses() {
     assert_eq!(out.json()["sha"], sha(3));
 }
 
+// Regression (review 2e13afa): a race lost to another run on the same commit released and
+// dispatched twice.
 #[test]
 fn a_race_won_by_a_concurrent_run_on_the_same_commit_leaves_release_and_dispatch_to_it() {
     let f = fake();
@@ -325,6 +327,7 @@ fn our_own_lost_answer_with_an_annotated_tag_still_releases_once() {
     assert_eq!(f.repo(R).releases.len(), 1);
 }
 
+// Regression (review 2e13afa): a deployment_status event's state was not checked.
 #[test]
 fn a_failed_deployment_status_event_refuses() {
     let f = fake();
@@ -350,6 +353,7 @@ fn could_not_decide(out: &Run, why: &str) {
     assert!(out.stderr.contains(why), "{why}: {}", out.stderr);
 }
 
+// Regression (#18.6): API mode must notice a history gap as a shallow clone does.
 /// Issue #18, item 6: the API cuts a long comparison; the gap is an error,
 /// never a smaller range.
 #[test]
@@ -374,6 +378,7 @@ fn a_comparison_the_api_cut_short_exits_2() {
     );
 }
 
+// Regression (#18.7): the default branch was assumed `main`, not read from the event or the API.
 /// Issue #18, item 7: the event's repository names the default branch, so
 /// the API is not asked; without it, the API is, and the report says which.
 #[test]
@@ -411,6 +416,8 @@ fn the_default_branch_comes_from_the_event_then_the_api() {
     );
 }
 
+// Regression (#18.5): `Release-As` onto an existing tag dry-ran fine, then failed as "keeps being
+// taken".
 /// Issue #18, item 5: a Release-As onto an existing tag used to dry-run
 /// fine and then fail with "keeps being taken by other commits".
 #[test]

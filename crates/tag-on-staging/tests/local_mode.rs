@@ -185,6 +185,7 @@ fn bad_input_exits_2() {
     }
 }
 
+// Regression (review 2e13afa): calver formats with dashes did not recognise their own tags.
 #[test]
 fn calver_with_dashes_recognises_its_own_tags() {
     let r = repo_with(&["feat: b"]);
@@ -212,6 +213,7 @@ fn calver_with_dashes_recognises_its_own_tags() {
     assert_eq!(v["tag"], "v2026-01-02");
 }
 
+// Regression (review 2e13afa): a commit with a release candidate tag could not get its release.
 #[test]
 fn a_commit_with_a_release_candidate_can_still_get_its_release() {
     let r = repo_with(&["feat: b"]);
@@ -245,6 +247,8 @@ fn dry(r: &TestRepo, extra: &[&str]) -> serde_json::Value {
     out.json()
 }
 
+// Regression (#18.1, real release histories): `feat(api:v2)!: drop v1` gave v1.0.1, losing a
+// breaking change.
 /// Issue #18, item 1: a scope is everything between the parentheses.
 #[test]
 fn scopes_with_colons_and_parentheses_keep_their_bump() {
@@ -262,6 +266,8 @@ fn scopes_with_colons_and_parentheses_keep_their_bump() {
     }
 }
 
+// Regression (#18.2, real commit bodies): body text that is not a squashed subject raised a `fix:`
+// to a major.
 /// Issue #18, item 2: only GitHub's squash lines with a conventional type
 /// count; item 3: the deciding line is named, and can be ignored.
 #[test]
@@ -367,6 +373,8 @@ fn below_one_point_oh() {
     assert_eq!(out.json()["tag"], "v0.4.0", "{}", out.stderr);
 }
 
+// Regression (#18.5): `Release-As` went backwards, or onto an existing tag with a misleading "keeps
+// being taken".
 /// Issue #18, item 5: exit 2, each with its own message, dry run or not.
 #[test]
 fn release_as_never_goes_backwards_nor_onto_an_existing_tag() {
@@ -419,6 +427,8 @@ fn clone(r: &TestRepo, args: &[&str]) -> TestRepo {
     cloned
 }
 
+// Regression (#18.6): a shallow clone cutting the newest tag proposed v0.1.0 on a 5.x project,
+// silently.
 /// Issue #18, item 6: a shallow clone that cannot see the tags exits 2 and
 /// asks for the whole history.
 #[test]
@@ -477,6 +487,8 @@ fn shallow_clones_that_cut_the_history_exit_2() {
     assert_eq!(v["tag"], "v1.3.0", "{v}");
 }
 
+// Regression (#18.7): on `master` without `origin/HEAD` it failed with `--branch main: no such
+// commit`.
 /// Issue #18, item 7: the default branch, and where its name came from.
 #[test]
 fn the_default_branch_is_found_and_named() {
@@ -534,6 +546,7 @@ fn the_default_branch_is_found_and_named() {
     assert!(out.stderr.contains("pass --branch"), "{}", out.stderr);
 }
 
+// Regression (#18.9): 25,000 commits made 5.8 MB of JSON.
 /// Issue #18, items 8 and 9: each commit's own bump, and a bounded list.
 #[test]
 fn long_ranges_list_the_first_200_and_every_deciding_commit() {
@@ -620,6 +633,8 @@ fn replay(name: &str, extra: &[&str]) -> (Replay, serde_json::Value) {
     (case, v)
 }
 
+// Regression (#18, real release histories): replays real tag pairs whose misses found #18.1 and
+// #18.2.
 /// Issue #18, items 1-3 on real messages: each release comes out as the
 /// project's own release tool made it.
 #[test]
