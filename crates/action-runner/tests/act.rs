@@ -8,9 +8,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use fake_github::testing::{CANARY_TOKEN, TestRepo, assert_no_canary, hermetic_command, lines};
+use fake_github::testing::{
+    CANARY_TOKEN, TestRepo, assert_no_canary, copy_dir, gate_binaries, hermetic_command, lines,
+};
 use fake_github::{FakeGitHub, HandlerServer, Pull, Reply};
 
 const REPO: &str = "Codertocat/Hello-World";
@@ -20,40 +22,6 @@ const HEAD_SHA: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
 
 fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The directory holding the gate binaries that `cargo test --workspace`
-/// built next to this test.
-fn gate_binaries() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-    for gate in [
-        "pr-size-gate",
-        "checklist-gate",
-        "tag-on-staging",
-        "coverage-gate",
-        "post-deploy-watch",
-    ] {
-        assert!(
-            profile_dir.join(gate).is_file(),
-            "{gate} is not built in {}; run cargo test --workspace first",
-            profile_dir.display()
-        );
-    }
-    profile_dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -271,3 +271,73 @@ pub fn tool_missing(program: &str, package: &str) {
         "note: skipped, {program} is not installed (install {package})"
     );
 }
+
+/// The five gates, by binary name.
+pub const GATES: [&str; 5] = [
+    "pr-size-gate",
+    "checklist-gate",
+    "coverage-gate",
+    "tag-on-staging",
+    "post-deploy-watch",
+];
+
+/// The directory of the gate binaries next to the running test binary, as
+/// `cargo test --workspace` builds them; built here when one is missing (a
+/// test target run alone), with a line on stderr saying so.
+pub fn gate_binaries() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("the test binary's path: {e}"));
+    let Some(dir) = exe.parent().and_then(Path::parent) else {
+        panic!(
+            "the test binary {} is not in target/<profile>/deps",
+            exe.display()
+        );
+    };
+    if GATES.iter().any(|g| !dir.join(g).is_file()) {
+        let Some(target) = dir.parent() else {
+            panic!("{} has no parent target directory", dir.display());
+        };
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "building the gate binaries ({}) in {}",
+            GATES.join(", "),
+            target.display()
+        );
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo
+            .current_dir(crate::contract::workspace_root())
+            .args(["build", "--quiet", "--target-dir"])
+            .arg(target);
+        if dir.file_name().is_some_and(|n| n == "release") {
+            cargo.arg("--release");
+        }
+        for g in GATES {
+            cargo.args(["-p", g]);
+        }
+        let status = cargo
+            .status()
+            .unwrap_or_else(|e| panic!("running cargo build: {e}"));
+        assert!(status.success(), "building the gate binaries failed");
+    }
+    dir.to_path_buf()
+}
+
+/// A copy of the directory `from` at `to`, recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    let fail =
+        |what: &str, p: &Path, e: std::io::Error| -> ! { panic!("{what} {}: {e}", p.display()) };
+    std::fs::create_dir_all(to).unwrap_or_else(|e| fail("creating", to, e));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| fail("reading", from, e)) {
+        let entry = entry.unwrap_or_else(|e| fail("reading", from, e));
+        let dest = to.join(entry.file_name());
+        let is_dir = entry
+            .file_type()
+            .unwrap_or_else(|e| fail("reading", &entry.path(), e))
+            .is_dir();
+        if is_dir {
+            copy_dir(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap_or_else(|e| fail("copying to", &dest, e));
+        }
+    }
+}

@@ -11,50 +11,14 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-
 use fake_github::testing::{
-    CANARY_TOKEN, TestRepo, assert_no_canary, hermetic_command, lines, tool_available,
+    CANARY_TOKEN, TestRepo, assert_no_canary, copy_dir, gate_binaries, hermetic_command, lines,
+    tool_available,
 };
 use fake_github::{FakeGitHub, Pull};
 use support::*;
 
 const REPO: &str = "acme/shop";
-const GATES: [&str; 5] = [
-    "pr-size-gate",
-    "checklist-gate",
-    "coverage-gate",
-    "tag-on-staging",
-    "post-deploy-watch",
-];
-
-/// The directory of the gate binaries `cargo test --workspace` built.
-fn gate_binaries() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-    for gate in GATES {
-        assert!(
-            dir.join(gate).is_file(),
-            "{gate} is not built in {}; run cargo test --workspace first",
-            dir.display()
-        );
-    }
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
-}
-
 const ANSWERED: &str = "## Task\n\nTask: T-1\n\n- [x] The task is linked above\n\n## User flows tested\n\n- [x] The main flow this change touches, end to end\n- [ ] Its error and empty states\n\n## Feature flag\n\n- [ ] The new feature sits behind a feature flag that is off by default\n- [x] Nothing new to put behind a flag\n\n## Tests\n\n- [x] Tests cover the change\n";
 
 struct Outcome {

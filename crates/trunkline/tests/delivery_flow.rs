@@ -92,20 +92,10 @@
 mod flow;
 mod support;
 
-use std::path::PathBuf;
-
-use fake_github::testing::tool_available;
+use fake_github::testing::{gate_binaries, tool_available};
 use serde_json::json;
 
 use flow::{ERROR_RATE, FORK_TOKEN, Flow, Pr, REPO, short};
-
-const GATES: [&str; 5] = [
-    "pr-size-gate",
-    "checklist-gate",
-    "coverage-gate",
-    "tag-on-staging",
-    "post-deploy-watch",
-];
 
 /// The runs of one workflow, in the order they ran.
 fn runs_of<'a>(
@@ -116,35 +106,6 @@ fn runs_of<'a>(
         .map(|(_, o)| o)
         .filter(|o| o.workflow == workflow)
         .collect()
-}
-
-/// The gate binaries next to this test; built when missing (a run of this
-/// test alone).
-fn gate_binaries() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-    if GATES.iter().any(|g| !dir.join(g).is_file()) {
-        let target = dir.parent().unwrap();
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "delivery_flow: building the gate binaries ({})",
-            GATES.join(", ")
-        );
-        let mut cargo = std::process::Command::new(env!("CARGO"));
-        cargo
-            .current_dir(support::workspace_root())
-            .args(["build", "--quiet", "--target-dir"])
-            .arg(target);
-        if dir.file_name().is_some_and(|n| n == "release") {
-            cargo.arg("--release");
-        }
-        for g in GATES {
-            cargo.args(["-p", g]);
-        }
-        assert!(cargo.status().unwrap().success(), "building the gates");
-    }
-    dir
 }
 
 fn tools(act: &str) -> bool {

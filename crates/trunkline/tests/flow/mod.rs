@@ -144,7 +144,7 @@ impl Flow {
         fake.attach_git(REPO, &store);
 
         let trunkline = scratch.path().join("trunkline");
-        act::copy_dir(
+        fake_github::testing::copy_dir(
             &workspace_root().join("actions"),
             &trunkline.join("actions"),
         );
