@@ -6,8 +6,8 @@ use std::io::Read;
 use std::path::Path;
 
 use coverage_gate::model::{BranchId, Coverage, ReadError};
-use coverage_gate::paths;
 use coverage_gate::{clover, cobertura, gocover, jacoco, lcov, opencover, simplecov};
+use coverage_gate::{format, paths};
 
 use crate::text;
 
@@ -51,8 +51,8 @@ pub(crate) fn simplecov(data: &[u8]) {
 /// refills from the reader: a reader that hands over one byte at a time
 /// must get the same answer as one that hands over everything.
 fn sniff(data: &[u8]) {
-    let whole = paths::detect(data).ok();
-    let trickled = paths::detect(Trickle(data)).ok();
+    let whole = format::detect(data).ok();
+    let trickled = format::detect(Trickle(data)).ok();
     assert_eq!(whole, trickled, "detection depends on the reads' sizes");
 }
 

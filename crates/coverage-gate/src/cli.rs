@@ -6,18 +6,6 @@ use clap::{Parser, ValueEnum};
 use gate_runtime::policy::{Check, KeyCheck};
 use gate_runtime::{CommonArgs, GateCli};
 
-/// A report format, when detection should be overridden.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    Lcov,
-    Cobertura,
-    Jacoco,
-    Go,
-    Clover,
-    Opencover,
-    Simplecov,
-}
-
 /// What a changed source file without any coverage data does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Unmeasured {
@@ -48,7 +36,7 @@ pub struct Cli {
 
     /// The format of every report, instead of detecting it.
     #[arg(long, value_enum)]
-    pub report_format: Option<ReportFormat>,
+    pub report_format: Option<crate::format::Format>,
 
     /// A path prefix to remove from report paths; repeatable.
     #[arg(long, value_name = "PREFIX")]

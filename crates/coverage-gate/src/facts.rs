@@ -16,11 +16,11 @@ use gate_runtime::git::Git;
 use gate_runtime::{GitHubContext, Repo};
 
 use crate::GATE;
-use crate::cli::ReportFormat;
 use crate::diff::ChangedLines;
+use crate::format::{Detected, Format, detect};
 use crate::model::{Coverage, Totals};
 use crate::packages::Packages;
-use crate::paths::{Detected, Format, apply_learned_prefixes, detect, fold, normalize};
+use crate::paths::{apply_learned_prefixes, fold, normalize};
 use crate::ratchet::Baseline;
 use crate::report::BaselineUsed;
 use crate::settings::{BaselineSource, Settings};
@@ -318,13 +318,7 @@ fn read_report(path: &Path, s: &Settings, go_module: Option<&str>) -> anyhow::Re
     let open =
         || File::open(path).with_context(|| format!("{}: cannot open the report", path.display()));
     let format = match s.report_format {
-        Some(ReportFormat::Lcov) => Format::Lcov,
-        Some(ReportFormat::Cobertura) => Format::Cobertura,
-        Some(ReportFormat::Jacoco) => Format::Jacoco,
-        Some(ReportFormat::Go) => Format::Go,
-        Some(ReportFormat::Clover) => Format::Clover,
-        Some(ReportFormat::Opencover) => Format::OpenCover,
-        Some(ReportFormat::Simplecov) => Format::SimpleCov,
+        Some(f) => f,
         None => match detect(open()?)
             .with_context(|| format!("{}: cannot read the report", path.display()))?
         {

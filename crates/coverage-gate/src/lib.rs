@@ -25,6 +25,7 @@ pub mod cobertura;
 mod decide;
 pub mod diff;
 mod facts;
+pub mod format;
 pub mod gocover;
 pub mod jacoco;
 pub mod lcov;

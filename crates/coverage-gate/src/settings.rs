@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use gate_runtime::inputs::split_lines;
 
-use crate::cli::{Cli, ReportFormat, Unmeasured};
+use crate::cli::{Cli, Unmeasured};
+use crate::format::Format;
 use crate::model::Coverage;
 use crate::packages::Packages;
 use crate::patch::SourceFilter;
@@ -39,7 +40,7 @@ pub(crate) struct Settings {
     pub root: PathBuf,
     /// Every report: the REPORT arguments, then `--reports` lines.
     pub reports: Vec<PathBuf>,
-    pub report_format: Option<ReportFormat>,
+    pub report_format: Option<Format>,
     pub strip_prefix: Vec<String>,
     /// JaCoCo source roots; empty means the reader's defaults.
     pub source_roots: Vec<String>,
