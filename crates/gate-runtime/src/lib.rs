@@ -4,6 +4,12 @@
 //! those (reading the run's context, taking action inputs, keeping the token
 //! secret, talking to the API with a sane retry policy, and reporting in the
 //! forms GitHub understands) is the same, so it lives here once.
+//!
+//! The modules are grouped by what they serve: `runner` holds the runner's
+//! channels (environment, inputs, workflow commands, outputs, summary),
+//! `api` the REST client and its endpoints, `git` local git; what every
+//! stage of a gate shares (context, event, policy, plan, reporting, the
+//! shared grammars) sits at the top level.
 
 pub mod api;
 pub mod cli;
