@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use fake_github::testing::{
     CANARY_TOKEN, assert_no_canary, hermetic_command, tool_available, tool_missing,
 };
-use gate_runtime::inputs::input_var;
-use gate_runtime::outputs::parse_output_file;
+use gate_runtime::runner::inputs::input_var;
+use gate_runtime::runner::outputs::parse_output_file;
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// Flags that come from the runner's context, not from action inputs.

@@ -71,7 +71,7 @@ pub struct Cli {
 }
 
 fn valid_regex(s: &str) -> Result<(), String> {
-    gate_runtime::inputs::split_lines(&[s.to_owned()])
+    gate_runtime::runner::inputs::split_lines(&[s.to_owned()])
         .iter()
         .try_for_each(|p| regex::Regex::new(p).map(drop).map_err(|e| e.to_string()))
 }
@@ -82,7 +82,7 @@ const CHECKS: &[KeyCheck] = &[
         key: "section-rule",
         check: Check::Valid {
             check: |s| {
-                gate_runtime::inputs::split_lines(&[s.to_owned()])
+                gate_runtime::runner::inputs::split_lines(&[s.to_owned()])
                     .iter()
                     .try_for_each(|r| crate::policy::parse_section_rule(r).map(drop))
             },

@@ -7,9 +7,9 @@
 //! now.
 
 use anyhow::Context as _;
-use gate_runtime::comment::{StickyTarget, plan_for_verdict};
+use gate_runtime::api::comment::{StickyTarget, plan_for_verdict};
+use gate_runtime::api::status::StatusState;
 use gate_runtime::plan::{OnFailure, Plan, StatusWrite, Write};
-use gate_runtime::status::StatusState;
 
 use crate::GATE;
 use crate::facts::Facts;
@@ -99,7 +99,7 @@ mod tests {
     use clap::Parser;
     use gate_runtime::Repo;
     use gate_runtime::Verdict;
-    use gate_runtime::comment::{ExistingComment, render_body};
+    use gate_runtime::api::comment::{ExistingComment, render_body};
     use gate_runtime::event::PullRequest;
 
     const HEAD: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";

@@ -5,7 +5,7 @@
 //! Where each text comes from is [`crate::source`]'s business; this stage
 //! only chooses the source and makes no decision.
 
-use gate_runtime::comment::{ExistingComment, StickyTarget, find_sticky};
+use gate_runtime::api::comment::{ExistingComment, StickyTarget, find_sticky};
 use gate_runtime::event::{Event, PullRequest};
 use gate_runtime::git::Git;
 use gate_runtime::{GitHubClient, GitHubContext, Repo};

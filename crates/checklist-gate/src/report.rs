@@ -7,12 +7,12 @@
 use std::io::Write;
 
 use gate_runtime::Verdict;
-use gate_runtime::commands::{Annotation, Level};
 use gate_runtime::contract::{self, JsonReport};
 use gate_runtime::plan::Applied;
 use gate_runtime::policy::PolicyFile;
 use gate_runtime::report::{GateReport, RunNotes};
-use gate_runtime::summary::md_cell;
+use gate_runtime::runner::commands::{Annotation, Level};
+use gate_runtime::runner::summary::md_cell;
 use schemars::JsonSchema;
 use serde::Serialize;
 

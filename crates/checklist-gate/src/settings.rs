@@ -4,7 +4,7 @@
 //! one is an error (exit 2) whatever the description says; the later stages
 //! take [`Settings`] and never see `Cli`.
 
-use gate_runtime::inputs::split_lines;
+use gate_runtime::runner::inputs::split_lines;
 use regex::Regex;
 
 use crate::cli::Cli;

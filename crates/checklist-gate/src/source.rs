@@ -8,7 +8,7 @@
 use std::io::Read;
 
 use anyhow::{Context as _, bail};
-use gate_runtime::contents::{file_bytes_at, files_in};
+use gate_runtime::api::contents::{file_bytes_at, files_in};
 use gate_runtime::git::{Git, short};
 use gate_runtime::{GitHubClient, Repo};
 use serde::Deserialize;

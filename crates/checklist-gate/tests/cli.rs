@@ -478,7 +478,8 @@ fn github_format_outputs_and_a_single_escaped_annotation() {
         commands[0]
     );
     let outputs =
-        gate_runtime::outputs::parse_output_file(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        gate_runtime::runner::outputs::parse_output_file(&std::fs::read_to_string(&out).unwrap())
+            .unwrap();
     assert_eq!(
         outputs,
         vec![

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use gate_runtime::Repo;
-use gate_runtime::comment::{StickyTarget, plan_sticky};
+use gate_runtime::api::comment::{StickyTarget, plan_sticky};
 use gate_runtime::plan::{self, OnFailure};
 
 use crate::GATE;
@@ -341,7 +341,7 @@ mod tests {
     use crate::world::Pr;
     use clap::Parser;
     use gate_runtime::Verdict;
-    use gate_runtime::comment::{ExistingComment, render_body};
+    use gate_runtime::api::comment::{ExistingComment, render_body};
     use gate_runtime::plan::Write;
     use gate_runtime::report::GateReport;
 

@@ -11,7 +11,7 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use gate_runtime::comment::{ExistingComment, StickyTarget, find_sticky};
+use gate_runtime::api::comment::{ExistingComment, StickyTarget, find_sticky};
 use gate_runtime::git::Git;
 use gate_runtime::{GitHubContext, Repo};
 

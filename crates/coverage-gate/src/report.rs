@@ -6,12 +6,12 @@
 use std::io::Write;
 
 use gate_runtime::Verdict;
-use gate_runtime::commands::{Annotation, Level};
 use gate_runtime::contract::JsonReport;
 use gate_runtime::git::short;
 use gate_runtime::policy::PolicyFile;
 use gate_runtime::report::GateReport;
-use gate_runtime::summary::{md_cell, md_code, md_table, md_table_raw};
+use gate_runtime::runner::commands::{Annotation, Level};
+use gate_runtime::runner::summary::{md_cell, md_code, md_table, md_table_raw};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -98,7 +98,7 @@ impl LineLinks {
         format!(
             "{}/{}#{anchor}",
             self.blob_base,
-            gate_runtime::client::encode_path(&format!("{prefix}{path}"))
+            gate_runtime::api::client::encode_path(&format!("{prefix}{path}"))
         )
     }
 }

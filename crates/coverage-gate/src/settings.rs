@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use gate_runtime::inputs::split_lines;
+use gate_runtime::runner::inputs::split_lines;
 
 use crate::cli::{Cli, Unmeasured};
 use crate::format::Format;

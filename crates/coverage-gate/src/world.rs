@@ -4,7 +4,7 @@
 //! with `--base`), the API in Actions when it does not.
 
 use anyhow::{Context as _, bail};
-use gate_runtime::compare::{first_parents, merge_base};
+use gate_runtime::api::compare::{first_parents, merge_base};
 use gate_runtime::data_branch::{GitDataBranch, LocalBranch};
 use gate_runtime::event::Event;
 use gate_runtime::git::Git;

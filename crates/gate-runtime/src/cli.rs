@@ -11,13 +11,13 @@ use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
+use crate::api::token::Token;
 use crate::context::{CommonArgs, GitHubContext};
-use crate::env::Env;
 use crate::git::Git;
-use crate::inputs::Layers;
 use crate::policy::{KeyCheck, Location, TableSpec};
 use crate::redact::{ScrubWriter, Secrets};
-use crate::token::Token;
+use crate::runner::env::Env;
+use crate::runner::inputs::Layers;
 use crate::verdict::{EXIT_ERROR, Format, Verdict, report_error};
 
 /// A gate's command line: clap-derived, with [`CommonArgs`] flattened in.

@@ -8,14 +8,14 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 
-use crate::env::Env;
+use crate::api::retry::RetryPolicy;
+use crate::api::token::Token;
 use crate::event::{Event, EventError};
-use crate::outputs::Outputs;
 use crate::policy::PolicyFile;
 use crate::redact::{self, Secrets};
-use crate::retry::RetryPolicy;
-use crate::summary::StepSummary;
-use crate::token::Token;
+use crate::runner::env::Env;
+use crate::runner::outputs::Outputs;
+use crate::runner::summary::StepSummary;
 use crate::verdict::Format;
 
 /// The public API; GitHub Enterprise Server sets `GITHUB_API_URL` to its own.

@@ -4,39 +4,34 @@
 //! those (reading the run's context, taking action inputs, keeping the token
 //! secret, talking to the API with a sane retry policy, and reporting in the
 //! forms GitHub understands) is the same, so it lives here once.
+//!
+//! The modules are grouped by what they serve: `runner` holds the runner's
+//! channels (environment, inputs, workflow commands, outputs, summary),
+//! `api` the REST client and its endpoints, `git` local git; what every
+//! stage of a gate shares (context, event, policy, plan, reporting, the
+//! shared grammars) sits at the top level.
 
+pub mod api;
 pub mod cli;
-pub mod client;
 pub mod clock;
-pub mod commands;
-pub mod comment;
-pub mod compare;
-pub mod contents;
 pub mod context;
 pub mod contract;
 pub mod data_branch;
-pub mod deployments;
 pub mod duration;
-pub mod env;
 pub mod event;
 pub mod git;
-pub mod inputs;
-pub mod outputs;
 pub mod plan;
 pub mod policy;
 pub mod redact;
 pub mod report;
-pub mod retry;
-pub mod status;
-pub mod summary;
-pub mod token;
+pub mod runner;
 pub mod verdict;
 pub mod version;
 
+pub use api::client::{ApiError, GitHubClient, WriteOutcome};
 pub use cli::{GateCli, GateIo, RunOptions, block_on, run_gate, run_gate_with};
-pub use client::{ApiError, GitHubClient, WriteOutcome};
 pub use context::{CommonArgs, GitHubContext, Repo};
-pub use env::Env;
+pub use runner::env::Env;
 pub use verdict::{Format, Verdict};
 
 impl GitHubContext {

@@ -25,13 +25,13 @@ use http::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::api::client::{ApiError, GitHubClient, PlannedWrite, WriteOutcome, encode_segment};
+use crate::api::comment::{self, StickyTarget};
+use crate::api::deployments;
+use crate::api::status::{CommitStatus, StatusState};
 use crate::cli::GateIo;
-use crate::client::{ApiError, GitHubClient, PlannedWrite, WriteOutcome, encode_segment};
-use crate::comment::{self, StickyTarget};
 use crate::context::{GitHubContext, Repo};
-use crate::deployments;
 use crate::git::{Git, short};
-use crate::status::{CommitStatus, StatusState};
 use crate::verdict::Format;
 
 /// What a plan does when one of its writes fails.
@@ -533,7 +533,7 @@ impl<'a> DryRunOut<'a> {
     pub fn write_lines(self, lines: &[String]) -> io::Result<()> {
         let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
         if self.fence {
-            crate::commands::write_inert(self.out, &text)
+            crate::runner::commands::write_inert(self.out, &text)
         } else {
             self.out.write_all(text.as_bytes())
         }

@@ -21,11 +21,11 @@ use anyhow::{Context as _, bail};
 use clap::{Arg, ArgAction, Args, Command};
 use serde_json::{Value, json};
 
-use crate::client::GitHubClient;
-use crate::contents::file_at;
+use crate::api::client::GitHubClient;
+use crate::api::contents::file_at;
 use crate::context::{CommonArgs, Repo};
 use crate::git::Git;
-use crate::inputs::{Layers, Source};
+use crate::runner::inputs::{Layers, Source};
 
 /// Where the policy file lives in a repository.
 pub const POLICY_PATH: &str = ".github/trunkline.toml";

@@ -12,7 +12,7 @@
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::commands::write_add_mask;
+use crate::runner::commands::write_add_mask;
 
 /// Secrets shorter than this are not scrubbed: replacing every `ab` in a
 /// report would wreck it and hide nothing.

@@ -9,9 +9,9 @@
 use std::io::Write;
 
 use crate::cli::GateIo;
-use crate::commands::{Annotation, Level, write_annotations, write_inert};
 use crate::context::GitHubContext;
 use crate::policy::PolicyFile;
+use crate::runner::commands::{Annotation, Level, write_annotations, write_inert};
 use crate::verdict::{Format, Verdict};
 
 /// What a gate reports, in every form.
@@ -66,7 +66,10 @@ pub fn emit(
     }
     let mut summary = report.summary(omitted_note);
     if let Some(note) = &policy_note {
-        summary.push_str(&format!("\n_Policy: {}_\n", crate::summary::md_cell(note)));
+        summary.push_str(&format!(
+            "\n_Policy: {}_\n",
+            crate::runner::summary::md_cell(note)
+        ));
     }
     ctx.summary.append(&ctx.secrets.scrub(&summary))?;
     for (name, value) in report.outputs() {

@@ -128,13 +128,16 @@ pub fn report_error(
     if format != Format::Github {
         // Text and JSON runs can still be inside Actions, whose runner reads
         // the legacy `##[command]` form anywhere in a line.
-        let shown = crate::commands::neutralise_legacy(&line);
+        let shown = crate::runner::commands::neutralise_legacy(&line);
         let _ = writeln!(stderr, "{gate}: error: {shown}");
     }
     match format {
         Format::Github => {
-            let ann = crate::commands::Annotation::new(crate::commands::Level::Error, &line)
-                .title(format!("{gate} could not decide"));
+            let ann = crate::runner::commands::Annotation::new(
+                crate::runner::commands::Level::Error,
+                &line,
+            )
+            .title(format!("{gate} could not decide"));
             let _ = writeln!(stdout, "{}", ann.to_command());
         }
         Format::Json => {

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use fake_github::{FakeGitHub, Fault, FaultKind, FileChange, Pull};
 use gate_runtime::Repo;
-use gate_runtime::client::{ApiError, GitHubClient, WriteOutcome};
-use gate_runtime::comment::{CommentAction, StickyTarget, marker, upsert_sticky_comment};
-use gate_runtime::retry::RetryPolicy;
-use gate_runtime::status::{CommitStatus, StatusState, set_commit_status};
-use gate_runtime::token::Token;
+use gate_runtime::api::client::{ApiError, GitHubClient, WriteOutcome};
+use gate_runtime::api::comment::{CommentAction, StickyTarget, marker, upsert_sticky_comment};
+use gate_runtime::api::retry::RetryPolicy;
+use gate_runtime::api::status::{CommitStatus, StatusState, set_commit_status};
+use gate_runtime::api::token::Token;
 use http::Method;
 use serde_json::{Value, json};
 
@@ -490,7 +490,7 @@ async fn commit_status_is_written() {
 
 #[tokio::test]
 async fn update_only_never_creates() {
-    use gate_runtime::comment::update_sticky_comment;
+    use gate_runtime::api::comment::update_sticky_comment;
     let fake = seeded();
     let c = client(&fake);
     let a = update_sticky_comment(&c, &sticky(7, "demo"), "resolved")

@@ -12,8 +12,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use fake_github::testing::{CANARY_TOKEN, assert_no_canary};
 use fake_github::{FakeGitHub, Pull};
-use gate_runtime::commands::{Annotation, Level, write_annotations};
-use gate_runtime::comment::{StickyTarget, upsert_sticky_comment};
+use gate_runtime::api::comment::{StickyTarget, upsert_sticky_comment};
+use gate_runtime::runner::commands::{Annotation, Level, write_annotations};
 use gate_runtime::{
     CommonArgs, Env, Format, GateCli, GateIo, GitHubContext, Verdict, block_on, run_gate,
 };
@@ -40,10 +40,10 @@ impl GateCli for Cli {
 fn demo(cli: Cli, mut ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<Verdict> {
     // The retry schedule is not under test here (retry.rs pins the default
     // one on computed delays): no real 1+2+4 s backoff.
-    ctx.retry_policy = gate_runtime::retry::RetryPolicy {
+    ctx.retry_policy = gate_runtime::api::retry::RetryPolicy {
         base_delay: std::time::Duration::from_millis(5),
         max_delay: std::time::Duration::from_millis(20),
-        ..gate_runtime::retry::RetryPolicy::default()
+        ..gate_runtime::api::retry::RetryPolicy::default()
     };
     let repo = ctx.require_repo()?.clone();
     let title = block_on(async {

@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use fake_github::testing::TestRepo;
 use fake_github::{FakeGitHub, Fault, FaultKind};
-use gate_runtime::client::GitHubClient;
+use gate_runtime::api::client::GitHubClient;
+use gate_runtime::api::retry::RetryPolicy;
+use gate_runtime::api::token::Token;
 use gate_runtime::git::Git;
 use gate_runtime::policy::{Location, POLICY_PATH, PolicyFile, Via, read};
-use gate_runtime::retry::RetryPolicy;
-use gate_runtime::token::Token;
 use gate_runtime::{Repo, block_on};
 
 const R: &str = "acme/shop";

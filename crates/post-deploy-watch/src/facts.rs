@@ -6,7 +6,8 @@
 //! tick.
 
 use anyhow::{Context as _, bail};
-use gate_runtime::{GitHubClient, GitHubContext, deployments};
+use gate_runtime::api::deployments;
+use gate_runtime::{GitHubClient, GitHubContext};
 
 use crate::settings::Settings;
 use crate::watch::{Outcome, Watch};

@@ -92,7 +92,7 @@ pub fn run(
             let cancel = watch::termination();
             watch::run(&s.checks, &http, &clock, s.timing, cancel, |line| {
                 let _ = if fence {
-                    gate_runtime::commands::write_inert(sink, line)
+                    gate_runtime::runner::commands::write_inert(sink, line)
                 } else {
                     writeln!(sink, "{line}")
                 };

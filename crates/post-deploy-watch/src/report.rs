@@ -4,12 +4,12 @@
 //! [`WatchReport`]; the runtime renders it as text, JSON and GitHub's forms.
 
 use gate_runtime::Verdict;
-use gate_runtime::commands::{Annotation, Level};
 use gate_runtime::contract::{self, JsonReport};
 use gate_runtime::plan::{Applied, Write};
 use gate_runtime::policy::PolicyFile;
 use gate_runtime::report::GateReport;
-use gate_runtime::summary::{md_cell, md_table};
+use gate_runtime::runner::commands::{Annotation, Level};
+use gate_runtime::runner::summary::{md_cell, md_table};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Serialize, Serializer};
 

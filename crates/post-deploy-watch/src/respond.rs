@@ -9,8 +9,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use gate_runtime::client::{encode_path, encode_segment};
-use gate_runtime::deployments::{self, StatusRow};
+use gate_runtime::api::client::{encode_path, encode_segment};
+use gate_runtime::api::deployments::{self, StatusRow};
 use gate_runtime::plan::{
     DispatchWrite, OnFailure, Outcome as WriteOutcome, Plan, Webhook, WebhookPoster, Write,
 };

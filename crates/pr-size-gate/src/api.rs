@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 
 use anyhow::bail;
-use gate_runtime::compare::commits_between;
-use gate_runtime::contents::file_at;
+use gate_runtime::api::compare::commits_between;
+use gate_runtime::api::contents::file_at;
 use gate_runtime::event::PullRequest;
 use gate_runtime::{GitHubClient, Repo};
 use serde::Deserialize;

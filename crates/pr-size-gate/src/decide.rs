@@ -5,7 +5,7 @@
 //! comment while the PR fails or once it is resolved), worked out from the
 //! labels and comment the PR has now.
 
-use gate_runtime::comment::{StickyTarget, plan_for_verdict};
+use gate_runtime::api::comment::{StickyTarget, plan_for_verdict};
 use gate_runtime::plan::{OnFailure, Plan, Write};
 
 use crate::GATE;
@@ -106,7 +106,7 @@ mod tests {
     use crate::policy::{self, Change, parse_buckets};
     use clap::Parser;
     use gate_runtime::Repo;
-    use gate_runtime::comment::{ExistingComment, render_body};
+    use gate_runtime::api::comment::{ExistingComment, render_body};
 
     fn settings(args: &[&str]) -> Settings {
         let mut argv = vec!["pr-size-gate"];

@@ -7,7 +7,7 @@
 //! sticky comment, so the decision can plan exact writes.
 
 use anyhow::{Context as _, bail};
-use gate_runtime::comment::{ExistingComment, StickyTarget, find_sticky};
+use gate_runtime::api::comment::{ExistingComment, StickyTarget, find_sticky};
 use gate_runtime::event::{Event, PullRequest};
 use gate_runtime::git::{Git, short};
 use gate_runtime::{GitHubClient, GitHubContext, Repo, clock};

@@ -5,7 +5,7 @@
 
 use anyhow::Context as _;
 use gate_runtime::duration;
-use gate_runtime::inputs::split_lines;
+use gate_runtime::runner::inputs::split_lines;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 

@@ -356,9 +356,10 @@ fn github_format_writes_outputs_summary_and_one_annotation() {
         .collect();
     assert_eq!(errors.len(), 1, "{}", run.stdout);
     assert!(errors[0].contains("450 changed lines"));
-    let outputs =
-        gate_runtime::outputs::parse_output_file(&std::fs::read_to_string(&output).unwrap())
-            .unwrap();
+    let outputs = gate_runtime::runner::outputs::parse_output_file(
+        &std::fs::read_to_string(&output).unwrap(),
+    )
+    .unwrap();
     assert_eq!(
         outputs,
         vec![

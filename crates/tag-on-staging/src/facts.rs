@@ -7,10 +7,11 @@
 //! no tag list).
 
 use anyhow::{Context as _, bail};
-use gate_runtime::client::encode_segment;
+use gate_runtime::api::client::encode_segment;
+use gate_runtime::api::{compare, deployments};
 use gate_runtime::event::Event;
 use gate_runtime::git::{Git, short};
-use gate_runtime::{GitHubClient, GitHubContext, Repo, compare, deployments};
+use gate_runtime::{GitHubClient, GitHubContext, Repo};
 use serde::Deserialize;
 
 use crate::cli::Scheme;

@@ -6,13 +6,13 @@
 use std::io::Write;
 
 use gate_runtime::Verdict;
-use gate_runtime::commands::{Annotation, Level};
 use gate_runtime::contract::{self, JsonReport};
 use gate_runtime::git::{abbrev, short};
 use gate_runtime::plan::Outcome;
 use gate_runtime::policy::PolicyFile;
 use gate_runtime::report::GateReport;
-use gate_runtime::summary::{md_cell, md_table};
+use gate_runtime::runner::commands::{Annotation, Level};
+use gate_runtime::runner::summary::{md_cell, md_table};
 use schemars::JsonSchema;
 use serde::Serialize;
 

@@ -221,7 +221,7 @@ fn coverage(
         Some(Ok(values)) => values
             .into_iter()
             .find(|e| e.key == "reports")
-            .map(|e| gate_runtime::inputs::split_lines(&e.values))
+            .map(|e| gate_runtime::runner::inputs::split_lines(&e.values))
             .unwrap_or_default(),
         Some(Err(e)) => {
             return GateResult {

@@ -5,8 +5,8 @@ use std::io::Write;
 
 use anyhow::{Context as _, bail};
 use gate_runtime::git::Git;
-use gate_runtime::inputs::Source;
 use gate_runtime::policy::{self, Effective, Location, PolicyFile};
+use gate_runtime::runner::inputs::Source;
 use gate_runtime::{Env, block_on};
 use serde_json::{Value, json};
 

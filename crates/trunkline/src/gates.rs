@@ -3,8 +3,8 @@
 use std::ffi::OsString;
 
 use anyhow::Context as _;
-use gate_runtime::inputs::Layers;
 use gate_runtime::policy::{Effective, PolicyFile, TableSpec};
+use gate_runtime::runner::inputs::Layers;
 use gate_runtime::{Env, GateCli};
 
 /// A gate as the front end sees it.

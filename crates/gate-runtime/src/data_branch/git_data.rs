@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Backend, Change, Snapshot, Tip, Updated};
-use crate::client::{ApiError, GitHubClient, WriteOutcome, encode_path};
+use crate::api::client::{ApiError, GitHubClient, WriteOutcome, encode_path};
 use crate::context::Repo;
 
 /// A branch of a repository, reached through the API.

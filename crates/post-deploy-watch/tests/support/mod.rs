@@ -168,7 +168,8 @@ pub fn watch_live(
 }
 
 pub fn read_outputs(path: &Path) -> Vec<(String, String)> {
-    gate_runtime::outputs::parse_output_file(&std::fs::read_to_string(path).unwrap()).unwrap()
+    gate_runtime::runner::outputs::parse_output_file(&std::fs::read_to_string(path).unwrap())
+        .unwrap()
 }
 
 /// A deployment's newest status.

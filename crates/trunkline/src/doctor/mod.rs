@@ -23,14 +23,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use gate_runtime::client::GitHubClient;
-use gate_runtime::commands::{Annotation, Level, Omitted, write_annotations, write_inert};
+use gate_runtime::api::client::GitHubClient;
+use gate_runtime::api::token::Token;
 use gate_runtime::context::{DEFAULT_API_URL, Repo};
 use gate_runtime::git::Git;
 use gate_runtime::policy::POLICY_PATH;
 use gate_runtime::redact::{ScrubWriter, Secrets};
-use gate_runtime::summary::StepSummary;
-use gate_runtime::token::Token;
+use gate_runtime::runner::commands::{Annotation, Level, Omitted, write_annotations, write_inert};
+use gate_runtime::runner::summary::StepSummary;
 use gate_runtime::verdict::{EXIT_FAIL, EXIT_PASS};
 use gate_runtime::{Env, block_on};
 

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use gate_runtime::summary::{md_cell, md_code, md_table_raw};
+use gate_runtime::runner::summary::{md_cell, md_code, md_table_raw};
 
 use crate::doctor::checks::{Finding, Status};
 

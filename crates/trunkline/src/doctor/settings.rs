@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use gate_runtime::client::{ApiError, GitHubClient, encode_segment};
+use gate_runtime::api::client::{ApiError, GitHubClient, encode_segment};
 use gate_runtime::context::Repo;
 
 /// Fine-grained permission names, as GitHub's docs list them per endpoint.
@@ -540,7 +540,7 @@ pub(crate) async fn workflow_files(
     git_ref: &str,
 ) -> anyhow::Result<Readable<BTreeMap<String, String>>> {
     let listed = readable(
-        gate_runtime::contents::files_in(client, repo, ".github/workflows", git_ref).await,
+        gate_runtime::api::contents::files_in(client, repo, ".github/workflows", git_ref).await,
         CONTENTS,
     )?;
     let Readable::Known(paths) = listed else {
@@ -552,7 +552,7 @@ pub(crate) async fn workflow_files(
         .filter(|p| p.ends_with(".yml") || p.ends_with(".yaml"))
     {
         match readable(
-            gate_runtime::contents::file_at(client, repo, &path, git_ref).await,
+            gate_runtime::api::contents::file_at(client, repo, &path, git_ref).await,
             CONTENTS,
         )? {
             Readable::Known(Some(text)) => {
@@ -585,7 +585,7 @@ pub(crate) async fn remote_workflow(
         return Ok(None);
     };
     match readable(
-        gate_runtime::contents::file_at(client, &repo, file, git_ref).await,
+        gate_runtime::api::contents::file_at(client, &repo, file, git_ref).await,
         CONTENTS,
     )? {
         Readable::Known(text) => Ok(text),
@@ -600,8 +600,13 @@ pub(crate) async fn policy_file(
     git_ref: &str,
 ) -> anyhow::Result<Readable<Option<String>>> {
     readable(
-        gate_runtime::contents::file_at(client, repo, gate_runtime::policy::POLICY_PATH, git_ref)
-            .await,
+        gate_runtime::api::contents::file_at(
+            client,
+            repo,
+            gate_runtime::policy::POLICY_PATH,
+            git_ref,
+        )
+        .await,
         CONTENTS,
     )
 }

@@ -6,7 +6,7 @@
 //! `Debug` and `Display` print `***`, so a token inside an error or a struct
 //! dump never reaches a log.
 
-use crate::env::Env;
+use crate::runner::env::Env;
 
 /// A GitHub token. Its `Debug` and `Display` never show the value.
 #[derive(Clone)]

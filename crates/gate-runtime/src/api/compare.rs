@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::client::{ApiError, GitHubClient, encode_segment};
+use crate::api::client::{ApiError, GitHubClient, encode_segment};
 use crate::context::Repo;
 
 #[derive(Debug, Deserialize)]

@@ -8,7 +8,7 @@
 
 use serde::Deserialize;
 
-use crate::client::{ApiError, GitHubClient};
+use crate::api::client::{ApiError, GitHubClient};
 use crate::context::Repo;
 use crate::plan::{self, Outcome, Sticky, Write};
 use crate::verdict::Verdict;

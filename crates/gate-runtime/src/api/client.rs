@@ -19,10 +19,10 @@ use octocrab::Octocrab;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::commands::write_inert;
+use crate::api::retry::{Decision, ResponseFacts, RetryPolicy, classify};
+use crate::api::token::Token;
 use crate::redact::{self, Secrets};
-use crate::retry::{Decision, ResponseFacts, RetryPolicy, classify};
-use crate::token::Token;
+use crate::runner::commands::write_inert;
 
 /// Why an API call failed.
 #[derive(Debug, thiserror::Error)]

@@ -14,7 +14,7 @@ use std::ffi::OsString;
 
 use clap::{ArgAction, ArgMatches, CommandFactory, FromArgMatches, parser::ValueSource};
 
-use crate::env::Env;
+use crate::runner::env::Env;
 
 /// The environment variable an action input `--long` arrives in.
 pub fn input_var(long: &str) -> String {

@@ -3,7 +3,7 @@
 use http::Method;
 use serde_json::json;
 
-use crate::client::{ApiError, GitHubClient, WriteOutcome};
+use crate::api::client::{ApiError, GitHubClient, WriteOutcome};
 use crate::context::Repo;
 use crate::verdict::Verdict;
 

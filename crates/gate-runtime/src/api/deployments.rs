@@ -5,7 +5,7 @@ use http::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::client::{ApiError, GitHubClient, WriteOutcome, encode_segment};
+use crate::api::client::{ApiError, GitHubClient, WriteOutcome, encode_segment};
 use crate::context::Repo;
 
 /// A deployment, as the list endpoint gives it.

@@ -191,7 +191,7 @@ pub fn write_inert(out: &mut dyn Write, text: &str) -> io::Result<()> {
     if text.is_empty() {
         return Ok(());
     }
-    let token = crate::outputs::random_delimiter();
+    let token = crate::runner::outputs::random_delimiter();
     writeln!(out, "::stop-commands::{token}")?;
     write!(out, "{}", neutralise_legacy(text))?;
     if !text.ends_with('\n') {

@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::client::{ApiError, GitHubClient, encode_path, encode_segment};
+use crate::api::client::{ApiError, GitHubClient, encode_path, encode_segment};
 use crate::context::Repo;
 
 fn contents_path(repo: &Repo, path: &str, git_ref: &str) -> String {
