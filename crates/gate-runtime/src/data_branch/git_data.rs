@@ -83,7 +83,7 @@ impl GitDataBranch<'_> {
 
     /// Plans a change against the tip and commits it by compare-and-swap,
     /// rebuilding on the new tip when another writer won; see
-    /// [`super::update`]. A 403 (a fork's read-only token) comes back as the
+    /// `super::update`. A 403 (a fork's read-only token) comes back as the
     /// [`ApiError`] inside the error.
     pub async fn update(
         &self,

@@ -43,7 +43,7 @@ impl LocalBranch<'_> {
     }
 
     /// Plans a change against the tip and commits it by compare-and-swap;
-    /// see [`super::update`].
+    /// see `super::update`.
     pub async fn update(
         &self,
         read: &[&str],
