@@ -96,7 +96,7 @@ pub fn write_json_report<T: Serialize>(
 const MAX_ERROR_LINE: usize = 1_000;
 
 /// An error's whole context chain on one line, as `a: b: c`, at most
-/// [`MAX_ERROR_LINE`] characters.
+/// `MAX_ERROR_LINE` characters.
 pub fn error_line(err: &anyhow::Error) -> String {
     let text = format!("{err:#}");
     let line = text
