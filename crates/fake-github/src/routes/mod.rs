@@ -5,7 +5,8 @@
 //!
 //! - `pulls`: pull requests and their files;
 //! - `issues`: issue comments and labels;
-//! - `repos`: commit statuses, commits, compare and contents;
+//! - `repos`: commit statuses, commits and compare;
+//! - `contents`: files and directories, and writing a file;
 //! - `git`: refs, annotated tags and the tag listing (blobs, trees and
 //!   commits are in `git_data.rs`);
 //! - `releases`, `deployments`, and `actions` (workflow dispatch);
@@ -13,11 +14,12 @@
 //!   environments: `repo_settings.rs`.
 //!
 //! Also here: what the families share (pagination, query strings, resolving
-//! a name to a commit, the fake's content hash). Faults, request recording
-//! and read-only tokens are handled before routing, in `lib.rs` and
+//! a name to a commit, the fake's content hash). Faults, request recording,
+//! read-only tokens and events are handled around routing, in `lib.rs` and
 //! `events.rs`.
 
 mod actions;
+mod contents;
 mod deployments;
 mod git;
 mod issues;
@@ -91,7 +93,8 @@ pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -
         Some("tags") => git::route(repo, &call),
         Some("pulls") => pulls::route(repo, &call),
         Some("issues" | "labels") => issues::route(repo, &call),
-        Some("statuses" | "commits" | "compare" | "contents") => repos::route(repo, &call),
+        Some("statuses" | "commits" | "compare") => repos::route(repo, &call),
+        Some("contents") => contents::route(repo, &call),
         Some("releases") => releases::route(repo, &call),
         Some("deployments") => deployments::route(repo, &call),
         Some("actions") => actions::route(repo, &call),
