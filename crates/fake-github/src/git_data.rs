@@ -9,7 +9,7 @@
 //! and committer dates) twice gives the same SHA, so a retried create whose
 //! first answer was lost leaves nothing new behind. The ids are the fake's
 //! own hash (see `routes::blob_sha`), not git's SHA-1. Refs are updated by
-//! `routes.rs`, which refuses a non-fast-forward `force: false` update with
+//! `routes/git.rs`, which refuses a non-fast-forward `force: false` update with
 //! 422 "Update is not a fast forward", as GitHub does.
 
 use std::collections::BTreeMap;

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use globset::GlobBuilder;
 use serde_json::{Value, json};
 
-use crate::routes::{paginate, query_map};
+use crate::routes::{Call, paginate, query_map};
 use crate::shapes::{repo as repo_shape, rfc3339};
 use crate::state::RepoState;
 use crate::{RecordedRequest, Reply};
@@ -488,22 +488,6 @@ fn is_protected(repo: &RepoState, branch: &str) -> bool {
                 && rs.enforcement == "active"
                 && ruleset_applies(rs, &format!("refs/heads/{branch}"), &repo.default_branch)
         })
-}
-
-/// One request to a repository, as the router hands it on.
-#[derive(Clone, Copy)]
-pub(crate) struct Call<'a> {
-    /// The API base URL.
-    pub(crate) base: &'a str,
-    /// `owner/name`.
-    pub(crate) full: &'a str,
-    /// The path segments after `/repos/{owner}/{repo}`.
-    pub(crate) rest: &'a [&'a str],
-    pub(crate) req: &'a RecordedRequest,
-    pub(crate) body: &'a Value,
-    /// A fresh id for anything this request creates.
-    pub(crate) id: u64,
-    pub(crate) now: u64,
 }
 
 /// The settings routes; `None` for any other request.
