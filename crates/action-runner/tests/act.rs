@@ -8,8 +8,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
-
+use fake_github::contract::workspace_root;
 use fake_github::testing::{
     CANARY_TOKEN, TestRepo, assert_no_canary, copy_dir, gate_binaries, hermetic_command, lines,
 };
@@ -19,10 +18,6 @@ const REPO: &str = "Codertocat/Hello-World";
 /// The fixture event's base and head.
 const BASE_SHA: &str = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e";
 const HEAD_SHA: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
-
-fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 #[test]
 #[ignore = "needs nektos/act; .ci/run runs it"]

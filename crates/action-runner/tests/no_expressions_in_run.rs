@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 
 use yaml_rust2::{Yaml, YamlLoader};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use fake_github::contract::workspace_root as root;
 
 fn yaml_files() -> Vec<PathBuf> {
     let mut files = Vec::new();

@@ -21,6 +21,24 @@ use crate::verdict::Format;
 /// The public API; GitHub Enterprise Server sets `GITHUB_API_URL` to its own.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 
+/// The REST API's base URL: `--api-url`, else `$GITHUB_API_URL`, else
+/// [`DEFAULT_API_URL`]; without a trailing slash, and refused (exit 2)
+/// unless it is an http(s) URL. The error shows the URL redacted.
+pub fn api_url(flag: Option<&str>, env: &Env) -> anyhow::Result<String> {
+    let url = flag
+        .or_else(|| env.get("GITHUB_API_URL"))
+        .unwrap_or(DEFAULT_API_URL)
+        .trim_end_matches('/')
+        .to_owned();
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        bail!(
+            "--api-url {:?}: must be an http(s) URL such as https://HOST/api/v3",
+            redact::url(&url)
+        );
+    }
+    Ok(url)
+}
+
 /// The flags every gate takes. Flatten into the gate's own clap struct.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct CommonArgs {
@@ -190,18 +208,7 @@ impl GitHubContext {
                 bail!("--sha {sha:?}: not a commit SHA; give the hex object name");
             }
         }
-        let api_url = args
-            .api_url
-            .clone()
-            .or_else(|| env.get("GITHUB_API_URL").map(str::to_owned))
-            .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
-        let api_url = api_url.trim_end_matches('/').to_owned();
-        if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
-            bail!(
-                "--api-url {:?}: must be an http(s) URL such as https://HOST/api/v3",
-                redact::url(&api_url)
-            );
-        }
+        let api_url = api_url(args.api_url.as_deref(), env)?;
         let token = Token::from_env(env);
         let secrets = Secrets::new();
         if let Some(t) = &token {

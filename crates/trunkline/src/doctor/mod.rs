@@ -236,18 +236,7 @@ fn online(
     token: Token,
     secrets: Secrets,
 ) -> anyhow::Result<(Facts, Heading)> {
-    let api_url = args
-        .api_url
-        .clone()
-        .or_else(|| env.get("GITHUB_API_URL").map(str::to_owned))
-        .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
-    let api_url = api_url.trim_end_matches('/').to_owned();
-    if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
-        anyhow::bail!(
-            "--api-url {:?}: must be an http(s) URL such as https://HOST/api/v3",
-            gate_runtime::redact::url(&api_url)
-        );
-    }
+    let api_url = gate_runtime::context::api_url(args.api_url.as_deref(), env)?;
     let server = server_url(env, &api_url);
     block_on(async {
         let client = GitHubClient::builder(&api_url)

@@ -3,7 +3,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use fake_github::testing::{Run, run_hermetic};
 
@@ -20,9 +20,7 @@ pub(crate) fn trunkline_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> 
     run_hermetic(BIN, cwd, args, env)
 }
 
-pub(crate) fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+pub(crate) use fake_github::contract::workspace_root;
 
 /// `trunkline init` with the test pin; panics unless it succeeds.
 pub(crate) fn init(dir: &Path, extra: &[&str]) -> Run {
