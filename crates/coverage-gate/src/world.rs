@@ -173,13 +173,12 @@ impl World<'_> {
         Ok(match &self.ctx.event {
             Some(Event::PullRequest { event, .. }) => {
                 let pr = &event.pull_request;
-                let head_repo = pr.head.repo.as_ref().and_then(|r| r.full_name.as_deref());
                 Situation::Pr(Pr {
                     number: pr.number,
                     base_sha: pr.base.sha.clone(),
                     head_sha: pr.head.sha.clone(),
                     author: Some(pr.user.login.clone()),
-                    fork: head_repo != Some(event.repository.full_name.as_str()),
+                    fork: self.ctx.read_only_reason().is_some(),
                     changed_files: pr.changed_files,
                 })
             }

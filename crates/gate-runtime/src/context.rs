@@ -265,7 +265,7 @@ impl GitHubContext {
     /// `pull_request` whose head is another repository (a fork) runs with a
     /// read-only `GITHUB_TOKEN`, so its writes are skipped rather than
     /// refused with 403 (`pull_request_target` runs in the base repository,
-    /// with its token).
+    /// with its token). The one rule every gate uses.
     pub fn read_only_reason(&self) -> Option<&'static str> {
         let Some(Event::PullRequest {
             target: false,
@@ -274,14 +274,15 @@ impl GitHubContext {
         else {
             return None;
         };
+        // A head repository that is gone (a deleted fork) is still not this
+        // repository.
         let head = event
             .pull_request
             .head
             .repo
-            .as_ref()?
-            .full_name
-            .as_deref()?;
-        (head != event.repository.full_name)
+            .as_ref()
+            .and_then(|r| r.full_name.as_deref());
+        (head != Some(event.repository.full_name.as_str()))
             .then_some("the pull request comes from a fork, whose token is read-only")
     }
 
