@@ -13,11 +13,11 @@
 
 use std::path::{Path, PathBuf};
 
-use fake_github::testing::{
-    CANARY_TOKEN, assert_no_canary, hermetic_command, tool_available, tool_missing,
-};
 use gate_runtime::runner::inputs::input_var;
 use gate_runtime::runner::outputs::parse_output_file;
+use test_support::testing::{
+    CANARY_TOKEN, assert_no_canary, hermetic_command, tool_available, tool_missing,
+};
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// Flags that come from the runner's context, not from action inputs.
@@ -183,7 +183,7 @@ impl Step {
             parse_output_file(&std::fs::read_to_string(&output).unwrap_or_default()).unwrap();
         StepResult {
             code: out.status.code().unwrap_or(-1),
-            log: fake_github::testing::masked_log(&format!("{stdout}{stderr}")),
+            log: test_support::testing::masked_log(&format!("{stdout}{stderr}")),
             outputs,
         }
     }

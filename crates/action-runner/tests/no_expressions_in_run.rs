@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use yaml_rust2::{Yaml, YamlLoader};
 
-use fake_github::contract::workspace_root as root;
+use test_support::contract::workspace_root as root;
 
 fn yaml_files() -> Vec<PathBuf> {
     let mut files = Vec::new();

@@ -48,18 +48,20 @@ pub fn needs_api(s: &Settings, ctx: &GitHubContext) -> bool {
         || s.comment
 }
 
-/// Reads the facts.
+/// Reads the facts; `stdin` is what `--body-file -` reads (the injected
+/// reader, never the process's own).
 pub async fn gather(
     s: &Settings,
     ctx: &GitHubContext,
     client: Option<&GitHubClient>,
+    stdin: &mut dyn std::io::Read,
 ) -> anyhow::Result<Facts> {
     let mut notes = Vec::new();
     let pr = ctx.event.as_ref().and_then(Event::pull_request);
     let repo = ctx.repo.as_ref();
 
     let body: Body = match (&s.body_file, pr, repo) {
-        (Some(path), ..) => body_from_file(path)?,
+        (Some(path), ..) => body_from_file(path, stdin)?,
         (None, Some(pr), Some(repo)) => match client {
             Some(client) => live_body(client, repo, pr.number, pr.body.clone(), &mut notes).await,
             None => anyhow::bail!("no API client for the live description"),

@@ -50,7 +50,7 @@ pub fn run(cli: Cli, ctx: GitHubContext, io: &mut GateIo<'_>) -> anyhow::Result<
             true => Some(ctx.client()?),
             false => None,
         };
-        let facts = facts::gather(&s, &ctx, client.as_ref()).await?;
+        let facts = facts::gather(&s, &ctx, client.as_ref(), &mut *io.stdin).await?;
         let decision = decide::decide(&facts, &s)?;
         let world = World {
             client: client.as_ref(),

@@ -353,7 +353,7 @@ mod tests {
 
     #[test]
     fn committed_report_schema_is_current() {
-        fake_github::contract::assert_committed_schema(
+        test_support::contract::assert_committed_schema(
             "checklist-gate",
             "checklist-gate.report.schema.json",
             &json_schema(),

@@ -32,11 +32,11 @@ pub fn utf8(bytes: Vec<u8>, what: &str) -> anyhow::Result<String> {
     })
 }
 
-/// Reads `--body-file` (`-` is stdin).
-pub fn body_from_file(path: &str) -> anyhow::Result<Body> {
+/// Reads `--body-file` (`-` is `stdin`, the reader the front end hands in).
+pub fn body_from_file(path: &str, stdin: &mut dyn Read) -> anyhow::Result<Body> {
     let bytes = if path == "-" {
         let mut b = Vec::new();
-        std::io::stdin()
+        stdin
             .read_to_end(&mut b)
             .context("--body-file -: reading the body from stdin")?;
         b

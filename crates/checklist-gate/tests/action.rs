@@ -23,8 +23,8 @@ fn the_step_checks_the_event_body() {
     e["pull_request"]["body"] = "- [ ] stale payload\n".into();
     let event = d.path().join("event.json");
     std::fs::write(&event, e.to_string()).unwrap();
-    let fake = fake_github::FakeGitHub::start();
-    let mut pr = fake_github::Pull::new(2, "Codertocat");
+    let fake = test_support::FakeGitHub::start();
+    let mut pr = test_support::Pull::new(2, "Codertocat");
     pr.body = Some("## Flows\n- [ ] Checkout\n- [x] Refund\n## Safety\n- [x] Flag N/A\n".into());
     fake.add_pull("Codertocat/Hello-World", pr);
     let env = [

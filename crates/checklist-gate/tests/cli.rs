@@ -7,9 +7,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use fake_github::testing::{Run, TestRepo, hermetic_command, output_text, run_hermetic};
-use fake_github::{FakeGitHub, Pull};
 use serde_json::Value;
+use test_support::testing::{Run, TestRepo, hermetic_command, output_text, run_hermetic};
+use test_support::{FakeGitHub, Pull};
 
 const BIN: &str = env!("CARGO_BIN_EXE_checklist-gate");
 const R: &str = "Codertocat/Hello-World";
@@ -79,6 +79,52 @@ fn body_from_stdin() {
     let (stdout, _) = output_text(&out);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout.contains("[x] done"), "{stdout}");
+}
+
+/// #20 (one I/O seam): `--body-file -` reads the reader the front end
+/// injects, not the process's stdin, so an in-process front end (`trunkline
+/// check`) or a test hands the description in.
+#[test]
+fn body_from_the_injected_reader() {
+    let d = tempfile::tempdir().unwrap();
+    let config = write(d.path(), "trunkline.toml", "");
+    let argv: Vec<std::ffi::OsString> = [
+        "checklist-gate",
+        "--body-file",
+        "-",
+        "--format",
+        "json",
+        "--config",
+        &config,
+    ]
+    .into_iter()
+    .map(Into::into)
+    .collect();
+    let run = |body: &[u8]| {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = gate_runtime::run_gate::<checklist_gate::cli::Cli, _>(
+            checklist_gate::GATE,
+            argv.clone(),
+            &gate_runtime::Env::default(),
+            gate_runtime::GateIo {
+                stdin: &mut std::io::Cursor::new(body.to_vec()),
+                stdout: &mut out,
+                stderr: &mut err,
+            },
+            checklist_gate::run,
+        );
+        let out = String::from_utf8(out).unwrap();
+        let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| {
+            panic!("{e}: {out}\n{}", String::from_utf8_lossy(&err));
+        });
+        (code, v)
+    };
+    let (code, v) = run(b"- [x] done\n- [ ] todo\n");
+    assert_eq!(code, std::process::ExitCode::from(1), "{v}");
+    assert_eq!(v["unchecked_required"], serde_json::json!(["todo"]));
+    assert_eq!(v["body_source"], "--body-file -");
+    let (code, v) = run(b"- [x] done\n");
+    assert_eq!(code, std::process::ExitCode::from(0), "{v}");
 }
 
 #[test]
@@ -418,7 +464,7 @@ fn status_and_sticky_comment_follow_each_edit() {
 fn a_forks_pull_request_is_decided_and_writes_nothing() {
     let d = tempfile::tempdir().unwrap();
     let fake = fake_with_pr(Some("- [ ] Tests cover the change\n"));
-    fake.read_only_token(fake_github::testing::CANARY_TOKEN);
+    fake.read_only_token(test_support::testing::CANARY_TOKEN);
     let event = event_file(d.path(), None, &"b".repeat(40), &"a".repeat(40));
     let mut e: Value = serde_json::from_str(&std::fs::read_to_string(&event).unwrap()).unwrap();
     e["pull_request"]["head"]["repo"]["full_name"] = "forker/Hello-World".into();
@@ -469,7 +515,7 @@ fn github_format_outputs_and_a_single_escaped_annotation() {
     );
     assert_eq!(r.code, 1);
     // The token's mask comes first (hardening review, item 6).
-    let commands = fake_github::testing::live_commands_besides_masks(&r.stdout);
+    let commands = test_support::testing::live_commands_besides_masks(&r.stdout);
     assert_eq!(commands.len(), 1, "{}", r.stdout);
     assert!(r.stdout.contains("::stop-commands::"));
     assert!(
@@ -825,8 +871,8 @@ fn report_snapshots() {
         "--section-rule",
         "user flows tested=at-least-one",
     ];
-    fake_github::assert_report_snapshots!(
-        fake_github::contract::snapshot_settings(),
+    test_support::assert_report_snapshots!(
+        test_support::contract::snapshot_settings(),
         "checklist-gate.report.schema.json",
         1,
         |format: &str| run(d.path(), &[&args[..], &["--format", format]].concat(), &[]),

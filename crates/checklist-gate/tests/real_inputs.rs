@@ -14,8 +14,8 @@ use std::path::PathBuf;
 use checklist_gate::parse::parse_checklist;
 use checklist_gate::policy::{Facts, Settings, evaluate, parse_section_rule};
 use common::{boxes, have_cmark_gfm, render};
-use fake_github::testing::run_hermetic;
 use gate_runtime::Verdict;
+use test_support::testing::run_hermetic;
 
 const BIN: &str = env!("CARGO_BIN_EXE_checklist-gate");
 

@@ -671,7 +671,7 @@ mod tests {
     /// The committed schema is the one the report types give.
     #[test]
     fn committed_report_schema() {
-        fake_github::contract::assert_committed_schema(
+        test_support::contract::assert_committed_schema(
             "coverage-gate",
             "coverage-gate.report.schema.json",
             &gate_runtime::contract::report_schema::<CoverageJson<'_>>(GATE),

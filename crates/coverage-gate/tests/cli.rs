@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use fake_github::testing::{Run, run_hermetic};
+use test_support::testing::{Run, run_hermetic};
 
 const BIN: &str = env!("CARGO_BIN_EXE_coverage-gate");
 
@@ -498,15 +498,15 @@ fn a_dry_run_writes_no_baseline_file() {
 /// changed lines since `main`, a new package, a note.
 #[test]
 fn report_snapshots() {
-    use fake_github::testing::TestRepo;
+    use test_support::testing::TestRepo;
     let repo = TestRepo::new();
     let p = repo.path();
     repo.write("crates/core/Cargo.toml", "[package]\n");
     repo.write(
         "crates/core/src/lib.rs",
-        fake_github::testing::lines(20, "core"),
+        test_support::testing::lines(20, "core"),
     );
-    repo.write("web/app.js", fake_github::testing::lines(10, "web"));
+    repo.write("web/app.js", test_support::testing::lines(10, "web"));
     repo.commit("main");
     let lcov_of = |name: &str, files: &[(&str, u32, u32)]| {
         let mut s = String::from("TN:\n");
@@ -532,9 +532,9 @@ fn report_snapshots() {
     repo.git(&["checkout", "-q", "-b", "feature"]);
     repo.write(
         "crates/core/src/lib.rs",
-        fake_github::testing::lines(24, "core"),
+        test_support::testing::lines(24, "core"),
     );
-    repo.write("tools/gen.py", fake_github::testing::lines(4, "gen"));
+    repo.write("tools/gen.py", test_support::testing::lines(4, "gen"));
     repo.commit("feature");
     let head = lcov_of(
         "head.info",
@@ -551,7 +551,7 @@ fn report_snapshots() {
     text_args.extend_from_slice(&args);
     let text = run_hermetic(BIN, p, &text_args, &[]);
     assert_eq!(text.code, 1, "{}", text.stderr);
-    fake_github::contract::snapshot_settings().bind(|| {
+    test_support::contract::snapshot_settings().bind(|| {
         insta::assert_json_snapshot!("json_report", json.json());
         insta::assert_snapshot!("text_report", text.stdout);
     });

@@ -445,7 +445,7 @@ fn go_gate(profiles: &[&str]) -> (f64, Vec<(String, f64, f64)>) {
     let cwd = tempfile::tempdir().unwrap();
     let mut args = vec!["--format", "json", "--root", &root];
     args.extend(paths.iter().map(String::as_str));
-    let out = fake_github::testing::run_hermetic(support::BIN, cwd.path(), &args, &[]);
+    let out = test_support::testing::run_hermetic(support::BIN, cwd.path(), &args, &[]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let v = out.json();
     let t = &v["totals"];
@@ -634,7 +634,7 @@ fn istanbul_reports_of_one_run_each_and_merged_equal_nyc() {
     let dir = fixture("istanbul");
     let cwd = tempfile::tempdir().unwrap();
     let json = dir.join("coverage/coverage-final.json");
-    let out = fake_github::testing::run_hermetic(
+    let out = test_support::testing::run_hermetic(
         support::BIN,
         cwd.path(),
         &[json.to_str().unwrap()],
@@ -684,7 +684,7 @@ fn jacoco_aggregate_groups_find_their_modules_and_equal_jacocos_counters() {
     let cwd = tempfile::tempdir().unwrap();
     let root = dir.to_string_lossy().into_owned();
     let report = dir.join("jacoco.xml").to_string_lossy().into_owned();
-    let out = fake_github::testing::run_hermetic(
+    let out = test_support::testing::run_hermetic(
         support::BIN,
         cwd.path(),
         &["--format", "json", "--root", &root, &report],

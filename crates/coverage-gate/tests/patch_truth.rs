@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use fake_github::testing::{TestRepo, run_hermetic};
 use serde_json::Value;
+use test_support::testing::{TestRepo, run_hermetic};
 
 const BIN: &str = env!("CARGO_BIN_EXE_coverage-gate");
 

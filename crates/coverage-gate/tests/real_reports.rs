@@ -8,8 +8,8 @@
 
 use std::path::PathBuf;
 
-use fake_github::testing::run_hermetic;
 use serde_json::Value;
+use test_support::testing::run_hermetic;
 
 use crate::support;
 use support::{BIN, GateTotals, fixtures, gate_totals};

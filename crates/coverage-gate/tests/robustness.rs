@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use fake_github::testing::{hermetic_command, output_text};
+use test_support::testing::{hermetic_command, output_text};
 
 const BIN: &str = env!("CARGO_BIN_EXE_coverage-gate");
 

@@ -9,9 +9,9 @@
 
 use std::path::PathBuf;
 
-use fake_github::testing::{Run, live_commands, run_hermetic};
-use fake_github::{FakeGitHub, Fault, FaultKind, FileChange, Pull};
 use serde_json::{Value, json};
+use test_support::testing::{Run, live_commands, run_hermetic};
+use test_support::{FakeGitHub, Fault, FaultKind, FileChange, Pull};
 
 const BIN: &str = env!("CARGO_BIN_EXE_coverage-gate");
 const R: &str = "acme/shop";

@@ -7,8 +7,8 @@
 
 use std::path::Path;
 
-use fake_github::testing::{Run, TestRepo, hermetic_command, output_text, run_hermetic};
 use serde_json::Value;
+use test_support::testing::{Run, TestRepo, hermetic_command, output_text, run_hermetic};
 
 const BIN: &str = env!("CARGO_BIN_EXE_coverage-gate");
 

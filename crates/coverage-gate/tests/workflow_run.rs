@@ -8,8 +8,8 @@
 use std::path::Path;
 
 use action_runner::run_step;
-use fake_github::{FakeGitHub, FileChange, Pull};
 use serde_json::json;
+use test_support::{FakeGitHub, FileChange, Pull};
 use yaml_rust2::{Yaml, YamlLoader};
 
 const BIN: &str = env!("CARGO_BIN_EXE_coverage-gate");

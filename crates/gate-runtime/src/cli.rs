@@ -1,12 +1,12 @@
 //! The shape of every gate's `main`: parse, run, map to an exit code.
 //!
 //! A gate's `main.rs` is one call to [`run_gate`]. Everything that touches
-//! the process (argv, environment, stdout, stderr) is handed in, so tests
-//! drive the same path in-process with captured output and a made-up
+//! the process (argv, environment, stdin, stdout, stderr) is handed in, so
+//! tests drive the same path in-process with captured output and a made-up
 //! environment.
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
@@ -18,6 +18,7 @@ use crate::policy::{KeyCheck, Location, TableSpec};
 use crate::redact::{ScrubWriter, Secrets};
 use crate::runner::env::Env;
 use crate::runner::inputs::Layers;
+use crate::runner::stdio::Draining;
 use crate::verdict::{EXIT_ERROR, Format, Verdict, report_error};
 
 /// A gate's command line: clap-derived, with [`CommonArgs`] flattened in.
@@ -159,8 +160,13 @@ fn first_line(e: &clap::Error) -> String {
         .to_owned()
 }
 
-/// What a gate's `run` is handed.
+/// The process's channels, injected: what a front end hands [`run_gate`]
+/// (the process's own, or a test's), and what a gate's `run` is handed in
+/// turn (the same, scrubbed of secrets). A gate reads and prints only
+/// through these, never through `std::io::stdin()` or `stdout()`.
 pub struct GateIo<'a> {
+    /// `--body-file -` and the like read this.
+    pub stdin: &'a mut dyn Read,
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
 }
@@ -172,15 +178,14 @@ pub fn run_gate<C, F>(
     gate: &str,
     argv: impl IntoIterator<Item = OsString>,
     env: &Env,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
+    io: GateIo<'_>,
     run: F,
 ) -> ExitCode
 where
     C: GateCli,
     F: FnOnce(C, GitHubContext, &mut GateIo<'_>) -> anyhow::Result<Verdict>,
 {
-    run_gate_with(&RunOptions::default(), gate, argv, env, stdout, stderr, run)
+    run_gate_with(&RunOptions::default(), gate, argv, env, io, run)
 }
 
 /// [`run_gate`] for a front end that runs gates in-process, with what it
@@ -190,14 +195,18 @@ pub fn run_gate_with<C, F>(
     gate: &str,
     argv: impl IntoIterator<Item = OsString>,
     env: &Env,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
+    io: GateIo<'_>,
     run: F,
 ) -> ExitCode
 where
     C: GateCli,
     F: FnOnce(C, GitHubContext, &mut GateIo<'_>) -> anyhow::Result<Verdict>,
 {
+    let GateIo {
+        stdin,
+        stdout,
+        stderr,
+    } = io;
     let argv: Vec<OsString> = argv.into_iter().collect();
     // Everything the gate prints passes through the scrubbers; in Actions
     // the runner is also told to mask each secret before any other line.
@@ -256,14 +265,26 @@ where
         Ok(resolved) => resolved.cli,
         Err(e) => return report_error(gate, &e, format, stdout, stderr),
     };
+    // The API client's dry-run lines come out through the writer a dry run
+    // prints to: stdout, or stderr under --format json, whose stdout holds
+    // exactly one object.
+    let pending = ctx.dry_run_lines.clone();
+    let json = format == Format::Json;
+    let mut stdout = Draining::new(stdout, (!json).then(|| pending.clone()));
+    let mut stderr = Draining::new(stderr, json.then_some(pending));
     let mut io = GateIo {
-        stdout: &mut *stdout,
-        stderr: &mut *stderr,
+        stdin,
+        stdout: &mut stdout,
+        stderr: &mut stderr,
     };
-    match run(cli, ctx, &mut io) {
+    let code = match run(cli, ctx, &mut io) {
         Ok(verdict) => ExitCode::from(verdict.exit_code()),
-        Err(e) => report_error(gate, &e, format, stdout, stderr),
-    }
+        Err(e) => report_error(gate, &e, format, &mut stdout, &mut stderr),
+    };
+    // Whatever the run left waiting; a closed pipe changes no exit code.
+    let _ = stdout.flush();
+    let _ = stderr.flush();
+    code
 }
 
 /// `--format` from raw arguments or `INPUT_FORMAT`, without clap.

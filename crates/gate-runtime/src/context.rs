@@ -15,6 +15,7 @@ use crate::policy::PolicyFile;
 use crate::redact::{self, Secrets};
 use crate::runner::env::Env;
 use crate::runner::outputs::Outputs;
+use crate::runner::stdio::PendingLines;
 use crate::runner::summary::StepSummary;
 use crate::verdict::Format;
 
@@ -147,6 +148,9 @@ pub struct GitHubContext {
     pub base: Option<String>,
     /// The policy file this run read, when the gate reads one.
     pub policy: Option<PolicyFile>,
+    /// Where the API client leaves a dry run's lines until the gate's
+    /// injected writer prints them ([`crate::runner::stdio`]).
+    pub dry_run_lines: PendingLines,
 }
 
 impl GitHubContext {
@@ -237,6 +241,7 @@ impl GitHubContext {
             summary: StepSummary::new(env.get("GITHUB_STEP_SUMMARY").map(PathBuf::from)),
             base: None,
             policy: None,
+            dry_run_lines: PendingLines::default(),
         })
     }
 

@@ -36,28 +36,17 @@ pub use verdict::{Format, Verdict};
 
 impl GitHubContext {
     /// The API client for this run: base URL, token and `--dry-run` from the
-    /// context. Dry-run lines go to stdout, or to stderr under `--format
-    /// json`, whose stdout holds exactly one object; in `github` format each
-    /// is fenced, since it carries pull-request text; secrets are scrubbed.
+    /// context. Dry-run lines wait in [`dry_run_lines`](Self::dry_run_lines)
+    /// until the gate's injected writer prints them: stdout, or stderr under
+    /// `--format json`, whose stdout holds exactly one object ([`run_gate`]
+    /// wires that). In `github` format each is fenced, since it carries
+    /// pull-request text; the writers scrub secrets.
     pub fn client(&self) -> anyhow::Result<GitHubClient> {
-        let announce = self.format == Format::Github;
-        let dry_run_sink: Box<dyn std::io::Write + Send> = match self.format {
-            Format::Json => Box::new(redact::ScrubWriter::new(
-                std::io::stderr(),
-                self.secrets.clone(),
-                false,
-            )),
-            _ => Box::new(redact::ScrubWriter::new(
-                std::io::stdout(),
-                self.secrets.clone(),
-                announce,
-            )),
-        };
         GitHubClient::builder(&self.api_url)
             .token(self.token.clone())
             .secrets(self.secrets.clone())
             .retry_policy(self.retry_policy.clone())
-            .dry_run(self.dry_run, dry_run_sink)
+            .dry_run(self.dry_run, Box::new(self.dry_run_lines.clone()))
             .fence_dry_run(self.format == Format::Github)
             .build()
     }

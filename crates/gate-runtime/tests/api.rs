@@ -8,7 +8,6 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use fake_github::{FakeGitHub, Fault, FaultKind, FileChange, Pull};
 use gate_runtime::Repo;
 use gate_runtime::api::client::{ApiError, GitHubClient, WriteOutcome};
 use gate_runtime::api::comment::{CommentAction, StickyTarget, marker, upsert_sticky_comment};
@@ -17,6 +16,7 @@ use gate_runtime::api::status::{CommitStatus, StatusState, set_commit_status};
 use gate_runtime::api::token::Token;
 use http::Method;
 use serde_json::{Value, json};
+use test_support::{FakeGitHub, Fault, FaultKind, FileChange, Pull};
 
 const R: &str = "acme/shop";
 
@@ -770,7 +770,7 @@ async fn dry_run_lines_are_fenced_in_github_format() {
         "{printed}"
     );
     assert_eq!(
-        fake_github::testing::live_commands(&printed),
+        test_support::testing::live_commands(&printed),
         Vec::<String>::new(),
         "{printed}"
     );
@@ -782,8 +782,8 @@ async fn dry_run_lines_are_fenced_in_github_format() {
 #[tokio::test]
 async fn a_token_the_server_echoes_is_scrubbed_from_the_error() {
     let token = "ghs_ECHOEDechoedECHOED0123456789";
-    let server = fake_github::HandlerServer::start(move |_| {
-        fake_github::Reply::json(
+    let server = test_support::HandlerServer::start(move |_| {
+        test_support::Reply::json(
             422,
             json!({"message": format!("Validation Failed: bad credential {token} in request")}),
         )

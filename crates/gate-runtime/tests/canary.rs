@@ -10,13 +10,13 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::Parser;
-use fake_github::testing::{CANARY_TOKEN, assert_no_canary};
-use fake_github::{FakeGitHub, Pull};
 use gate_runtime::api::comment::{StickyTarget, upsert_sticky_comment};
 use gate_runtime::runner::commands::{Annotation, Level, write_annotations};
 use gate_runtime::{
     CommonArgs, Env, Format, GateCli, GateIo, GitHubContext, Verdict, block_on, run_gate,
 };
+use test_support::testing::{CANARY_TOKEN, assert_no_canary};
+use test_support::{FakeGitHub, Pull};
 
 #[derive(Parser, Debug)]
 #[command(name = "demo-gate")]
@@ -112,7 +112,17 @@ fn run(fake: &FakeGitHub, args: &[&str], extra_env: &[(&str, &str)]) -> Run {
         .map(OsString::from)
         .collect();
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run_gate::<Cli, _>("demo", argv, &env, &mut out, &mut err, demo);
+    let code = run_gate::<Cli, _>(
+        "demo",
+        argv,
+        &env,
+        GateIo {
+            stdin: &mut std::io::empty(),
+            stdout: &mut out,
+            stderr: &mut err,
+        },
+        demo,
+    );
     let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap_or_default();
     Run {
         code,
@@ -132,6 +142,58 @@ fn fake() -> FakeGitHub {
     pr.title = "Add checkout".into();
     fake.add_pull("acme/shop", pr);
     fake
+}
+
+/// #20 (one I/O seam): the API client's dry-run lines reach the writer the
+/// front end injected, never the process's own stdout: before the report in
+/// text, on stderr under `--format json` (stdout holds one object), fenced
+/// in `github`.
+#[test]
+fn dry_run_lines_come_out_through_the_injected_writers() {
+    let fake = fake();
+    let would = "would POST /repos/acme/shop/issues/3/comments";
+
+    let r = run(&fake, &["--pr", "3", "--dry-run", "--format", "text"], &[]);
+    assert_eq!(r.code, ExitCode::from(0), "{:?}", r.texts);
+    let (at, report) = (r.texts[0].find(would), r.texts[0].find("pass: "));
+    assert!(
+        matches!((at, report), (Some(a), Some(b)) if a < b),
+        "the dry-run line, then the report: {}",
+        r.texts[0]
+    );
+    assert!(!r.texts[1].contains(would), "{}", r.texts[1]);
+
+    let r = run(&fake, &["--pr", "3", "--dry-run", "--format", "json"], &[]);
+    assert_eq!(r.code, ExitCode::from(0), "{:?}", r.texts);
+    let one: serde_json::Value = serde_json::from_str(&r.texts[0])
+        .unwrap_or_else(|e| panic!("stdout is one JSON object ({e}): {}", r.texts[0]));
+    assert_eq!(one["verdict"], "pass");
+    assert!(r.texts[1].contains(would), "{}", r.texts[1]);
+
+    let r = run(
+        &fake,
+        &["--pr", "3", "--dry-run", "--format", "github"],
+        &[],
+    );
+    assert_eq!(r.code, ExitCode::from(0), "{:?}", r.texts);
+    let line = r.texts[0]
+        .lines()
+        .position(|l| l.contains(would))
+        .unwrap_or_else(|| panic!("no dry-run line: {}", r.texts[0]));
+    let lines: Vec<&str> = r.texts[0].lines().collect();
+    assert!(
+        lines[..line]
+            .iter()
+            .any(|l| l.starts_with("::stop-commands::")),
+        "fenced: {}",
+        r.texts[0]
+    );
+    // Nothing was written.
+    assert!(
+        fake.requests().iter().all(|q| q.method == "GET"),
+        "{:?}",
+        fake.requests()
+    );
 }
 
 #[test]
@@ -262,7 +324,17 @@ fn printed_secrets_are_scrubbed_and_masked_first() {
             .map(OsString::from)
             .collect();
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = run_gate::<Cli, _>("demo", argv, &env, &mut out, &mut err, leaky);
+        let code = run_gate::<Cli, _>(
+            "demo",
+            argv,
+            &env,
+            GateIo {
+                stdin: &mut std::io::empty(),
+                stdout: &mut out,
+                stderr: &mut err,
+            },
+            leaky,
+        );
         assert_eq!(code, ExitCode::from(2));
         let (out, err) = (
             String::from_utf8(out).unwrap(),
@@ -279,13 +351,13 @@ fn printed_secrets_are_scrubbed_and_masked_first() {
             "{format}: {shown:?}"
         );
         assert!(out.contains("GITHUB_TOKEN=***"), "{format}: {out}");
-        let stderr_commands = fake_github::testing::live_commands(&err);
+        let stderr_commands = test_support::testing::live_commands(&err);
         assert!(stderr_commands.is_empty(), "{format}: {err}");
         if format == "github" {
             let lines: Vec<&str> = out.lines().collect();
             assert_eq!(lines[0], format!("::add-mask::{CANARY_TOKEN}"), "{out}");
             assert!(out.contains("::add-mask::slack-hook-secret-42"), "{out}");
-            let live = fake_github::testing::live_commands(&out);
+            let live = test_support::testing::live_commands(&out);
             assert!(
                 live.iter().all(|c| c.starts_with("::add-mask::")
                     || c.starts_with("::error title=demo could not decide::")),

@@ -7,13 +7,13 @@
 
 use std::time::Duration;
 
-use fake_github::{FakeGitHub, Fault, FaultKind};
 use gate_runtime::api::client::GitHubClient;
 use gate_runtime::api::retry::RetryPolicy;
 use gate_runtime::api::token::Token;
 use gate_runtime::data_branch::{Change, GitDataBranch, Updated};
 use gate_runtime::{ApiError, Repo};
 use serde_json::{Value, json};
+use test_support::{FakeGitHub, Fault, FaultKind};
 
 const R: &str = "acme/shop";
 const BRANCH: &str = "data";

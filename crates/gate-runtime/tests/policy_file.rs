@@ -6,14 +6,14 @@
 
 use std::time::Duration;
 
-use fake_github::testing::TestRepo;
-use fake_github::{FakeGitHub, Fault, FaultKind};
 use gate_runtime::api::client::GitHubClient;
 use gate_runtime::api::retry::RetryPolicy;
 use gate_runtime::api::token::Token;
 use gate_runtime::git::Git;
 use gate_runtime::policy::{Location, POLICY_PATH, PolicyFile, Via, read};
 use gate_runtime::{Repo, block_on};
+use test_support::testing::TestRepo;
+use test_support::{FakeGitHub, Fault, FaultKind};
 
 const R: &str = "acme/shop";
 const BASE: &str = "1111111111111111111111111111111111111111";

@@ -6,8 +6,11 @@ fn main() -> ExitCode {
         post_deploy_watch::GATE,
         std::env::args_os(),
         &env,
-        &mut std::io::stdout(),
-        &mut std::io::stderr(),
+        gate_runtime::GateIo {
+            stdin: &mut std::io::stdin(),
+            stdout: &mut std::io::stdout(),
+            stderr: &mut std::io::stderr(),
+        },
         |cli, ctx, io| post_deploy_watch::run(cli, ctx, io, &env),
     )
 }

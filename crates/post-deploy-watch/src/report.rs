@@ -586,7 +586,7 @@ mod tests {
 
     #[test]
     fn committed_report_schema_is_current() {
-        fake_github::contract::assert_committed_schema(
+        test_support::contract::assert_committed_schema(
             "post-deploy-watch",
             "post-deploy-watch.report.schema.json",
             &json_schema(),

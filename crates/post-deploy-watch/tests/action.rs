@@ -7,7 +7,7 @@ use std::path::Path;
 
 use action_runner::{check_action, run_step, step};
 use clap::CommandFactory;
-use fake_github::{HandlerServer, Reply};
+use test_support::{HandlerServer, Reply};
 
 const BIN: &str = env!("CARGO_BIN_EXE_post-deploy-watch");
 

@@ -13,8 +13,8 @@ use crate::support;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use fake_github::{HandlerServer, Reply, Stream, StreamingServer};
 use support::*;
+use test_support::{HandlerServer, Reply, Stream, StreamingServer};
 
 const GIB: u64 = 1 << 30;
 const MIB: u64 = 1 << 20;

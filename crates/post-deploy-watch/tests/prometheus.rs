@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use fake_github::{HandlerServer, Reply};
 use support::*;
+use test_support::{HandlerServer, Reply};
 
 /// The exporter's series, `name{labels}` to value.
 type Series = Arc<Mutex<BTreeMap<String, f64>>>;
@@ -104,7 +104,7 @@ fn prometheus() -> Option<&'static Prometheus> {
 }
 
 fn start() -> Option<Prometheus> {
-    if !fake_github::testing::tool_available("prometheus", &["--version"], "Debian's prometheus") {
+    if !test_support::testing::tool_available("prometheus", &["--version"], "Debian's prometheus") {
         return None;
     }
     let series: Series = Arc::default();

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use fake_github::testing::CANARY_TOKEN;
-use fake_github::{HandlerServer, Reply};
 use support::*;
+use test_support::testing::CANARY_TOKEN;
+use test_support::{HandlerServer, Reply};
 
 /// A health endpoint: healthy for the first `healthy` requests, then what
 /// `then` answers.
@@ -286,7 +286,7 @@ fn the_deployment_and_its_tag_come_from_a_deployment_event() {
 
 #[test]
 fn with_no_deployment_history_the_previous_version_tag_is_the_fallback() {
-    let f = fake_github::FakeGitHub::start();
+    let f = test_support::FakeGitHub::start();
     f.add_repo(R, "main");
     for (n, tag) in [(1, "v2.0.0"), (2, "v2.1.0"), (3, "v2.2.0")] {
         f.add_commit(R, &sha(n), tag, &[]);
@@ -324,7 +324,7 @@ fn sigterm_cancels_with_a_summary_and_a_non_zero_exit() {
     std::fs::write(&out, "").unwrap();
     std::fs::write(&summary, "").unwrap();
     let id_s = id.to_string();
-    let child = fake_github::testing::hermetic_command(BIN)
+    let child = test_support::testing::hermetic_command(BIN)
         .args([
             "--url",
             &url,
@@ -364,7 +364,7 @@ fn sigterm_cancels_with_a_summary_and_a_non_zero_exit() {
     // Not a timed assert: a watch that ignored the signal would run its 60 s
     // window out and pass, and the outcome below would say so.
     let output = child.wait_with_output().unwrap();
-    let (stdout, stderr) = fake_github::testing::output_text(&output);
+    let (stdout, stderr) = test_support::testing::output_text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
     let j: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(j["verdict"], "fail");
@@ -448,7 +448,7 @@ fn bad_input_exits_2_naming_the_input() {
     }
 }
 
-fn breach_with_rollback(f: &fake_github::FakeGitHub, id: u64) -> Watched {
+fn breach_with_rollback(f: &test_support::FakeGitHub, id: u64) -> Watched {
     let app = endpoint(0, || Reply::text(500, "x"));
     let url = format!("{}/", app.url());
     cmd()
@@ -480,7 +480,7 @@ fn a_server_that_rejects_return_run_details_still_gets_the_dispatch() {
 fn a_failed_dispatch_is_reported_and_never_sent_twice() {
     let (f, id) = fake_with_history();
     f.inject(
-        fake_github::Fault::new(fake_github::FaultKind::ApplyThenStatus(502), 1)
+        test_support::Fault::new(test_support::FaultKind::ApplyThenStatus(502), 1)
             .on_path("/dispatches"),
     );
     let w = breach_with_rollback(&f, id);
@@ -700,7 +700,7 @@ fn a_named_deployment_wins_over_the_event_and_brings_its_environment() {
 // the rollback target.
 #[test]
 fn a_tags_newest_deployment_decides_and_prereleases_are_passed_over() {
-    let f = fake_github::FakeGitHub::start();
+    let f = test_support::FakeGitHub::start();
     f.add_repo(R, "main");
     for (n, tag) in [
         (1, "v2.0.0"),
@@ -729,7 +729,7 @@ fn a_tags_newest_deployment_decides_and_prereleases_are_passed_over() {
     let j = w.run.json();
     assert_eq!(j["rollback"]["tag"], "v2.0.0", "{j}");
     // With no success recorded for any older tag, the previous version tag.
-    let f2 = fake_github::FakeGitHub::start();
+    let f2 = test_support::FakeGitHub::start();
     f2.add_repo(R, "main");
     for (n, tag) in [(1, "v3.0.0"), (2, "v3.1.0")] {
         f2.add_commit(R, &sha(n), tag, &[]);
@@ -791,10 +791,10 @@ fn tick_lines_are_fenced_in_github_format() {
     );
     assert_eq!(w.run.code, 1, "{}\n{}", w.run.stdout, w.run.stderr);
     assert!(w.run.stdout.contains("forged"), "{}", w.run.stdout);
-    assert!(fake_github::testing::live_commands(&w.run.stderr).is_empty());
+    assert!(test_support::testing::live_commands(&w.run.stderr).is_empty());
     // Only our own commands run: the mask and the one breach annotation,
     // which carries the label text as escaped data.
-    let live = fake_github::testing::live_commands(&w.run.stdout);
+    let live = test_support::testing::live_commands(&w.run.stdout);
     assert_eq!(live.len(), 2, "{live:?}\n{}", w.run.stdout);
     assert!(live[0].starts_with("::add-mask::"), "{live:?}");
     assert!(
@@ -855,7 +855,7 @@ fn report_snapshots() {
         assert_eq!(prom.requests().len(), 3, "{}", w.run.stderr);
         w.run
     };
-    let mut settings = fake_github::contract::snapshot_settings();
+    let mut settings = test_support::contract::snapshot_settings();
     settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
     // Where in the window each tick fell depends on the machine's load.
     settings.add_filter(r"\[\+\d+:\d{2}(:\d{2})?\]", "[+[clock]]");
@@ -863,7 +863,7 @@ fn report_snapshots() {
         r#""seconds_into_window": [0-9.eE+-]+"#,
         r#""seconds_into_window": "[seconds]""#,
     );
-    fake_github::assert_report_snapshots!(
+    test_support::assert_report_snapshots!(
         settings,
         "post-deploy-watch.report.schema.json",
         1,

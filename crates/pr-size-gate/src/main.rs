@@ -6,8 +6,11 @@ fn main() -> ExitCode {
         pr_size_gate::GATE,
         std::env::args_os(),
         &env,
-        &mut std::io::stdout(),
-        &mut std::io::stderr(),
+        gate_runtime::GateIo {
+            stdin: &mut std::io::stdin(),
+            stdout: &mut std::io::stdout(),
+            stderr: &mut std::io::stderr(),
+        },
         pr_size_gate::run,
     )
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use action_runner::{check_action, run_shared_script, run_step};
 use clap::CommandFactory;
-use fake_github::testing::{TestRepo, lines};
+use test_support::testing::{TestRepo, lines};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pr-size-gate");
 

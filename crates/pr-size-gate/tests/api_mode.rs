@@ -4,9 +4,9 @@
 
 use crate::support;
 
-use fake_github::{FakeGitHub, FileChange, Pull};
 use serde_json::Value;
 use support::{Run, TestRepo, lines, run_in};
+use test_support::{FakeGitHub, FileChange, Pull};
 
 const R: &str = "acme/shop";
 
@@ -354,7 +354,7 @@ fn a_pull_request_event_without_history_uses_the_api() {
     assert_eq!(v["counted_lines"], 12);
     // The token reached the API, and nothing else.
     assert!(fake.requests().iter().all(|r| r.header("authorization")
-        == Some(&format!("Bearer {}", fake_github::testing::CANARY_TOKEN))));
+        == Some(&format!("Bearer {}", test_support::testing::CANARY_TOKEN))));
 }
 
 #[test]
@@ -449,7 +449,7 @@ fn a_forks_pull_request_is_decided_and_writes_nothing() {
     let mut pr = pull_with_files(900);
     pr.number = 2;
     fake.add_pull("Codertocat/Hello-World", pr);
-    fake.read_only_token(fake_github::testing::CANARY_TOKEN);
+    fake.read_only_token(test_support::testing::CANARY_TOKEN);
     let payload =
         std::fs::read_to_string(support::fixture("pull_request.opened.payload.json")).unwrap();
     let mut event: Value = serde_json::from_str(&payload).unwrap();

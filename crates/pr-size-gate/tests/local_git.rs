@@ -236,7 +236,7 @@ fn file_names_cannot_inject_workflow_commands() {
         "{}",
         run.stdout
     );
-    let outside = fake_github::testing::live_commands_besides_masks(&run.stdout);
+    let outside = test_support::testing::live_commands_besides_masks(&run.stdout);
     assert_eq!(outside.len(), 1, "{outside:?}");
     assert!(outside[0].starts_with("::error title=Pull request too large::"));
 }
@@ -411,7 +411,7 @@ fn a_pull_request_event_with_history_counts_locally() {
 fn merge_group_passes_without_counting() {
     let r = base_repo();
     // The policy file is read at the group's base through the API.
-    let fake = fake_github::FakeGitHub::start();
+    let fake = test_support::FakeGitHub::start();
     let run = run_in(
         r.path(),
         &["--format", "json"],
@@ -457,9 +457,9 @@ fn report_snapshots() {
         "--now",
         "2026-11-20T09:00:00Z",
     ];
-    let mut settings = fake_github::contract::snapshot_settings();
-    fake_github::contract::redact_commits(&mut settings, &[&base, &head]);
-    fake_github::assert_report_snapshots!(
+    let mut settings = test_support::contract::snapshot_settings();
+    test_support::contract::redact_commits(&mut settings, &[&base, &head]);
+    test_support::assert_report_snapshots!(
         settings,
         "pr-size-gate.report.schema.json",
         0,

@@ -390,7 +390,7 @@ mod tests {
 
     #[test]
     fn committed_report_schema_is_current() {
-        fake_github::contract::assert_committed_schema(
+        test_support::contract::assert_committed_schema(
             "tag-on-staging",
             "tag-on-staging.report.schema.json",
             &json_schema(),

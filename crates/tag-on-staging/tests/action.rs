@@ -5,7 +5,7 @@ use std::path::Path;
 
 use action_runner::{check_action_with, run_step};
 use clap::CommandFactory;
-use fake_github::testing::TestRepo;
+use test_support::testing::TestRepo;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tag-on-staging");
 

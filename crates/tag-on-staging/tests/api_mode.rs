@@ -3,8 +3,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-use fake_github::testing::{Run, run_hermetic};
-use fake_github::{FakeGitHub, Fault, FaultKind};
+use test_support::testing::{Run, run_hermetic};
+use test_support::{FakeGitHub, Fault, FaultKind};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tag-on-staging");
 const R: &str = "acme/shop";

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use fake_github::testing::{Run, TestRepo, run_hermetic};
+use test_support::testing::{Run, TestRepo, run_hermetic};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tag-on-staging");
 
@@ -743,10 +743,10 @@ fn report_snapshots() {
     let (json_repo, shas) = build();
     let (text_repo, again) = build();
     assert_eq!(shas, again, "fixed dates give the same commits");
-    let mut settings = fake_github::contract::snapshot_settings();
+    let mut settings = test_support::contract::snapshot_settings();
     let shas: Vec<&str> = shas.iter().map(String::as_str).collect();
-    fake_github::contract::redact_commits(&mut settings, &shas);
-    fake_github::assert_report_snapshots!(
+    test_support::contract::redact_commits(&mut settings, &shas);
+    test_support::assert_report_snapshots!(
         settings,
         "tag-on-staging.report.schema.json",
         0,

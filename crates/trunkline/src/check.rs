@@ -8,7 +8,7 @@
 //! network.
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -67,6 +67,7 @@ fn run_one<C: GateCli>(
     gate: &'static str,
     args: &[String],
     options: &RunOptions,
+    stdin: &mut dyn Read,
     run: impl FnOnce(C, GitHubContext, &mut GateIo<'_>) -> anyhow::Result<Verdict>,
 ) -> GateResult {
     let argv: Vec<OsString> = std::iter::once(gate.to_owned())
@@ -80,8 +81,11 @@ fn run_one<C: GateCli>(
         gate,
         argv,
         &Env::default(),
-        &mut out,
-        &mut err,
+        GateIo {
+            stdin,
+            stdout: &mut out,
+            stderr: &mut err,
+        },
         run,
     );
     let report: Option<Value> = serde_json::from_slice(&out).ok();
@@ -128,7 +132,13 @@ pub fn exit_code(results: &[GateResult]) -> u8 {
 }
 
 /// Runs `trunkline check`.
-pub fn run(args: &CheckArgs, _env: &Env, out: &mut dyn Write) -> anyhow::Result<u8> {
+/// `stdin` is what `--body-file -` reads.
+pub fn run(
+    args: &CheckArgs,
+    _env: &Env,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
     let git = Git::new(".");
     if !git.is_repo() {
         anyhow::bail!("not inside a git repository; run trunkline check from your checkout");
@@ -161,6 +171,7 @@ pub fn run(args: &CheckArgs, _env: &Env, out: &mut dyn Write) -> anyhow::Result<
         pr_size_gate::GATE,
         &size_args,
         &options,
+        &mut std::io::empty(),
         pr_size_gate::run,
     ));
 
@@ -174,6 +185,7 @@ pub fn run(args: &CheckArgs, _env: &Env, out: &mut dyn Write) -> anyhow::Result<
                 checklist_gate::GATE,
                 &a,
                 &options,
+                stdin,
                 checklist_gate::run,
             )
         }
@@ -262,7 +274,7 @@ fn coverage(
     if has_base {
         a.extend(["--base".to_owned(), base.to_owned()]);
     }
-    run_one::<coverage_gate::cli::Cli>(gate, &a, options, coverage_gate::run)
+    run_one::<coverage_gate::cli::Cli>(gate, &a, options, &mut std::io::empty(), coverage_gate::run)
 }
 
 fn write_text(

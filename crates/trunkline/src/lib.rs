@@ -18,23 +18,22 @@ pub mod init;
 pub mod pins;
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use gate_runtime::Env;
 use gate_runtime::verdict::{EXIT_ERROR, error_line};
+use gate_runtime::{Env, GateIo};
 
 use crate::cli::{Cli, Command};
 
 /// Runs `trunkline` with this command line and environment; output goes to
 /// the writers handed in.
-pub fn run(
-    argv: impl IntoIterator<Item = OsString>,
-    env: &Env,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> ExitCode {
+pub fn run(argv: impl IntoIterator<Item = OsString>, env: &Env, io: GateIo<'_>) -> ExitCode {
+    let GateIo {
+        stdin,
+        stdout,
+        stderr,
+    } = io;
     let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
@@ -48,7 +47,7 @@ pub fn run(
     };
     let result = match cli.command {
         Command::Init(args) => init::run(&args, stdout),
-        Command::Check(args) => check::run(&args, env, stdout),
+        Command::Check(args) => check::run(&args, env, stdin, stdout),
         Command::Config(args) => config::run(&args, env, stdout),
         Command::Doctor(args) => doctor::run(&args, env, stdout),
     };

@@ -5,7 +5,10 @@ fn main() -> ExitCode {
     trunkline::run(
         std::env::args_os(),
         &env,
-        &mut std::io::stdout(),
-        &mut std::io::stderr(),
+        gate_runtime::GateIo {
+            stdin: &mut std::io::stdin(),
+            stdout: &mut std::io::stdout(),
+            stderr: &mut std::io::stderr(),
+        },
     )
 }

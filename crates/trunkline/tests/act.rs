@@ -11,12 +11,12 @@
 
 mod support;
 
-use fake_github::testing::{
+use support::*;
+use test_support::testing::{
     CANARY_TOKEN, TestRepo, assert_no_canary, copy_dir, gate_binaries, hermetic_command, lines,
     tool_available,
 };
-use fake_github::{FakeGitHub, Pull};
-use support::*;
+use test_support::{FakeGitHub, Pull};
 
 const REPO: &str = "acme/shop";
 const ANSWERED: &str = "## Task\n\nTask: T-1\n\n- [x] The task is linked above\n\n## User flows tested\n\n- [x] The main flow this change touches, end to end\n- [ ] Its error and empty states\n\n## Feature flag\n\n- [ ] The new feature sits behind a feature flag that is off by default\n- [x] Nothing new to put behind a flag\n\n## Tests\n\n- [x] Tests cover the change\n";

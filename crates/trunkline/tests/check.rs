@@ -5,8 +5,8 @@
 
 use crate::support;
 
-use fake_github::testing::{CANARY_TOKEN, TestRepo, lines};
 use support::*;
+use test_support::testing::{CANARY_TOKEN, TestRepo, lines};
 
 /// A repository whose main has `policy` and a feature branch adding `n`
 /// lines, with `head_policy` on the branch when given.

@@ -6,9 +6,9 @@
 
 use crate::support;
 
-use fake_github::testing::TestRepo;
 use serde_json::Value;
 use support::*;
+use test_support::testing::TestRepo;
 
 #[test]
 fn the_committed_schema_is_current() {

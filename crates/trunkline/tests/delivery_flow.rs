@@ -92,8 +92,8 @@
 mod flow;
 mod support;
 
-use fake_github::testing::{gate_binaries, tool_available};
 use serde_json::json;
+use test_support::testing::{gate_binaries, tool_available};
 
 use flow::{ERROR_RATE, FORK_TOKEN, Flow, Pr, REPO, short};
 

@@ -13,11 +13,11 @@ use crate::support;
 
 use std::path::Path;
 
-use fake_github::repo_settings::{Environment, Grants, RepoSettings, Ruleset, rules};
-use fake_github::testing::{Run, TestRepo};
-use fake_github::{FakeGitHub, Fault, FaultKind};
 use serde_json::{Value, json};
 use support::*;
+use test_support::repo_settings::{Environment, Grants, RepoSettings, Ruleset, rules};
+use test_support::testing::{Run, TestRepo};
+use test_support::{FakeGitHub, Fault, FaultKind};
 
 const REPO: &str = "acme/shop";
 const GATE_CHECKS: [&str; 3] = [
@@ -431,8 +431,8 @@ fn pull_requests_need_an_approval_and_dismiss_stale_ones() {
         st.rulesets[0].rules.remove(2);
         st.protection.insert(
             "main".into(),
-            fake_github::repo_settings::ClassicProtection {
-                required_pull_request_reviews: Some(fake_github::repo_settings::ClassicReviews {
+            test_support::repo_settings::ClassicProtection {
+                required_pull_request_reviews: Some(test_support::repo_settings::ClassicReviews {
                     required_approving_review_count: 2,
                     dismiss_stale_reviews: true,
                 }),
@@ -574,8 +574,8 @@ fn a_required_name_no_workflow_reports_fails() {
     s.settings(|st| {
         st.protection.insert(
             "main".into(),
-            fake_github::repo_settings::ClassicProtection {
-                required_status_checks: Some(fake_github::repo_settings::ClassicChecks {
+            test_support::repo_settings::ClassicProtection {
+                required_status_checks: Some(test_support::repo_settings::ClassicChecks {
                     strict: false,
                     contexts: vec!["legacy".into()],
                 }),
@@ -1122,7 +1122,7 @@ fn could_not_run_exits_2() {
         run.stderr
     );
     // No token at all.
-    let mut cmd = fake_github::testing::hermetic_command(BIN);
+    let mut cmd = test_support::testing::hermetic_command(BIN);
     let out = cmd
         .current_dir(s.checkout.path())
         .env_remove("GITHUB_TOKEN")

@@ -8,10 +8,10 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use fake_github::testing::CANARY_TOKEN;
-use fake_github::{FakeGitHub, FileChange, Pull};
-use gate_runtime::{Env, run_gate};
+use gate_runtime::{Env, GateIo, run_gate};
 use serde_json::Value;
+use test_support::testing::CANARY_TOKEN;
+use test_support::{FakeGitHub, FileChange, Pull};
 
 const R: &str = "acme/shop";
 const BASE: &str = "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0";
@@ -57,8 +57,11 @@ fn pr_size(fake: &FakeGitHub) -> (ExitCode, Value) {
         "pr-size-gate",
         argv,
         &env,
-        &mut out,
-        &mut err,
+        GateIo {
+            stdin: &mut std::io::empty(),
+            stdout: &mut out,
+            stderr: &mut err,
+        },
         pr_size_gate::run,
     );
     let json = serde_json::from_slice(&out).unwrap_or_else(|_| {
@@ -113,7 +116,7 @@ fn a_5xx_on_the_file_is_retried() {
         b"[pr-size]\nmax-lines = 100\n",
     );
     fake.inject(
-        fake_github::Fault::new(fake_github::FaultKind::Status(502), 1).on_path("contents"),
+        test_support::Fault::new(test_support::FaultKind::Status(502), 1).on_path("contents"),
     );
     let (code, v) = pr_size(&fake);
     assert_eq!(code, ExitCode::from(1), "{v}");

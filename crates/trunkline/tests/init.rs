@@ -5,8 +5,8 @@
 
 use crate::support;
 
-use fake_github::testing::TestRepo;
 use support::*;
+use test_support::testing::TestRepo;
 use yaml_rust2::{Yaml, YamlLoader};
 
 const FILES: [&str; 7] = [

@@ -9,8 +9,8 @@
 use crate::support;
 
 use action_runner::lint_workflows;
-use fake_github::testing::TestRepo;
 use support::*;
+use test_support::testing::TestRepo;
 
 fn generated(markers: &[&str]) -> TestRepo {
     let r = TestRepo::new();

@@ -7,9 +7,9 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 /// Whether cmark-gfm (Debian's `cmark-gfm`) is here; see
-/// [`fake_github::testing::tool_available`].
+/// [`test_support::testing::tool_available`].
 pub fn have_cmark_gfm() -> bool {
-    fake_github::testing::tool_available("cmark-gfm", &["--version"], "Debian's cmark-gfm")
+    test_support::testing::tool_available("cmark-gfm", &["--version"], "Debian's cmark-gfm")
 }
 
 /// The flags every rendering uses: the extensions GitHub enables, and source

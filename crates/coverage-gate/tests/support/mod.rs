@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use fake_github::testing::run_hermetic;
+use test_support::testing::run_hermetic;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_coverage-gate");
 

@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use fake_github::FakeGitHub;
-use fake_github::testing::Run;
+use test_support::FakeGitHub;
+use test_support::testing::Run;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_post-deploy-watch");
 pub const R: &str = "acme/shop";
@@ -117,7 +117,7 @@ pub fn watch_live(
     let summary = d.path().join("summary");
     std::fs::write(&out, "").unwrap();
     std::fs::write(&summary, "").unwrap();
-    let mut cmd = fake_github::testing::hermetic_command(BIN);
+    let mut cmd = test_support::testing::hermetic_command(BIN);
     cmd.current_dir(d.path())
         .args(args)
         .env("GITHUB_OUTPUT", &out)
@@ -158,7 +158,7 @@ pub fn watch_live(
         stdout,
         stderr,
     };
-    fake_github::testing::assert_no_canary([run.stdout.as_str(), run.stderr.as_str()]);
+    test_support::testing::assert_no_canary([run.stdout.as_str(), run.stderr.as_str()]);
     Watched {
         outputs: read_outputs(&out),
         summary: std::fs::read_to_string(&summary).unwrap(),
@@ -173,7 +173,7 @@ pub fn read_outputs(path: &Path) -> Vec<(String, String)> {
 }
 
 /// A deployment's newest status.
-pub fn last_status(f: &FakeGitHub, id: u64) -> fake_github::state::DeploymentStatusRec {
+pub fn last_status(f: &FakeGitHub, id: u64) -> test_support::state::DeploymentStatusRec {
     let repo = f.repo(R);
     let d = repo.deployments.iter().find(|d| d.id == id).unwrap();
     d.statuses.last().unwrap().clone()

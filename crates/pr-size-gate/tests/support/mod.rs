@@ -4,13 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-pub use fake_github::testing::{Run, TestRepo, lines};
+pub use test_support::testing::{Run, TestRepo, lines};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_pr-size-gate");
 
 /// Runs the binary in `cwd`, hermetically, with extra env.
 pub fn run_in(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    fake_github::testing::run_hermetic(BIN, cwd, args, env)
+    test_support::testing::run_hermetic(BIN, cwd, args, env)
 }
 
 pub fn fixture(name: &str) -> PathBuf {

@@ -16,9 +16,9 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fake_github::testing::{assert_no_canary, hermetic_command};
-use fake_github::{Actor, FakeGitHub, StateHandle};
 use serde_json::Value;
+use test_support::testing::{assert_no_canary, hermetic_command};
+use test_support::{Actor, FakeGitHub, StateHandle};
 
 use super::REPO;
 use super::workflows::Workflow;

@@ -10,9 +10,9 @@ pub(crate) mod workflows;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use fake_github::testing::{CANARY_TOKEN, TestRepo};
-use fake_github::{Actor, FakeGitHub, HandlerServer, MergeGroup, NewPull, Reply};
 use serde_json::{Value, json};
+use test_support::testing::{CANARY_TOKEN, TestRepo};
+use test_support::{Actor, FakeGitHub, HandlerServer, MergeGroup, NewPull, Reply};
 
 use self::act::{Outcome, Run, Runner};
 use self::service::{Prometheus, Services, Traffic, edit};
@@ -144,7 +144,7 @@ impl Flow {
         fake.attach_git(REPO, &store);
 
         let trunkline = scratch.path().join("trunkline");
-        fake_github::testing::copy_dir(
+        test_support::testing::copy_dir(
             &workspace_root().join("actions"),
             &trunkline.join("actions"),
         );

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use fake_github::testing::{Run, run_hermetic};
+use test_support::testing::{Run, run_hermetic};
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_trunkline");
 
@@ -20,7 +20,7 @@ pub(crate) fn trunkline_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> 
     run_hermetic(BIN, cwd, args, env)
 }
 
-pub(crate) use fake_github::contract::workspace_root;
+pub(crate) use test_support::contract::workspace_root;
 
 /// `trunkline init` with the test pin; panics unless it succeeds.
 pub(crate) fn init(dir: &Path, extra: &[&str]) -> Run {

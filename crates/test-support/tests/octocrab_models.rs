@@ -6,10 +6,10 @@
 // Tests may unwrap and print: the lints apply outside tests only.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
-use fake_github::{FakeGitHub, FileChange, Pull};
 use octocrab::Octocrab;
 use octocrab::models;
 use serde_json::{Value, json};
+use test_support::{FakeGitHub, FileChange, Pull};
 
 const R: &str = "acme/shop";
 
@@ -279,7 +279,7 @@ async fn pull_files_stop_at_three_thousand() {
     let octo = client(&fake);
     let first = octo.pulls("acme", "shop").list_files(1).await.unwrap();
     let all = octo.all_pages(first).await.unwrap();
-    assert_eq!(all.len(), fake_github::PULL_FILES_CAP);
+    assert_eq!(all.len(), test_support::PULL_FILES_CAP);
     let pr = octo.pulls("acme", "shop").get(1).await.unwrap();
     assert_eq!(pr.changed_files, Some(3001));
 }

@@ -1,4 +1,9 @@
-//! A stateful fake of the GitHub REST API subset Trunkline uses.
+//! The workspace's test support, as cargo keeps its `cargo-test-support`:
+//! at the root, a stateful fake of the GitHub REST API subset Trunkline
+//! uses, with its real git store ([`GitStore`]) and local HTTP servers
+//! ([`StaticServer`], [`StreamingServer`], [`HandlerServer`]); in
+//! [`testing`], hermetic runs of the gate binaries and the tools tests
+//! need; in [`contract`], the test side of the gates' JSON contract.
 //!
 //! Tests need the API's real behaviour (pagination, the 3,000-file cap,
 //! "Reference already exists" races, rate limits) without a network, and

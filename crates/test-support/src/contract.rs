@@ -68,7 +68,7 @@ pub fn assert_conforms(file: &str, report: &Value) {
 /// and `report.txt.snap` beside it):
 ///
 /// ```ignore
-/// fake_github::assert_report_snapshots!(
+/// test_support::assert_report_snapshots!(
 ///     settings,                           // snapshot_settings(), maybe with more filters
 ///     "pr-size-gate.report.schema.json",  // the committed schema
 ///     0,                                  // the exit code of the report
