@@ -88,7 +88,7 @@ fn body_from_stdin() {
 fn body_from_the_injected_reader() {
     let d = tempfile::tempdir().unwrap();
     let config = write(d.path(), "trunkline.toml", "");
-    let argv: Vec<std::ffi::OsString> = [
+    let argv = [
         "checklist-gate",
         "--body-file",
         "-",
@@ -96,35 +96,23 @@ fn body_from_the_injected_reader() {
         "json",
         "--config",
         &config,
-    ]
-    .into_iter()
-    .map(Into::into)
-    .collect();
+    ];
     let run = |body: &[u8]| {
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = gate_runtime::run_gate::<checklist_gate::cli::Cli, _>(
+        let ran = test_support::testing::run_in_process::<checklist_gate::cli::Cli, _>(
             checklist_gate::GATE,
-            argv.clone(),
+            &argv,
             &gate_runtime::Env::default(),
-            gate_runtime::GateIo {
-                stdin: &mut std::io::Cursor::new(body.to_vec()),
-                stdout: &mut out,
-                stderr: &mut err,
-            },
+            body,
             checklist_gate::run,
         );
-        let out = String::from_utf8(out).unwrap();
-        let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| {
-            panic!("{e}: {out}\n{}", String::from_utf8_lossy(&err));
-        });
-        (code, v)
+        (ran.code, ran.json())
     };
     let (code, v) = run(b"- [x] done\n- [ ] todo\n");
-    assert_eq!(code, std::process::ExitCode::from(1), "{v}");
+    assert_eq!(code, 1, "{v}");
     assert_eq!(v["unchecked_required"], serde_json::json!(["todo"]));
     assert_eq!(v["body_source"], "--body-file -");
     let (code, v) = run(b"- [x] done\n");
-    assert_eq!(code, std::process::ExitCode::from(0), "{v}");
+    assert_eq!(code, 0, "{v}");
 }
 
 #[test]

@@ -6,16 +6,13 @@
 // Tests may unwrap and print: the lints apply outside tests only.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
-use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::Parser;
 use gate_runtime::api::comment::{StickyTarget, upsert_sticky_comment};
 use gate_runtime::runner::commands::{Annotation, Level, write_annotations};
-use gate_runtime::{
-    CommonArgs, Env, Format, GateCli, GateIo, GitHubContext, Verdict, block_on, run_gate,
-};
-use test_support::testing::{CANARY_TOKEN, assert_no_canary};
+use gate_runtime::{CommonArgs, Env, Format, GateCli, GateIo, GitHubContext, Verdict, block_on};
+use test_support::testing::{CANARY_TOKEN, assert_no_canary, run_in_process};
 use test_support::{FakeGitHub, Pull};
 
 #[derive(Parser, Debug)]
@@ -107,31 +104,14 @@ fn run(fake: &FakeGitHub, args: &[&str], extra_env: &[(&str, &str)]) -> Run {
     for (k, v) in extra_env {
         env = env.with(*k, *v);
     }
-    let argv: Vec<OsString> = std::iter::once("demo-gate")
+    let argv: Vec<&str> = std::iter::once("demo-gate")
         .chain(args.iter().copied())
-        .map(OsString::from)
         .collect();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run_gate::<Cli, _>(
-        "demo",
-        argv,
-        &env,
-        GateIo {
-            stdin: &mut std::io::empty(),
-            stdout: &mut out,
-            stderr: &mut err,
-        },
-        demo,
-    );
+    let ran = run_in_process::<Cli, _>("demo", &argv, &env, b"", demo);
     let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap_or_default();
     Run {
-        code,
-        texts: vec![
-            String::from_utf8(out).unwrap(),
-            String::from_utf8(err).unwrap(),
-            read(&output),
-            read(&summary),
-        ],
+        code: ExitCode::from(u8::try_from(ran.code).unwrap()),
+        texts: vec![ran.stdout, ran.stderr, read(&output), read(&summary)],
     }
 }
 
@@ -319,27 +299,15 @@ fn printed_secrets_are_scrubbed_and_masked_first() {
             ("GITHUB_ACTIONS", "true"),
             ("GITHUB_REPOSITORY", "acme/shop"),
         ]);
-        let argv: Vec<OsString> = ["demo-gate", "--pr", "1", "--format", format]
-            .into_iter()
-            .map(OsString::from)
-            .collect();
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = run_gate::<Cli, _>(
+        let ran = run_in_process::<Cli, _>(
             "demo",
-            argv,
+            &["demo-gate", "--pr", "1", "--format", format],
             &env,
-            GateIo {
-                stdin: &mut std::io::empty(),
-                stdout: &mut out,
-                stderr: &mut err,
-            },
+            b"",
             leaky,
         );
-        assert_eq!(code, ExitCode::from(2));
-        let (out, err) = (
-            String::from_utf8(out).unwrap(),
-            String::from_utf8(err).unwrap(),
-        );
+        assert_eq!(ran.code, 2);
+        let (out, err) = (ran.stdout, ran.stderr);
         assert_no_canary([out.as_str(), err.as_str()]);
         let shown: Vec<&str> = out
             .lines()

@@ -64,14 +64,7 @@ impl StateHandle<'_> {
     /// Reads or changes a repository's state, as [`FakeGitHub::with_repo`].
     pub fn with_repo<T>(&self, full_name: &str, f: impl FnOnce(&mut RepoState) -> T) -> T {
         let mut s = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
-        let repo = s
-            .repos
-            .entry(full_name.to_owned())
-            .or_insert_with(|| RepoState {
-                default_branch: "main".to_owned(),
-                ..RepoState::default()
-            });
-        f(repo)
+        f(s.repo_mut(full_name))
     }
 
     /// Creates a deployment as GitHub does for a job with `environment:`,

@@ -151,6 +151,18 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// A repository's state, created (default branch `main`) if needed.
+    pub(crate) fn repo_mut(&mut self, full_name: &str) -> &mut RepoState {
+        self.repos
+            .entry(full_name.to_owned())
+            .or_insert_with(|| RepoState {
+                default_branch: "main".to_owned(),
+                ..RepoState::default()
+            })
+    }
+}
+
+impl Shared {
     pub(crate) fn id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
@@ -249,15 +261,7 @@ impl FakeGitHub {
     /// Reads or changes a repository's state, creating it (default branch
     /// `main`) if needed.
     pub fn with_repo<T>(&self, full_name: &str, f: impl FnOnce(&mut RepoState) -> T) -> T {
-        let mut shared = self.lock();
-        let repo = shared
-            .repos
-            .entry(full_name.to_owned())
-            .or_insert_with(|| RepoState {
-                default_branch: "main".to_owned(),
-                ..RepoState::default()
-            });
-        f(repo)
+        f(self.lock().repo_mut(full_name))
     }
 
     /// Seeds a repository with a default branch.

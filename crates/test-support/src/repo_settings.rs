@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use globset::GlobBuilder;
 use serde_json::{Value, json};
 
-use crate::routes::{Call, paginate, query_map};
+use crate::routes::{Call, page_of, paginate, query_map};
 use crate::shapes::{repo as repo_shape, rfc3339};
 use crate::state::RepoState;
 use crate::{RecordedRequest, Reply};
@@ -458,17 +458,7 @@ fn policy_shape(p: &BranchPolicy) -> Value {
 /// The `{total_count, <key>: [...]}` lists of the environments API, paged
 /// by `page` and `per_page` like the arrays elsewhere.
 fn counted_page(key: &str, items: Vec<Value>, req: &RecordedRequest) -> Reply {
-    let q = query_map(&req.query);
-    let per_page = q
-        .get("per_page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(30)
-        .clamp(1, 100);
-    let page = q
-        .get("page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(1)
-        .max(1);
+    let (page, per_page) = page_of(req, 30, 100);
     let total = items.len();
     let slice: Vec<Value> = items
         .into_iter()

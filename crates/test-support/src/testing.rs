@@ -159,6 +159,48 @@ pub fn run_hermetic(bin: &str, cwd: &Path, args: &[&str], env: &[(&str, &str)]) 
     }
 }
 
+/// Runs gate `C` in-process as its `main.rs` does (`gate_runtime::run_gate`
+/// with the binary's name first in `args`), with `stdin` as the process's
+/// stdin and both streams captured. The code is the exit code's number.
+pub fn run_in_process<C, F>(
+    gate: &str,
+    args: &[&str],
+    env: &gate_runtime::Env,
+    stdin: &[u8],
+    run: F,
+) -> Run
+where
+    C: gate_runtime::GateCli,
+    F: FnOnce(
+        C,
+        gate_runtime::GitHubContext,
+        &mut gate_runtime::GateIo<'_>,
+    ) -> anyhow::Result<gate_runtime::Verdict>,
+{
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = gate_runtime::run_gate::<C, F>(
+        gate,
+        args.iter().map(std::ffi::OsString::from),
+        env,
+        gate_runtime::GateIo {
+            stdin: &mut std::io::Cursor::new(stdin),
+            stdout: &mut out,
+            stderr: &mut err,
+        },
+        run,
+    );
+    let text = |b: Vec<u8>| {
+        String::from_utf8(b).unwrap_or_else(|e| panic!("{gate} printed non-UTF-8: {e}"))
+    };
+    Run {
+        code: (0..=255u8)
+            .find(|c| std::process::ExitCode::from(*c) == code)
+            .map_or(-1, i32::from),
+        stdout: text(out),
+        stderr: text(err),
+    }
+}
+
 /// A throwaway git repository in a temp dir, on branch `main`.
 pub struct TestRepo {
     pub dir: tempfile::TempDir,

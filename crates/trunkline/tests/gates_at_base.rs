@@ -5,12 +5,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::ffi::OsString;
-use std::process::ExitCode;
-
-use gate_runtime::{Env, GateIo, run_gate};
+use gate_runtime::Env;
 use serde_json::Value;
-use test_support::testing::CANARY_TOKEN;
+use test_support::testing::{CANARY_TOKEN, run_in_process};
 use test_support::{FakeGitHub, FileChange, Pull};
 
 const R: &str = "acme/shop";
@@ -28,7 +25,7 @@ fn fake_with_pr(lines: u64) -> FakeGitHub {
     fake
 }
 
-fn pr_size(fake: &FakeGitHub) -> (ExitCode, Value) {
+fn pr_size(fake: &FakeGitHub) -> (i32, Value) {
     let dir = tempfile::tempdir().unwrap();
     let event = dir.path().join("event.json");
     let payload = serde_json::json!({
@@ -48,30 +45,14 @@ fn pr_size(fake: &FakeGitHub) -> (ExitCode, Value) {
         ("GITHUB_EVENT_NAME", "pull_request"),
         ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
     ]);
-    let argv: Vec<OsString> = ["pr-size-gate", "--format", "json"]
-        .iter()
-        .map(OsString::from)
-        .collect();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run_gate::<pr_size_gate::cli::Cli, _>(
+    let ran = run_in_process::<pr_size_gate::cli::Cli, _>(
         "pr-size-gate",
-        argv,
+        &["pr-size-gate", "--format", "json"],
         &env,
-        GateIo {
-            stdin: &mut std::io::empty(),
-            stdout: &mut out,
-            stderr: &mut err,
-        },
+        b"",
         pr_size_gate::run,
     );
-    let json = serde_json::from_slice(&out).unwrap_or_else(|_| {
-        panic!(
-            "{}\n{}",
-            String::from_utf8_lossy(&out),
-            String::from_utf8_lossy(&err)
-        )
-    });
-    (code, json)
+    (ran.code, ran.json())
 }
 
 #[test]
@@ -90,7 +71,7 @@ fn the_bases_copy_decides_and_the_edit_is_reported() {
         b"[pr-size]\nmax-lines = 1000\n",
     );
     let (code, v) = pr_size(&fake);
-    assert_eq!(code, ExitCode::from(1), "{v}");
+    assert_eq!(code, 1, "{v}");
     assert_eq!(v["max_lines"], 100);
     assert_eq!(v["policy"]["source"], "contents API");
     assert_eq!(v["policy"]["commit"], BASE);
@@ -101,7 +82,7 @@ fn the_bases_copy_decides_and_the_edit_is_reported() {
 fn no_file_at_the_base_is_the_defaults() {
     let fake = fake_with_pr(150);
     let (code, v) = pr_size(&fake);
-    assert_eq!(code, ExitCode::from(0), "{v}");
+    assert_eq!(code, 0, "{v}");
     assert_eq!(v["max_lines"], 400);
     assert_eq!(v["policy"]["found"], false);
 }
@@ -119,7 +100,7 @@ fn a_5xx_on_the_file_is_retried() {
         test_support::Fault::new(test_support::FaultKind::Status(502), 1).on_path("contents"),
     );
     let (code, v) = pr_size(&fake);
-    assert_eq!(code, ExitCode::from(1), "{v}");
+    assert_eq!(code, 1, "{v}");
     assert_eq!(v["max_lines"], 100);
     let tries = fake
         .requests()

@@ -10,15 +10,7 @@ use crate::state::{Dispatch, RepoState};
 
 /// `/repos/{owner}/{repo}/actions...`.
 pub(super) fn route(repo: &mut RepoState, call: &Call<'_>) -> Reply {
-    let Call {
-        base,
-        full: r,
-        rest,
-        req,
-        body,
-        id,
-        ..
-    } = *call;
+    let (base, r, rest, req, body, id, _) = call.parts();
     match (req.method.as_str(), rest) {
         ("POST", ["actions", "workflows", workflow, "dispatches"]) => {
             let Some(git_ref) = body.get("ref").and_then(Value::as_str) else {

@@ -12,15 +12,7 @@ use crate::{Reply, shapes};
 
 /// `/repos/{owner}/{repo}/contents/{path}`.
 pub(super) fn route(repo: &mut RepoState, call: &Call<'_>) -> Reply {
-    let Call {
-        base,
-        full: r,
-        rest,
-        req,
-        body,
-        now,
-        ..
-    } = *call;
+    let (base, r, rest, req, body, _, now) = call.parts();
     match (req.method.as_str(), rest) {
         ("GET", ["contents", path @ ..]) => {
             let path = path.join("/");

@@ -8,15 +8,7 @@ use crate::{Reply, shapes};
 
 /// `/repos/{owner}/{repo}/deployments...`.
 pub(super) fn route(repo: &mut RepoState, call: &Call<'_>) -> Reply {
-    let Call {
-        base,
-        full: r,
-        rest,
-        req,
-        body,
-        id,
-        now,
-    } = *call;
+    let (base, r, rest, req, body, id, now) = call.parts();
     match (req.method.as_str(), rest) {
         ("GET", ["deployments"]) => {
             let q = query_map(&req.query);

@@ -12,15 +12,7 @@ use crate::{Reply, shapes};
 /// `/repos/{owner}/{repo}/git/{ref,refs,matching-refs,tags}...` and
 /// `/repos/{owner}/{repo}/tags`.
 pub(super) fn route(repo: &mut RepoState, call: &Call<'_>) -> Reply {
-    let Call {
-        base,
-        full: r,
-        rest,
-        req,
-        body,
-        now,
-        ..
-    } = *call;
+    let (base, r, rest, req, body, _, now) = call.parts();
     match (req.method.as_str(), rest) {
         // Git refs and tags.
         ("GET", ["git", "ref" | "refs", name @ ..]) if !name.is_empty() => {

@@ -23,15 +23,7 @@ fn comment_text(body: &Value) -> Result<&str, Reply> {
 
 /// `/repos/{owner}/{repo}/issues...` and `/repos/{owner}/{repo}/labels`.
 pub(super) fn route(repo: &mut RepoState, call: &Call<'_>) -> Reply {
-    let Call {
-        base,
-        full: r,
-        rest,
-        req,
-        body,
-        id,
-        now,
-    } = *call;
+    let (base, r, rest, req, body, id, now) = call.parts();
     match (req.method.as_str(), rest) {
         // Issue comments.
         ("GET", ["issues", n, "comments"]) => {

@@ -53,6 +53,34 @@ pub(crate) struct Call<'a> {
     pub(crate) now: u64,
 }
 
+impl<'a> Call<'a> {
+    /// `(base, full, rest, req, body, id, now)`, for a family's `route` to
+    /// take apart in one line.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn parts(
+        &self,
+    ) -> (
+        &'a str,
+        &'a str,
+        &'a [&'a str],
+        &'a RecordedRequest,
+        &'a Value,
+        u64,
+        u64,
+    ) {
+        let Call {
+            base,
+            full,
+            rest,
+            req,
+            body,
+            id,
+            now,
+        } = *self;
+        (base, full, rest, req, body, id, now)
+    }
+}
+
 /// Answers one request: 404 for an unknown repository or route, 400 for a
 /// body that is not JSON, otherwise what the endpoint's family answers.
 pub(crate) fn route(shared: &Mutex<Shared>, base: &str, req: &RecordedRequest) -> Reply {
@@ -152,6 +180,15 @@ pub(crate) fn paginate(items: Vec<Value>, req: &RecordedRequest, base_url: &str)
     paginate_with(items, |v| v, req, base_url)
 }
 
+/// The request's `page` (from 1) and `per_page` (`default` when absent,
+/// clamped to 1..=`max`), read as GitHub reads them.
+pub(crate) fn page_of(req: &RecordedRequest, default: usize, max: usize) -> (usize, usize) {
+    let q = query_map(&req.query);
+    let number = |key: &str| q.get(key).and_then(|v| v.parse::<usize>().ok());
+    let per_page = number("per_page").unwrap_or(default).clamp(1, max);
+    (number("page").unwrap_or(1).max(1), per_page)
+}
+
 /// Like [`paginate`], rendering only the items on the requested page.
 fn paginate_with<T>(
     items: Vec<T>,
@@ -159,17 +196,7 @@ fn paginate_with<T>(
     req: &RecordedRequest,
     base_url: &str,
 ) -> Reply {
-    let q = query_map(&req.query);
-    let per_page = q
-        .get("per_page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(30)
-        .clamp(1, 100);
-    let page = q
-        .get("page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(1)
-        .max(1);
+    let (page, per_page) = page_of(req, 30, 100);
     let last = items.len().div_ceil(per_page).max(1);
     let start = (page - 1) * per_page;
     let slice: Vec<Value> = items
@@ -180,7 +207,7 @@ fn paginate_with<T>(
         .collect();
     let mut reply = Reply::json(200, Value::Array(slice));
     let link_for = |p: usize| {
-        let mut q = q.clone();
+        let mut q = query_map(&req.query);
         q.insert("page".into(), p.to_string());
         q.insert("per_page".into(), per_page.to_string());
         let qs: Vec<String> = q.iter().map(|(k, v)| format!("{k}={v}")).collect();

@@ -10,13 +10,7 @@ pub const PULL_FILES_CAP: usize = 3000;
 
 /// `/repos/{owner}/{repo}/pulls...`.
 pub(super) fn route(repo: &mut RepoState, call: &Call<'_>) -> Reply {
-    let Call {
-        base,
-        full: r,
-        rest,
-        req,
-        ..
-    } = *call;
+    let (base, r, rest, req, _, _, _) = call.parts();
     match (req.method.as_str(), rest) {
         ("GET", ["pulls"]) => {
             let q = query_map(&req.query);

@@ -12,15 +12,7 @@ use crate::{Reply, shapes};
 
 /// `/repos/{owner}/{repo}/{statuses,commits,compare}...`.
 pub(super) fn route(repo: &mut RepoState, call: &Call<'_>) -> Reply {
-    let Call {
-        base,
-        full: r,
-        rest,
-        req,
-        body,
-        id,
-        now,
-    } = *call;
+    let (base, r, rest, req, body, id, now) = call.parts();
     match (req.method.as_str(), rest) {
         // Commit statuses.
         ("POST", ["statuses", sha]) => {
@@ -122,17 +114,7 @@ pub(super) fn route(repo: &mut RepoState, call: &Call<'_>) -> Reply {
                 commits.truncate(limit);
             }
             // GitHub pages the commit list: 250 by default, per_page up to 100 with page.
-            let q = query_map(&req.query);
-            let per_page = q
-                .get("per_page")
-                .and_then(|v| v.parse::<usize>().ok())
-                .unwrap_or(250)
-                .clamp(1, 250);
-            let page = q
-                .get("page")
-                .and_then(|v| v.parse::<usize>().ok())
-                .unwrap_or(1)
-                .max(1);
+            let (page, per_page) = super::page_of(req, 250, 250);
             let commits: Vec<Value> = commits
                 .into_iter()
                 .skip((page - 1) * per_page)
