@@ -5,6 +5,8 @@
 #
 #   fuzz/run.sh TARGET SECONDS     one target
 #   fuzz/run.sh all SECONDS        every target in turn, SECONDS each
+#   FUZZ_JOBS=2 fuzz/run.sh all SECONDS
+#                                  every target, two at a time
 #
 # Needs cargo-afl (`cargo install cargo-afl && cargo afl config --build`),
 # on the stable toolchain. Output goes under fuzz/target/afl/TARGET (deleted
@@ -28,8 +30,17 @@ command -v cargo-afl > /dev/null 2>&1 || {
   exit 2
 }
 
+jobs="${FUZZ_JOBS:-1}"
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || {
+  echo "fuzz/run.sh: FUZZ_JOBS=$jobs: give a number of targets to run at once (1 or more)" >&2
+  exit 2
+}
+
 export CARGO_INCREMENTAL=0
-cargo afl build --release --features afl --locked --quiet
+# Built once; the per-target runs FUZZ_JOBS starts reuse the build.
+if [[ -z "${TRUNKLINE_FUZZ_BUILT:-}" ]]; then
+  cargo afl build --release --features afl --locked --quiet
+fi
 
 # No status screen (a log line every minute instead); no CPU binding, since
 # the machine is shared; no complaints about the CPU governor or where core
@@ -67,7 +78,10 @@ run_one() {
   fi
 }
 
-if [[ "$target" == all ]]; then
+if [[ "$target" == all && "$jobs" -gt 1 ]]; then
+  # Each run has its own output directory; the lines come out as runs end.
+  ls corpus | TRUNKLINE_FUZZ_BUILT=1 FUZZ_JOBS=1 xargs -P "$jobs" -I{} bash ./run.sh {} "$seconds"
+elif [[ "$target" == all ]]; then
   for t in $(ls corpus); do run_one "$t"; done
 else
   run_one "$target"

@@ -106,6 +106,7 @@ fn check(read: Result<Coverage, ReadError>) {
             rest.is_empty() || rest.split('/').all(|s| !matches!(s, "" | "." | "..")),
             "{path:?} folded to {folded:?}"
         );
+        assert_eq!(paths::fold(&folded, &[]), folded, "{path:?}: fold twice");
         let lines: Vec<(u32, u64)> = f.lines.iter().collect();
         assert_eq!(lines.len(), f.lines.len(), "{path}: lines");
         assert_eq!(

@@ -11,8 +11,10 @@ fn is_absolute(p: &str) -> bool {
     p.starts_with('/') || (p.len() > 2 && p.as_bytes()[1] == b':' && p.as_bytes()[2] == b'/')
 }
 
-/// A report path with forward slashes, `./` and `..` folded, and the first
-/// matching `strip_prefixes` entry removed; still absolute if it was.
+/// A report path with forward slashes, `./` and `..` folded, each segment
+/// trimmed of surrounding whitespace, and the first matching
+/// `strip_prefixes` entry removed; still absolute if it was. Folding a
+/// folded path gives it back unchanged.
 pub fn fold(path: &str, strip_prefixes: &[String]) -> String {
     let mut p = path.trim().replace('\\', "/");
     for prefix in strip_prefixes {
@@ -27,7 +29,9 @@ pub fn fold(path: &str, strip_prefixes: &[String]) -> String {
     }
     let absolute = is_absolute(&p);
     let mut parts: Vec<&str> = Vec::new();
-    for part in p.split('/') {
+    // Each segment trimmed, so that folding a folded path changes nothing:
+    // `./ a` would otherwise give ` a`, and that `a`.
+    for part in p.split('/').map(str::trim) {
         match part {
             "" | "." => {}
             ".." => {
@@ -133,6 +137,30 @@ mod tests {
             normalize("/application/a.py", &["/app".into()], r),
             "/application/a.py"
         );
+    }
+
+    // Regression (the fuzz harness, session 4): `./ a` folded to ` a`, which
+    // folded again to `a`; a segment's surrounding whitespace made fold
+    // depend on how often it ran.
+    #[test]
+    fn folding_a_folded_path_changes_nothing() {
+        let cases = [
+            ("./ a", "a"),
+            ("/ci/ a", "a"),
+            ("./ /b", "b"),
+            ("a /", "a"),
+            ("./ ./ ./ a", "a"),
+            ("/ a", "/a"),
+            (" C:\\x\\ y ", "C:/x/y"),
+            ("src/a .py", "src/a .py"),
+            ("", ""),
+            ("/", "/"),
+        ];
+        for (path, want) in cases {
+            let once = fold(path, &["/ci".into()]);
+            assert_eq!(once, want, "{path:?}");
+            assert_eq!(fold(&once, &["/ci".into()]), once, "{path:?} twice");
+        }
     }
 
     // Regression (review c0eaa28): files of another machine missing here were not mapped by the
