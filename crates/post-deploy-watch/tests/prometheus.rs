@@ -12,26 +12,23 @@
 use crate::support;
 
 use std::collections::BTreeMap;
-use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use support::*;
+use test_support::prometheus::{free_port, http_get};
 use test_support::{HandlerServer, Reply};
 
 /// The exporter's series, `name{labels}` to value.
 type Series = Arc<Mutex<BTreeMap<String, f64>>>;
 
+/// The binary's one Prometheus and the exporter it scrapes.
 struct Prometheus {
+    _server: test_support::prometheus::Prometheus,
     url: String,
     series: Series,
     _exporter: HandlerServer,
-    /// Prometheus runs under a shell that stops it, and removes its data,
-    /// when this pipe closes: when the test binary exits, however it exits
-    /// (a static is never dropped).
-    _lifeline: Mutex<ChildStdin>,
-    _shell: Mutex<Child>,
 }
 
 impl Prometheus {
@@ -64,36 +61,9 @@ impl Prometheus {
     }
 }
 
-/// A GET with the standard library only.
+/// The body of a GET, or nothing when nothing answered.
 fn curl(url: &str) -> String {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_once('/').unwrap();
-    let Ok(mut s) = std::net::TcpStream::connect(host) else {
-        return String::new();
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    let path = path
-        .replace(' ', "%20")
-        .replace('{', "%7B")
-        .replace('}', "%7D");
-    let _ = write!(
-        s,
-        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    );
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    out.split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    http_get(url).map(|(_, body)| body).unwrap_or_default()
 }
 
 /// The binary's one Prometheus, scraping the exporter every second;
@@ -104,9 +74,6 @@ fn prometheus() -> Option<&'static Prometheus> {
 }
 
 fn start() -> Option<Prometheus> {
-    if !test_support::testing::tool_available("prometheus", &["--version"], "Debian's prometheus") {
-        return None;
-    }
     let series: Series = Arc::default();
     let exporter = {
         let series = Arc::clone(&series);
@@ -121,38 +88,13 @@ fn start() -> Option<Prometheus> {
             Reply::text(200, text)
         })
     };
-    // Kept past the test binary's exit for the shell to remove.
-    let dir = tempfile::tempdir().unwrap().keep();
     let target = exporter.url().strip_prefix("http://").unwrap().to_owned();
-    let config = dir.join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ['{target}']\n"
-        ),
-    )
-    .unwrap();
-    let port = free_port();
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(r#"prometheus "$@" & p=$!; cat > /dev/null; kill "$p"; wait "$p"; rm -rf "$TRUNKLINE_PROMETHEUS_DIR""#)
-        .arg("sh")
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg("--log.level=warn")
-        .env("TRUNKLINE_PROMETHEUS_DIR", &dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let server = test_support::prometheus::Prometheus::start("app", &[&target])?;
     let p = Prometheus {
-        url: format!("http://127.0.0.1:{port}"),
+        url: server.url.clone(),
+        _server: server,
         series,
         _exporter: exporter,
-        _lifeline: Mutex::new(child.stdin.take().unwrap()),
-        _shell: Mutex::new(child),
     };
     p.set("steady_total", 0.0);
     p.wait_for("steady_total", 0.0);

@@ -3,7 +3,8 @@
 //! uses, with its real git store ([`GitStore`]) and local HTTP servers
 //! ([`StaticServer`], [`StreamingServer`], [`HandlerServer`]); in
 //! [`testing`], hermetic runs of the gate binaries and the tools tests
-//! need; in [`contract`], the test side of the gates' JSON contract.
+//! need; in [`prometheus`], a real Prometheus on loopback; in
+//! [`contract`], the test side of the gates' JSON contract.
 //!
 //! Tests need the API's real behaviour (pagination, the 3,000-file cap,
 //! "Reference already exists" races, rate limits) without a network, and
@@ -19,6 +20,7 @@ mod git_data;
 pub use git_data::{GitObjects, TreeEntry};
 pub mod contract;
 mod events;
+pub mod prometheus;
 pub use events::{Actor, Event, StateHandle};
 mod git_store;
 pub use git_store::{GitStore, MergeGroup, NewPull};

@@ -15,10 +15,11 @@ use test_support::testing::{CANARY_TOKEN, TestRepo};
 use test_support::{Actor, FakeGitHub, HandlerServer, MergeGroup, NewPull, Reply};
 
 use self::act::{Outcome, Run, Runner};
-use self::service::{Prometheus, Services, Traffic, edit};
+use self::service::{Services, Traffic, edit};
 use self::transcript::Transcript;
 use self::workflows::Workflow;
 use crate::support::{init, workspace_root};
+use test_support::prometheus::Prometheus;
 
 pub(crate) const REPO: &str = "acme/shop";
 const POLICY: &str = ".github/trunkline.toml";
@@ -102,7 +103,7 @@ impl Flow {
             .unwrap();
         assert!(out.status.success());
         let services = Services::new(scratch.path().join("services"));
-        let prometheus = Prometheus::start(services.production_port);
+        let prometheus = service::prometheus(services.production_port);
         let slack = HandlerServer::start(|_| Reply::text(200, "ok"));
 
         let dev = TestRepo::new();

@@ -3,9 +3,8 @@
 //! and production, a real Prometheus scraping production, the traffic
 //! production gets, and a Slack webhook.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
@@ -22,33 +21,7 @@ pub(crate) fn shop_files() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-/// A port nothing listens on now.
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A GET with the standard library: the status and body, or `None` when
-/// nothing answered.
-pub(crate) fn get(url: &str) -> Option<(u16, String)> {
-    let rest = url.strip_prefix("http://")?;
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let mut s = std::net::TcpStream::connect(host).ok()?;
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    write!(
-        s,
-        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    let status = out.split(' ').nth(1)?.parse().ok()?;
-    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
-    Some((status, body))
-}
+pub(crate) use test_support::prometheus::{free_port, http_get as get};
 
 /// Where deploy/deploy.sh runs the service.
 pub(crate) struct Services {
@@ -101,65 +74,10 @@ impl Drop for Services {
 }
 
 /// A real Prometheus on loopback, scraping production every second.
-pub(crate) struct Prometheus {
-    child: Child,
-    pub(crate) url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Prometheus {
-    pub(crate) fn start(target_port: u16) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: shop\n    static_configs:\n      - targets: ['127.0.0.1:{target_port}']\n"
-            ),
-        )
-        .unwrap();
-        let port = free_port();
-        let mut child = Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting prometheus: {e}"));
-        // Ready when its log says so; the rest of the log is read and
-        // dropped, so Prometheus never blocks on a full pipe.
-        let log = child.stderr.take().unwrap();
-        let (ready, is_ready) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(log).lines() {
-                let Ok(line) = line else { break };
-                if line.contains("Server is ready to receive web requests") {
-                    let _ = ready.send(());
-                }
-            }
-        });
-        let p = Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            _dir: dir,
-        };
-        assert!(
-            is_ready.recv_timeout(Duration::from_secs(60)).is_ok(),
-            "Prometheus never said it was ready"
-        );
-        p
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+pub(crate) fn prometheus(production_port: u16) -> test_support::prometheus::Prometheus {
+    let target = format!("127.0.0.1:{production_port}");
+    test_support::prometheus::Prometheus::start("shop", &[&target])
+        .unwrap_or_else(|| panic!("the delivery flow needs prometheus: apt-get install prometheus"))
 }
 
 /// Production traffic: a steady stream of requests to the service, as
