@@ -7,16 +7,17 @@
 //! through [`store`]) and the changed lines ([`diff`]); `decide` is pure:
 //! the per-package ratchet ([`ratchet`]) and patch coverage ([`patch`]),
 //! and the plan of writes (the baseline file, the record, the sticky
-//! comment); `act` is the only code that writes, through the runtime's
-//! plan door; [`report`] renders the outcome.
+//! comment); `act` is the only code that writes: the baseline file and the
+//! record itself (the record with the data branch's compare-and-swap), the
+//! comment through the runtime's plan door; [`report`] renders the outcome.
 //!
 //! Underneath: the coverage model ([`model`]: per-file, per-line hit
 //! counts, branches named or only counted, functions, MC/DC, Go's statement
 //! blocks); streaming readers for lcov, Cobertura, JaCoCo, Go
 //! coverprofiles, Clover, OpenCover and SimpleCov, each naming the line
-//! where a malformed report broke and noting what it tolerated; format
-//! detection and path normalisation ([`paths`]); files grouped into
-//! packages ([`packages`]).
+//! where a malformed report broke and noting what it tolerated; the
+//! report formats and their detection ([`format`]); path normalisation
+//! ([`paths`]); files grouped into packages ([`packages`]).
 
 mod act;
 pub mod cli;

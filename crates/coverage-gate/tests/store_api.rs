@@ -16,9 +16,7 @@ use test_support::{FakeGitHub, Fault, FaultKind, FileChange, Pull};
 const BIN: &str = env!("CARGO_BIN_EXE_coverage-gate");
 const R: &str = "acme/shop";
 
-fn sha(n: u32) -> String {
-    format!("{n:08x}{}", "c".repeat(32))
-}
+use test_support::testing::sha;
 
 struct World {
     fake: FakeGitHub,

@@ -15,9 +15,7 @@ use yaml_rust2::{Yaml, YamlLoader};
 const BIN: &str = env!("CARGO_BIN_EXE_coverage-gate");
 const R: &str = "acme/shop";
 
-fn sha(n: u32) -> String {
-    format!("{n:08x}{}", "c".repeat(32))
-}
+use test_support::testing::sha;
 
 /// The workflows in the README's coverage-gate section.
 fn workflows() -> Vec<Yaml> {

@@ -16,6 +16,16 @@ pub fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
 }
 
+/// A revision as messages name it: a full SHA cut to 12 characters (as
+/// [`short`]), a name (`main`, `HEAD~5`) whole.
+pub fn short_rev(rev: &str) -> &str {
+    if rev.len() == 40 && rev.bytes().all(|c| c.is_ascii_hexdigit()) {
+        short(rev)
+    } else {
+        rev
+    }
+}
+
 /// A commit's name in changelog lines: git's own default abbreviation.
 pub fn abbrev(sha: &str) -> &str {
     sha.get(..7).unwrap_or(sha)

@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use crate::api::client::GitHubClient;
 use crate::api::contents::file_at;
 use crate::context::{CommonArgs, Repo};
-use crate::git::Git;
+use crate::git::{Git, short_rev};
 use crate::runner::inputs::{Layers, Source};
 
 /// Where the policy file lives in a repository.
@@ -456,19 +456,11 @@ pub struct PolicyFile {
     pub changed: Option<bool>,
 }
 
-fn short(rev: &str) -> &str {
-    if rev.len() == 40 && rev.chars().all(|c| c.is_ascii_hexdigit()) {
-        &rev[..12]
-    } else {
-        rev
-    }
-}
-
 impl PolicyFile {
     /// The file as errors name it: `.github/trunkline.toml at abc123456789`.
     pub fn label(&self) -> String {
         match &self.commit {
-            Some(c) => format!("{} at {}", self.path, short(c)),
+            Some(c) => format!("{} at {}", self.path, short_rev(c)),
             None => self.path.clone(),
         }
     }
@@ -601,18 +593,18 @@ pub async fn read(
     let at = loc.at.clone().unwrap_or_default();
     let (text, via) = read_at(&repo_path, &at, git, api)
         .await
-        .with_context(|| format!("{} {}", loc.at_from, short(&at)))?
+        .with_context(|| format!("{} {}", loc.at_from, short_rev(&at)))?
         .with_context(|| {
             format!(
                 "{} {}: cannot read {repo_path} there: the commit is not in the checkout and no repository is known; fetch it (actions/checkout with fetch-depth: 0) or pass --repo",
                 loc.at_from,
-                short(&at)
+                short_rev(&at)
             )
         })?;
     if text.is_none() && loc.explicit.is_some() {
         bail!(
             "--config {path}: not found at the base commit {}; commit it on the base branch, or give an absolute path to read a file from disk",
-            short(&at)
+            short_rev(&at)
         );
     }
     let changed = match &loc.head {
@@ -653,7 +645,10 @@ async fn read_at(
     match api {
         Some((client, repo)) if is_sha => {
             let text = file_at(client, repo, path, rev).await.with_context(|| {
-                format!("reading {path} at {} through the contents API", short(rev))
+                format!(
+                    "reading {path} at {} through the contents API",
+                    short_rev(rev)
+                )
             })?;
             Ok(Some((text, Via::ContentsApi)))
         }

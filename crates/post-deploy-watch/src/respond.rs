@@ -3,8 +3,11 @@
 //!
 //! [`plan`] is pure: from how the watch ended (and, after a breach, the
 //! last good tag that [`look_up_rollback`] found) it decides every
-//! end-of-watch write as one plan. [`slack_text`] words the alert;
-//! [`SlackPoster`] sends it for the runtime's plan door.
+//! end-of-watch write: the deployment's final status and the rollback
+//! dispatch as one plan, and whether to alert. The alert reports what that
+//! plan did (whether the rollback was dispatched), so [`slack_text`] words
+//! it from the report once the plan is applied, and it goes out as a plan
+//! of its own; [`SlackPoster`] sends it for the runtime's plan door.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -45,14 +45,15 @@ impl Semver {
         })
     }
 
-    /// The stable version with the bump applied.
-    pub fn bumped(&self, bump: Bump) -> Self {
-        match bump {
-            Bump::Major => Self::new(self.major.saturating_add(1), 0, 0),
-            Bump::Minor => Self::new(self.major, self.minor.saturating_add(1), 0),
-            Bump::Patch => Self::new(self.major, self.minor, self.patch.saturating_add(1)),
+    /// The stable version with the bump applied; `None` when the bumped
+    /// number is past the largest a version can hold (2^64 - 1).
+    pub fn bumped(&self, bump: Bump) -> Option<Self> {
+        Some(match bump {
+            Bump::Major => Self::new(self.major.checked_add(1)?, 0, 0),
+            Bump::Minor => Self::new(self.major, self.minor.checked_add(1)?, 0),
+            Bump::Patch => Self::new(self.major, self.minor, self.patch.checked_add(1)?),
             Bump::None => Self::new(self.major, self.minor, self.patch),
-        }
+        })
     }
 
     fn core(&self) -> (u64, u64, u64) {
@@ -216,9 +217,9 @@ pub fn next_semver(
     if let Some(b) = base.filter(|b| b.major == 0) {
         bump = pre_major(b, bump, asked, s.pre_major, &mut explanation);
     }
-    let with_pre = |v: Semver| -> Semver {
+    let with_pre = |v: Semver| -> Result<Semver, Undecidable> {
         match &s.prerelease {
-            None => v,
+            None => Ok(v),
             Some(id) => {
                 let n = all_tags
                     .iter()
@@ -226,11 +227,17 @@ pub fn next_semver(
                     .filter(|t| t.core() == v.core())
                     .filter_map(|t| t.pre.filter(|(pid, _)| pid == id).map(|(_, n)| n))
                     .max()
-                    .map_or(1, |n| n + 1);
-                Semver {
+                    .map_or(Some(1), |n| n.checked_add(1))
+                    .ok_or_else(|| {
+                        Undecidable(format!(
+                            "the {id} counter of {v} is at the largest number a version can hold ({}); tag the next prerelease by hand, or name another --prerelease",
+                            u64::MAX
+                        ))
+                    })?;
+                Ok(Semver {
                     pre: Some((id.clone(), n)),
                     ..v
-                }
+                })
             }
         }
     };
@@ -238,7 +245,7 @@ pub fn next_semver(
         let short = short(&rows[row].sha).to_owned();
         match Semver::parse(&v).filter(|f| f.pre.is_none()) {
             Some(f) => {
-                let version = with_pre(f);
+                let version = with_pre(f)?;
                 check_release_as(&v, &short, &version, all_tags, &s.prefix)?;
                 explanation.push(format!(
                     "commit {short} forces {v} with a Release-As footer"
@@ -263,7 +270,7 @@ pub fn next_semver(
     let version = match base {
         None => {
             explanation.push(format!("no version tag yet: starting at {}", s.initial));
-            Some(with_pre(s.initial.clone()).to_string())
+            Some(with_pre(s.initial.clone())?.to_string())
         }
         Some(_) if bump == Bump::None => {
             explanation.push("nothing to release".to_owned());
@@ -271,7 +278,14 @@ pub fn next_semver(
         }
         Some(b) => {
             explanation.push(format!("{b} + {} bump", bump.as_str()));
-            Some(with_pre(b.bumped(bump)).to_string())
+            let next = b.bumped(bump).ok_or_else(|| {
+                Undecidable(format!(
+                    "{b} cannot take a {} bump: the number is at the largest a version can hold ({}); tag the next version by hand",
+                    bump.as_str(),
+                    u64::MAX
+                ))
+            })?;
+            Some(with_pre(next)?.to_string())
         }
     };
     Ok(Decision {
@@ -396,12 +410,14 @@ pub fn next_calver(date_version: &str, prefix: &str, all_tags: &[String]) -> Str
         .filter_map(|t| {
             t.strip_prefix(date_version)?
                 .strip_prefix('.')?
-                .parse::<u64>()
+                .parse::<u32>()
                 .ok()
         })
         .max()
         .unwrap_or(0);
-    format!("{date_version}.{}", n + 1)
+    // A counter past u32 is no release of this day's series; it is passed
+    // over, so the next number always fits.
+    format!("{date_version}.{}", u64::from(n) + 1)
 }
 
 #[cfg(test)]
@@ -554,6 +570,70 @@ mod tests {
         .unwrap();
         assert_eq!(d.version.as_deref(), Some("1.2.4"));
         assert!(d.explanation[0].contains("not X.Y.Z"));
+    }
+
+    // Regression (fuzz target `conventional`, 2026-11-26, three crashes):
+    // a base tag whose patch (or minor, or major) is 2^64 - 1 bumped to
+    // itself, since the bump saturated, so the "next" version was the base
+    // tag again; and a prerelease counter there overflowed (a panic in a
+    // debug build). Both now refuse, naming the tag, and exit 2.
+    #[test]
+    fn a_version_at_the_largest_number_refuses_to_bump() {
+        let max = u64::MAX;
+        let base = format!("1.3.{max}");
+        let tags = [format!("v{base}")];
+        let tags: Vec<String> = tags.to_vec();
+        let base_v = Semver::parse(&base);
+        let err = next_semver(base_v.as_ref(), &commits(&["fix: x"]), &tags, &settings())
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
+        assert!(
+            err.contains(&format!("1.3.{max} cannot take a patch bump")) && err.contains("by hand"),
+            "{err}"
+        );
+        // A feature bumps the minor instead, which has room.
+        let d = next_semver(base_v.as_ref(), &commits(&["feat: x"]), &tags, &settings()).unwrap();
+        assert_eq!(d.version.as_deref(), Some("1.4.0"));
+        let major = format!("{max}.0.0");
+        let err = next_semver(
+            Semver::parse(&major).as_ref(),
+            &commits(&["feat!: x"]),
+            &[format!("v{major}")],
+            &settings(),
+        )
+        .err()
+        .map(|e| e.0)
+        .unwrap_or_default();
+        assert!(err.contains("cannot take a major bump"), "{err}");
+
+        let rc = SemverSettings {
+            prerelease: Some("rc".into()),
+            ..settings()
+        };
+        let tags = vec!["v1.2.3".to_owned(), format!("v1.3.0-rc.{max}")];
+        let err = next_semver(
+            Semver::parse("1.2.3").as_ref(),
+            &commits(&["feat: x"]),
+            &tags,
+            &rc,
+        )
+        .err()
+        .map(|e| e.0)
+        .unwrap_or_default();
+        assert!(err.contains("the rc counter of 1.3.0"), "{err}");
+    }
+
+    // Regression (the same run): a calendar tag's `.N` counter at 2^64 - 1
+    // overflowed; a counter past u32 is no release of the day's series.
+    #[test]
+    fn a_huge_calver_counter_is_passed_over() {
+        let tags = vec![
+            "v2026.11.23".to_owned(),
+            "v2026.11.23.2".to_owned(),
+            format!("v2026.11.23.{}", u64::MAX),
+        ];
+        assert_eq!(next_calver("2026.11.23", "v", &tags), "2026.11.23.3");
     }
 
     #[test]

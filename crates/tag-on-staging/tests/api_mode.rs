@@ -9,9 +9,7 @@ use test_support::{FakeGitHub, Fault, FaultKind};
 const BIN: &str = env!("CARGO_BIN_EXE_tag-on-staging");
 const R: &str = "acme/shop";
 
-fn sha(n: u64) -> String {
-    format!("{n:040x}")
-}
+use test_support::testing::sha;
 
 /// main: c1 (tagged v1.0.0) <- c2 feat <- c3 fix.
 fn fake() -> FakeGitHub {

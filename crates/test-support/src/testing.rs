@@ -159,6 +159,13 @@ pub fn run_hermetic(bin: &str, cwd: &Path, args: &[&str], env: &[(&str, &str)]) 
     }
 }
 
+/// A made-up commit SHA for `n`: 40 hex digits whose first 8 (and so any
+/// short form) differ between numbers.
+pub fn sha(n: u64) -> String {
+    let head = format!("{n:08x}");
+    format!("{head}{}", "c".repeat(40 - head.len()))
+}
+
 /// Runs gate `C` in-process as its `main.rs` does (`gate_runtime::run_gate`
 /// with the binary's name first in `args`), with `stdin` as the process's
 /// stdin and both streams captured. The code is the exit code's number.

@@ -13,7 +13,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::CommandFactory;
 use gate_runtime::git::Git;
 use gate_runtime::verdict::{EXIT_ERROR, EXIT_FAIL, EXIT_PASS};
 use gate_runtime::{Env, GateCli, GateIo, GitHubContext, RunOptions, Verdict, run_gate_with};
@@ -201,6 +200,7 @@ pub fn run(
     match args.format {
         OutputFormat::Json => {
             let v = json!({
+                "schema": gate_runtime::contract::SCHEMA_VERSION,
                 "base": base,
                 "base_sha": base_sha,
                 "verdict": match exit_code(&results) { EXIT_PASS => "pass", EXIT_FAIL => "fail", _ => "error" },
@@ -267,13 +267,9 @@ fn coverage(
             ),
         );
     }
+    // Patch coverage against the same base as the other gates.
     let mut a: Vec<String> = config.to_vec();
-    let has_base = coverage_gate::cli::Cli::command()
-        .get_arguments()
-        .any(|arg| arg.get_long() == Some("base"));
-    if has_base {
-        a.extend(["--base".to_owned(), base.to_owned()]);
-    }
+    a.extend(["--base".to_owned(), base.to_owned()]);
     run_one::<coverage_gate::cli::Cli>(gate, &a, options, &mut std::io::empty(), coverage_gate::run)
 }
 

@@ -258,6 +258,7 @@ fn the_checklist_is_checked_against_the_template_at_the_base() {
     );
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     let v = run.json();
+    assert_eq!(v["schema"], 1);
     assert_eq!(v["verdict"], "fail");
     assert_eq!(v["gates"][1]["gate"], "checklist-gate");
     assert_eq!(v["gates"][1]["verdict"], "fail");

@@ -1234,6 +1234,7 @@ fn offline_checks_the_files_alone() {
     );
     assert!(got.iter().all(|(_, s)| s == "pass"), "{}", run.stdout);
     assert_eq!(run.json()["offline"], true);
+    assert_eq!(run.json()["schema"], 1);
     // The same failure classes the files show: a duplicate gate name.
     r.write(
         ".github/workflows/copy.yml",

@@ -5,10 +5,11 @@
 //! gates must get right and octocrab does not: a bounded retry with backoff
 //! that honours rate-limit headers, errors that name the endpoint, Link-header
 //! pagination, and one method for writes, which a dry-run client prints
-//! instead of sending. Gates that plan their writes hand the plan to
-//! [`crate::plan`], which calls it (and prints the plan itself in a dry
-//! run); the dry-run printing here serves the write helpers gates still call
-//! directly.
+//! instead of sending. Every gate hands its writes to [`crate::plan`] as a
+//! plan, which calls it (and prints the plan itself in a dry run); the
+//! dry-run printing here serves a write made outside a plan (the API
+//! tests' direct calls), and its lines come out through the gate's injected
+//! writer ([`crate::runner::stdio`]).
 
 use std::io::Write;
 use std::sync::Mutex;

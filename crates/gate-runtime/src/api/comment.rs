@@ -221,7 +221,8 @@ pub fn render_body(key: &str, body: &str) -> String {
     text
 }
 
-/// Finds, plans and applies in one call, for gates that do not plan yet.
+/// Finds, plans and applies in one call, for callers outside a gate's plan
+/// (the API and canary tests); a gate plans its comment instead.
 async fn write_sticky_comment(
     client: &GitHubClient,
     target: &StickyTarget<'_>,

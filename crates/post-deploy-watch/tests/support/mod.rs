@@ -16,9 +16,7 @@ pub const WEBHOOK_SECRET_PATH: &str = "/services/T000/B000/WEBHOOKsecretXYZ";
 /// A health-check header value is a secret too.
 pub const HEADER_SECRET: &str = "Bearer health-SECRET-9f8e7d";
 
-pub fn sha(n: u64) -> String {
-    format!("{n:040x}")
-}
+pub use test_support::testing::sha;
 
 /// History in production: v1.0.0 succeeded, v1.1.0 succeeded then went
 /// inactive, v1.2.0 failed; v1.3.0 is the deployment being watched. Also a

@@ -1,6 +1,6 @@
-//! The contents API, through which a data branch is written: a file, a
-//! directory's entries, and creating or updating a file (a commit on the
-//! branch). A file not seeded here is read after routing from the
+//! The contents API: a file and a directory's entries at a ref (how the
+//! gates read policy, templates and `.gitattributes` at the base), and
+//! creating or updating a file (a commit on the branch). A file not seeded here is read after routing from the
 //! repository's git store, if it has one: `git_store.rs`.
 
 use base64::Engine as _;

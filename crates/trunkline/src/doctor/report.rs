@@ -86,6 +86,7 @@ pub(crate) fn json(h: &Heading, findings: &[Finding]) -> Value {
         "pass"
     };
     json!({
+        "schema": gate_runtime::contract::SCHEMA_VERSION,
         "repository": h.repo,
         "default_branch": (!h.offline).then_some(&h.default_branch),
         "offline": h.offline,
