@@ -670,7 +670,7 @@ mod tests {
 
     /// The committed schema is the one the report types give.
     #[test]
-    fn committed_report_schema() {
+    fn committed_report_schema_is_current() {
         test_support::contract::assert_committed_schema(
             "coverage-gate",
             "coverage-gate.report.schema.json",

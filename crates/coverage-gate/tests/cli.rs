@@ -545,14 +545,11 @@ fn report_snapshots() {
         ],
     );
     let args = [head.as_str(), "--baseline", baseline, "--base", "main"];
-    let json = run(p, &args);
-    assert_eq!(json.code, 1, "{}", json.stderr);
-    let mut text_args = vec!["--format", "text"];
-    text_args.extend_from_slice(&args);
-    let text = run_hermetic(BIN, p, &text_args, &[]);
-    assert_eq!(text.code, 1, "{}", text.stderr);
-    test_support::contract::snapshot_settings().bind(|| {
-        insta::assert_json_snapshot!("json_report", json.json());
-        insta::assert_snapshot!("text_report", text.stdout);
-    });
+    test_support::assert_report_snapshots!(
+        test_support::contract::snapshot_settings(),
+        "coverage-gate.report.schema.json",
+        1,
+        |format: &str| run_hermetic(BIN, p, &[&args[..], &["--format", format]].concat(), &[]),
+        run(p, &[head.as_str(), "--baseline", "no-such-baseline.json"]),
+    );
 }
