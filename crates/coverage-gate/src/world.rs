@@ -6,7 +6,7 @@
 use anyhow::{Context as _, bail};
 use gate_runtime::api::compare::{first_parents, merge_base};
 use gate_runtime::data_branch::{GitDataBranch, LocalBranch};
-use gate_runtime::event::Event;
+use gate_runtime::event::{Event, PullRequest};
 use gate_runtime::git::Git;
 use gate_runtime::plan;
 use gate_runtime::{GitHubClient, GitHubContext, Repo};
@@ -17,7 +17,9 @@ use crate::ratchet::Baseline;
 use crate::report::BaselineUsed;
 use crate::store;
 
-/// A pull request the run is about.
+/// A pull request the run is about: what the gate takes from the one
+/// pull-request model (`gate_runtime::event::PullRequest`), whether the
+/// event carried it or the API answered with it.
 #[derive(Debug, Clone)]
 pub(crate) struct Pr {
     pub number: u64,
@@ -27,6 +29,20 @@ pub(crate) struct Pr {
     /// From a fork: the job's token is read-only.
     pub fork: bool,
     pub changed_files: Option<u64>,
+}
+
+impl Pr {
+    /// `fork`: the job's token is read-only for this pull request.
+    fn of(pr: &PullRequest, fork: bool) -> Self {
+        Pr {
+            number: pr.number,
+            base_sha: pr.base.sha.clone(),
+            head_sha: pr.head.sha.clone(),
+            author: Some(pr.user.login.clone()),
+            fork,
+            changed_files: pr.changed_files,
+        }
+    }
 }
 
 /// What triggered the run, as far as the gate cares.
@@ -53,26 +69,6 @@ pub(crate) struct World<'a> {
     pub in_repo: bool,
     /// The API, in Actions with a repository.
     pub api: Option<(GitHubClient, Repo)>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ApiUser {
-    login: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct ApiSide {
-    sha: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct ApiPull {
-    number: u64,
-    user: ApiUser,
-    head: ApiSide,
-    base: ApiSide,
-    #[serde(default)]
-    changed_files: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -171,17 +167,10 @@ impl World<'_> {
     /// through the API (a fork's run lists none).
     pub(crate) async fn situation(&self) -> anyhow::Result<Situation> {
         Ok(match &self.ctx.event {
-            Some(Event::PullRequest { event, .. }) => {
-                let pr = &event.pull_request;
-                Situation::Pr(Pr {
-                    number: pr.number,
-                    base_sha: pr.base.sha.clone(),
-                    head_sha: pr.head.sha.clone(),
-                    author: Some(pr.user.login.clone()),
-                    fork: self.ctx.read_only_reason().is_some(),
-                    changed_files: pr.changed_files,
-                })
-            }
+            Some(Event::PullRequest { event, .. }) => Situation::Pr(Pr::of(
+                &event.pull_request,
+                self.ctx.read_only_reason().is_some(),
+            )),
             Some(Event::WorkflowRun(run)) => {
                 let run = &run.workflow_run;
                 match self
@@ -216,7 +205,7 @@ impl World<'_> {
         let number = match listed {
             Some(n) => n,
             None => {
-                let pulls: Vec<ApiPull> = client
+                let pulls: Vec<PullRequest> = client
                     .get_pages(&format!("{}/pulls?state=open", repo.api_path()), Some(1000))
                     .await?;
                 match pulls.into_iter().find(|p| p.head.sha == head_sha) {
@@ -225,18 +214,11 @@ impl World<'_> {
                 }
             }
         };
-        let p: ApiPull = client
+        let p: PullRequest = client
             .get(&format!("{}/pulls/{number}", repo.api_path()))
             .await?;
-        Ok(Some(Pr {
-            number: p.number,
-            base_sha: p.base.sha,
-            head_sha: p.head.sha,
-            author: Some(p.user.login),
-            // The commenter runs in the base repository with its token.
-            fork: false,
-            changed_files: p.changed_files,
-        }))
+        // The commenter runs in the base repository with its token.
+        Ok(Some(Pr::of(&p, false)))
     }
 
     fn local_commit(&self, rev: &str, flag: &str) -> anyhow::Result<String> {
