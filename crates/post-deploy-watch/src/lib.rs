@@ -68,38 +68,7 @@ pub fn run(
             .context("marking the deployment in_progress (needs deployments: write)")?;
 
         let streamed = ctx.format != Format::Json;
-        let watch = {
-            let sink: &mut dyn std::io::Write = if streamed {
-                &mut *io.stdout
-            } else {
-                &mut *io.stderr
-            };
-            let _ = writeln!(
-                sink,
-                "{GATE}: watching {} check(s) every {} for {}{}",
-                s.checks.len(),
-                s.interval_text,
-                s.duration_text,
-                if s.timing.initial_delay.is_zero() {
-                    String::new()
-                } else {
-                    format!(", after {}", s.initial_delay_text)
-                }
-            );
-            // Tick lines quote server text and Prometheus label values.
-            let fence = ctx.format == Format::Github;
-            let clock = watch::SystemClock::start();
-            let cancel = watch::termination();
-            watch::run(&s.checks, &http, &clock, s.timing, cancel, |line| {
-                let _ = if fence {
-                    gate_runtime::runner::commands::write_inert(sink, line)
-                } else {
-                    writeln!(sink, "{line}")
-                };
-                let _ = sink.flush();
-            })
-            .await
-        };
+        let watch = watch_streaming(&s, &http, &ctx, io).await;
         let outcome = watch
             .outcome
             .clone()
@@ -155,16 +124,64 @@ pub fn run(
                 server_url: &ctx.server_url,
                 environment: &environment,
             };
-            let mut alert = Plan::new(OnFailure::Continue);
-            alert.push(Write::Slack {
-                webhook: webhook.clone(),
-                text: respond::slack_text(&r, links),
-            });
-            let sent = plan::carry_out(&alert, &world, &ctx, io).await?;
+            // The alert says what the plan did, so it is worded from the
+            // report and sent after it, as a plan of its own.
+            let sent = plan::carry_out(&alert(webhook, &r, links), &world, &ctx, io).await?;
             r.absorb(&sent);
         }
         gate_runtime::report::emit(&ctx, io, &r)
     })?
+}
+
+/// Runs the watch, printing its start line and every tick line as it goes:
+/// to stdout, or to stderr under `--format json` (whose stdout holds one
+/// object); fenced in `github` format, since tick lines quote server text
+/// and Prometheus label values.
+async fn watch_streaming(
+    s: &Settings,
+    http: &reqwest::Client,
+    ctx: &GitHubContext,
+    io: &mut GateIo<'_>,
+) -> watch::Watch {
+    let sink: &mut dyn std::io::Write = if ctx.format == Format::Json {
+        &mut *io.stderr
+    } else {
+        &mut *io.stdout
+    };
+    let _ = writeln!(
+        sink,
+        "{GATE}: watching {} check(s) every {} for {}{}",
+        s.checks.len(),
+        s.interval_text,
+        s.duration_text,
+        if s.timing.initial_delay.is_zero() {
+            String::new()
+        } else {
+            format!(", after {}", s.initial_delay_text)
+        }
+    );
+    let fence = ctx.format == Format::Github;
+    let clock = watch::SystemClock::start();
+    let cancel = watch::termination();
+    watch::run(&s.checks, http, &clock, s.timing, cancel, |line| {
+        let _ = if fence {
+            gate_runtime::runner::commands::write_inert(sink, line)
+        } else {
+            writeln!(sink, "{line}")
+        };
+        let _ = sink.flush();
+    })
+    .await
+}
+
+/// The Slack alert, worded from the report of what the response did.
+fn alert(webhook: &gate_runtime::plan::Webhook, r: &WatchReport, links: Links<'_>) -> Plan {
+    let mut alert = Plan::new(OnFailure::Continue);
+    alert.push(Write::Slack {
+        webhook: webhook.clone(),
+        text: respond::slack_text(r, links),
+    });
+    alert
 }
 
 /// The write at the start: the deployment goes in_progress.
