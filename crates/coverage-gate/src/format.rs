@@ -275,46 +275,53 @@ fn xml_format(x: &XmlStart) -> Detected {
     }
 }
 
+/// How to get a report this gate reads out of gcovr.
+const GCOVR_ADVICE: &str = "produce Cobertura with `gcovr --cobertura coverage.xml` or lcov with `gcovr --lcov coverage.info`";
+
+/// A recogniser of the compacted head, a name, and the advice.
+type OtherJson = (fn(&str) -> bool, &'static str, &'static str);
+
+/// JSON coverage formats this gate does not read: how each shows in a
+/// report's start (whitespace taken out), its name, and how to produce a
+/// format the gate reads instead. The first that matches names the report.
+const OTHER_JSON: &[OtherJson] = &[
+    (
+        |c| c.contains("\"gcovr/summary_format_version\""),
+        "gcovr JSON summary",
+        GCOVR_ADVICE,
+    ),
+    (
+        |c| c.contains("\"gcovr/format_version\""),
+        "gcovr JSON",
+        GCOVR_ADVICE,
+    ),
+    (
+        |c| c.contains("\"gcc_version\"") && c.contains("\"format_version\""),
+        "gcov JSON (gcov --json-format)",
+        "produce lcov with `lcov --capture` or Cobertura with `gcovr --cobertura coverage.xml`",
+    ),
+    (
+        |c| c.contains("\"statementMap\""),
+        "istanbul JSON (coverage-final.json)",
+        "produce lcov with `nyc report --reporter=lcov`, jest's `--coverageReporters=lcov` or c8's `--reporter=lcov`",
+    ),
+    (
+        |c| c.starts_with("{\"data\":[{\"files\"") || c.contains("\"llvm.coverage.json.export\""),
+        "llvm-cov export JSON",
+        "produce lcov with `llvm-cov export -format=lcov` (or `cargo llvm-cov --lcov`)",
+    ),
+    (
+        |c| c.starts_with("{\"meta\":{") && c.contains("\"show_contexts\""),
+        "coverage.py JSON",
+        "produce Cobertura with `coverage xml` or lcov with `coverage lcov`",
+    ),
+];
+
 /// A JSON report's kind, from its start.
 fn json_format(head: &str) -> Detected {
     let compact: String = head.chars().filter(|c| !c.is_whitespace()).collect();
-    if compact.contains("\"gcovr/summary_format_version\"") {
-        return Detected::Other {
-            name: "gcovr JSON summary",
-            advice: "produce Cobertura with `gcovr --cobertura coverage.xml` or lcov with `gcovr --lcov coverage.info`",
-        };
-    }
-    if compact.contains("\"gcovr/format_version\"") {
-        return Detected::Other {
-            name: "gcovr JSON",
-            advice: "produce Cobertura with `gcovr --cobertura coverage.xml` or lcov with `gcovr --lcov coverage.info`",
-        };
-    }
-    if compact.contains("\"gcc_version\"") && compact.contains("\"format_version\"") {
-        return Detected::Other {
-            name: "gcov JSON (gcov --json-format)",
-            advice: "produce lcov with `lcov --capture` or Cobertura with `gcovr --cobertura coverage.xml`",
-        };
-    }
-    if compact.contains("\"statementMap\"") {
-        return Detected::Other {
-            name: "istanbul JSON (coverage-final.json)",
-            advice: "produce lcov with `nyc report --reporter=lcov`, jest's `--coverageReporters=lcov` or c8's `--reporter=lcov`",
-        };
-    }
-    if compact.starts_with("{\"data\":[{\"files\"")
-        || compact.contains("\"llvm.coverage.json.export\"")
-    {
-        return Detected::Other {
-            name: "llvm-cov export JSON",
-            advice: "produce lcov with `llvm-cov export -format=lcov` (or `cargo llvm-cov --lcov`)",
-        };
-    }
-    if compact.starts_with("{\"meta\":{") && compact.contains("\"show_contexts\"") {
-        return Detected::Other {
-            name: "coverage.py JSON",
-            advice: "produce Cobertura with `coverage xml` or lcov with `coverage lcov`",
-        };
+    if let Some((_, name, advice)) = OTHER_JSON.iter().find(|(is, ..)| is(&compact)) {
+        return Detected::Other { name, advice };
     }
     // SimpleCov: `.resultset.json` is {suite: {"coverage": ..., "timestamp": ...}};
     // simplecov-json's coverage.json is {"meta": {"simplecov_version": ...}, "coverage": ...}.

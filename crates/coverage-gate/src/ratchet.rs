@@ -113,7 +113,7 @@ pub struct Settings {
 
 /// One package's result. The baseline percentage and the deltas are in
 /// the gate's unit: statements for Go, lines for the rest.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PackageResult {
     pub name: String,
     pub lines_found: u64,

@@ -715,6 +715,11 @@ mod tests {
         }
     }
 
+    /// A whole watch, never cancelled, its lines dropped.
+    async fn quietly(cs: &[Check], prober: &impl Prober, clock: &ManualClock, t: Timing) -> Watch {
+        run(cs, prober, clock, t, std::future::pending(), |_| {}).await
+    }
+
     fn offsets(w: &Watch) -> Vec<f64> {
         w.checks[0].history.iter().map(|(t, _)| *t).collect()
     }
@@ -728,15 +733,7 @@ mod tests {
         let cs = checks(&["--url", "http://a/"]);
         let clock = ManualClock::default();
         let prober = scripted(&clock, Duration::from_millis(3), |_| ok());
-        let w = run(
-            &cs,
-            &prober,
-            &clock,
-            timing(200, 1000),
-            std::future::pending(),
-            |_| {},
-        )
-        .await;
+        let w = quietly(&cs, &prober, &clock, timing(200, 1000)).await;
         assert_eq!(w.outcome, Some(Outcome::Pass));
         assert_eq!(w.checks[0].samples, 6);
         assert_eq!(w.timeline.len(), 6);
@@ -758,7 +755,7 @@ mod tests {
             initial_delay: Duration::from_secs(300),
             ..timing(60_000, 120_000)
         };
-        let w = run(&cs, &prober, &clock, t, std::future::pending(), |_| {}).await;
+        let w = quietly(&cs, &prober, &clock, t).await;
         assert_eq!(offsets(&w), [0.0, 60.0, 120.0]);
         assert_eq!(clock.elapsed(), Duration::from_secs(420));
     }
@@ -770,15 +767,7 @@ mod tests {
         let cs = checks(&["--url", "http://a/"]);
         let clock = ManualClock::default();
         let prober = scripted(&clock, Duration::from_millis(450), |_| ok());
-        let w = run(
-            &cs,
-            &prober,
-            &clock,
-            timing(200, 1000),
-            std::future::pending(),
-            |_| {},
-        )
-        .await;
+        let w = quietly(&cs, &prober, &clock, timing(200, 1000)).await;
         assert_eq!(w.outcome, Some(Outcome::Pass));
         assert_eq!(offsets(&w), [0.0, 0.6]);
     }
@@ -876,15 +865,7 @@ mod tests {
         assert_eq!(names, want);
         // And through the watch, on the clock: one tick, every check.
         let clock = ManualClock::default();
-        let w = run(
-            &cs,
-            &prober,
-            &clock,
-            timing(1000, 0),
-            std::future::pending(),
-            |_| {},
-        )
-        .await;
+        let w = quietly(&cs, &prober, &clock, timing(1000, 0)).await;
         assert_eq!(w.outcome, Some(Outcome::Pass));
         assert!(w.checks.iter().all(|c| c.samples == 1 && c.oks == 1));
         assert_eq!(prober.most.get(), MAX_CONCURRENT_PROBES);

@@ -79,17 +79,7 @@ impl StateHandle<'_> {
     ) -> u64 {
         let mut s = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
         let (id, at) = (s.id(), s.tick());
-        let d = Deployment {
-            id,
-            sha: sha.to_owned(),
-            git_ref: git_ref.to_owned(),
-            task: "deploy".to_owned(),
-            environment: environment.to_owned(),
-            description: None,
-            payload: json!({}),
-            at,
-            statuses: Vec::new(),
-        };
+        let d = Deployment::new(id, sha, git_ref, environment, at);
         let payload = json!({"action": "created", "deployment": shapes::deployment(self.base_url, full_name, &d)});
         if let Some(repo) = s.repos.get_mut(full_name) {
             repo.deployments.push(d);

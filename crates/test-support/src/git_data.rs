@@ -373,16 +373,7 @@ pub(crate) fn route(
             if !objects.trees.contains_key(tree) {
                 return Some(Reply::error(422, "Tree SHA does not exist"));
             }
-            let parents: Vec<String> = body
-                .get("parents")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let parents = crate::routes::string_list(body.get("parents"));
             if parents.iter().any(|p| !repo.commits.contains_key(p)) {
                 return Some(Reply::error(
                     422,

@@ -350,15 +350,8 @@ impl FakeGitHub {
         };
         self.with_repo(full_name, |r| {
             r.deployments.push(Deployment {
-                id,
-                sha: sha.to_owned(),
-                git_ref: git_ref.to_owned(),
-                task: "deploy".to_owned(),
-                environment: environment.to_owned(),
-                description: None,
-                payload: Value::Object(Default::default()),
-                at,
                 statuses,
+                ..Deployment::new(id, sha, git_ref, environment, at)
             });
         });
         id

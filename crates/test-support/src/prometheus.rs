@@ -5,7 +5,6 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::Mutex;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -49,8 +48,8 @@ pub fn http_get(url: &str) -> Option<(u16, String)> {
 pub struct Prometheus {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
-    lifeline: Mutex<Option<ChildStdin>>,
-    shell: Mutex<Child>,
+    lifeline: Option<ChildStdin>,
+    shell: Child,
 }
 
 impl Prometheus {
@@ -104,8 +103,8 @@ impl Prometheus {
         }
         let p = Prometheus {
             url: format!("http://127.0.0.1:{port}"),
-            lifeline: Mutex::new(shell.stdin.take()),
-            shell: Mutex::new(shell),
+            lifeline: shell.stdin.take(),
+            shell,
         };
         assert!(
             is_ready.recv_timeout(Duration::from_secs(120)).is_ok(),
@@ -117,9 +116,7 @@ impl Prometheus {
 
 impl Drop for Prometheus {
     fn drop(&mut self) {
-        let lifeline = self.lifeline.get_mut().unwrap_or_else(|e| e.into_inner());
-        drop(lifeline.take());
-        let shell = self.shell.get_mut().unwrap_or_else(|e| e.into_inner());
-        let _ = shell.wait();
+        drop(self.lifeline.take());
+        let _ = self.shell.wait();
     }
 }

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use globset::GlobBuilder;
 use serde_json::{Value, json};
 
-use crate::routes::{Call, page_of, paginate, query_map};
+use crate::routes::{Call, page_of, paginate, query_map, string_list};
 use crate::shapes::{repo as repo_shape, rfc3339};
 use crate::state::RepoState;
 use crate::{RecordedRequest, Reply};
@@ -327,16 +327,7 @@ fn ruleset_full(base: &str, full: &str, rs: &Ruleset, grants: Grants, at: &str) 
 /// A ruleset from a create or update body; `None` names what is wrong.
 fn ruleset_from(id: u64, body: &Value, old: Option<&Ruleset>) -> Result<Ruleset, String> {
     let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_owned);
-    let list = |v: Option<&Value>| -> Vec<String> {
-        v.and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let list = string_list;
     let name = text("name")
         .or_else(|| old.map(|o| o.name.clone()))
         .ok_or("name is required")?;
@@ -480,17 +471,17 @@ fn is_protected(repo: &RepoState, branch: &str) -> bool {
         })
 }
 
+/// The environment named `name`, to change.
+fn environment_mut<'a>(repo: &'a mut RepoState, name: &str) -> Option<&'a mut Environment> {
+    repo.settings
+        .environments
+        .iter_mut()
+        .find(|e| e.name == name)
+}
+
 /// The settings routes; `None` for any other request.
 pub(crate) fn route(repo: &mut RepoState, call: &Call<'_>) -> Option<Reply> {
-    let Call {
-        base,
-        full,
-        rest,
-        req,
-        body,
-        id,
-        now,
-    } = *call;
+    let (base, full, rest, req, body, id, now) = call.parts();
     let at = rfc3339(now);
     let grants = repo.settings.grants;
     Some(match (req.method.as_str(), rest) {
@@ -616,17 +607,7 @@ pub(crate) fn route(repo: &mut RepoState, call: &Call<'_>) -> Option<Reply> {
             if !grants.administration {
                 return Some(not_accessible());
             }
-            let names: Vec<String> = body
-                .get("contexts")
-                .unwrap_or(body)
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let names = string_list(Some(body.get("contexts").unwrap_or(body)));
             let Some(checks) = repo
                 .settings
                 .protection
@@ -814,12 +795,7 @@ pub(crate) fn route(repo: &mut RepoState, call: &Call<'_>) -> Option<Reply> {
             if !grants.administration {
                 return Some(not_accessible());
             }
-            let Some(e) = repo
-                .settings
-                .environments
-                .iter_mut()
-                .find(|e| e.name == *name)
-            else {
+            let Some(e) = environment_mut(repo, name) else {
                 return Some(Reply::error(404, "Not Found"));
             };
             if e.deployment_branch_policy != Some((false, true)) {
@@ -855,12 +831,7 @@ pub(crate) fn route(repo: &mut RepoState, call: &Call<'_>) -> Option<Reply> {
                 return Some(not_accessible());
             }
             let pid: u64 = pid.parse().unwrap_or(0);
-            let Some(e) = repo
-                .settings
-                .environments
-                .iter_mut()
-                .find(|e| e.name == *name)
-            else {
+            let Some(e) = environment_mut(repo, name) else {
                 return Some(Reply::error(404, "Not Found"));
             };
             let before = e.branch_policies.len();

@@ -146,6 +146,24 @@ pub struct Deployment {
     pub statuses: Vec<DeploymentStatusRec>,
 }
 
+impl Deployment {
+    /// A `deploy` task with no description and an empty payload, as the
+    /// workflows and the tests create them.
+    pub fn new(id: u64, sha: &str, git_ref: &str, environment: &str, at: u64) -> Self {
+        Deployment {
+            id,
+            sha: sha.to_owned(),
+            git_ref: git_ref.to_owned(),
+            task: "deploy".to_owned(),
+            environment: environment.to_owned(),
+            description: None,
+            payload: Value::Object(Default::default()),
+            at,
+            statuses: Vec::new(),
+        }
+    }
+}
+
 /// A deployment status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeploymentStatusRec {

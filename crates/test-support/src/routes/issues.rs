@@ -109,16 +109,7 @@ pub(super) fn route(repo: &mut RepoState, call: &Call<'_>) -> Reply {
         }
         ("POST" | "PUT", ["issues", n, "labels"]) => {
             let n: u64 = n.parse().unwrap_or(0);
-            let wanted: Vec<String> = body
-                .get("labels")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let wanted = super::string_list(body.get("labels"));
             let current = repo.issue_labels.entry(n).or_default();
             if req.method == "PUT" {
                 current.clear();

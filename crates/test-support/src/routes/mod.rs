@@ -180,6 +180,19 @@ pub(crate) fn paginate(items: Vec<Value>, req: &RecordedRequest, base_url: &str)
     paginate_with(items, |v| v, req, base_url)
 }
 
+/// A JSON array's strings (other items and a missing array give none), as
+/// GitHub reads a list field of a request body.
+pub(crate) fn string_list(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The request's `page` (from 1) and `per_page` (`default` when absent,
 /// clamped to 1..=`max`), read as GitHub reads them.
 pub(crate) fn page_of(req: &RecordedRequest, default: usize, max: usize) -> (usize, usize) {
